@@ -1,0 +1,113 @@
+"""The ``backprop-book`` command.
+
+Sub-commands are registered by :func:`build_parser`; each part of the book that
+offers a command (for example Part IV's ``train`` and ``evaluate``) contributes
+it through a ``register(subparsers)`` function listed in :data:`COMMAND_MODULES`,
+imported only when present, so that the CLI never pulls in torch for ``info``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from backprop_book import __version__
+from backprop_book.profiles import PROFILE_ENV, get_profile
+
+__all__ = ["COMMAND_MODULES", "build_parser", "gather_info", "main"]
+
+#: Modules that add sub-commands: each defines ``register(subparsers) -> None`` and
+#: sets ``func`` on its parsers via ``set_defaults(func=...)``.
+COMMAND_MODULES: tuple[str, ...] = ("backprop_book.torch_nn.cli",)
+
+
+def gather_info() -> dict[str, object]:
+    """Everything ``backprop-book info`` reports, as a dict."""
+    from backprop_book.data.cifar10 import cifar10_status, default_cache_dir
+    from backprop_book.runtime import available_devices, git_commit, library_versions
+
+    try:
+        profile = get_profile().value
+    except ValueError as exc:
+        profile = f"invalid ({exc})"
+    return {
+        "backprop_book": __version__,
+        "git_commit": git_commit(),
+        "versions": library_versions(),
+        "devices": available_devices(),
+        "profile": profile,
+        "cifar10": cifar10_status(),
+        "cache_dir": str(default_cache_dir()),
+    }
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    info = gather_info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    versions = info["versions"]
+    devices = info["devices"]
+    data = info["cifar10"]
+    assert isinstance(versions, dict) and isinstance(devices, dict) and isinstance(data, dict)
+    print(f"backprop_book {info['backprop_book']} (commit {info['git_commit'] or 'unknown'})")
+    print("versions:  " + ", ".join(f"{k} {v or 'missing'}" for k, v in versions.items()))
+    cuda = devices.get("cuda") or []
+    print(
+        "devices:   cpu"
+        + (f", cuda: {', '.join(map(str, cuda))}" if cuda else ", cuda: none")  # type: ignore[arg-type]
+        + (", mps" if devices.get("mps") else ", mps: none")
+    )
+    print(f"profile:   {info['profile']} (set {PROFILE_ENV}=quick|full)")
+    if data["source"]:
+        print(f"CIFAR-10:  {data['source']} at {data['path']}")
+    else:
+        print(f"CIFAR-10:  not found -- {data['error']}")
+    cached = data["cached"]
+    print(f"cache:     {data['cache_dir']} ({len(cached) if isinstance(cached, list) else 0} decoded split(s))")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="backprop-book", description="Tools of the executable textbook on backpropagation."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p_info = sub.add_parser("info", help="versions, devices, CIFAR-10 source, profile and caches")
+    p_info.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p_info.set_defaults(func=_cmd_info)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but one of its imports is missing
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``backprop-book`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"backprop-book {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

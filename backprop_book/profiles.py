@@ -1,0 +1,156 @@
+"""Run profiles and the book's execution-time budget.
+
+Every experiment in the book runs under a *profile*:
+
+``quick``
+    sized for a 2-core CPU inside the docs build (the default);
+``full``
+    the reports' own settings (epochs, batch sizes, full data), meant for a GPU.
+
+The profile is chosen in exactly one way: the environment variable
+``BACKPROP_BOOK_PROFILE`` (``nox -s docs -- full`` sets it for you), read through
+:func:`get_profile`.  The budget that the quick profile must fit, per part of the
+book, lives here too (:data:`PART_BUDGETS_S`), so that every part knows its share.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import TypeVar
+
+__all__ = [
+    "PART_BUDGETS_S",
+    "PART_TITLES",
+    "PROFILE_ENV",
+    "Profile",
+    "get_profile",
+    "part_of",
+    "pick",
+    "result_banner",
+]
+
+PROFILE_ENV = "BACKPROP_BOOK_PROFILE"
+
+T = TypeVar("T")
+
+
+class Profile(str, Enum):
+    """The two run profiles of the book."""
+
+    QUICK = "quick"
+    FULL = "full"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def get_profile(value: str | Profile | None = None) -> Profile:
+    """Return the active profile.
+
+    Parameters
+    ----------
+    value
+        An explicit profile name; when ``None`` the environment variable
+        ``BACKPROP_BOOK_PROFILE`` is read, and when that is unset or empty the
+        profile is ``quick``.
+
+    Raises
+    ------
+    ValueError
+        If the name is neither ``quick`` nor ``full``.
+
+    Examples
+    --------
+    >>> get_profile("full")
+    <Profile.FULL: 'full'>
+    >>> get_profile("Quick ").value
+    'quick'
+    """
+    source = "argument"
+    if value is None:
+        value = os.environ.get(PROFILE_ENV, "")
+        source = f"environment variable {PROFILE_ENV}"
+        if not value.strip():
+            return Profile.QUICK
+    if isinstance(value, Profile):
+        return value
+    name = str(value).strip().lower()
+    try:
+        return Profile(name)
+    except ValueError:
+        choices = ", ".join(repr(p.value) for p in Profile)
+        raise ValueError(f"unknown profile {value!r} from {source}; expected one of {choices}") from None
+
+
+def pick(quick: T, full: T, profile: str | Profile | None = None) -> T:
+    """Return ``quick`` or ``full`` according to the active profile.
+
+    >>> pick(quick=2, full=10, profile="quick")
+    2
+    >>> pick(quick=2, full=10, profile="full")
+    10
+    """
+    return full if get_profile(profile) is Profile.FULL else quick
+
+
+#: Seconds of cell execution that each part may spend, cold, under the quick
+#: profile on a 2-core CPU.  The whole book must stay within 10 minutes.
+PART_BUDGETS_S: Mapping[str, float] = {
+    "front": 60.0,
+    "part1": 60.0,
+    "part2": 120.0,
+    "part3": 120.0,
+    "part4": 180.0,
+    "part5": 60.0,
+}
+
+PART_TITLES: Mapping[str, str] = {
+    "front": "Preface and data",
+    "part1": "Part I: derivations checked by machine",
+    "part2": "Part II: the NumPy network",
+    "part3": "Part III: an autograd engine",
+    "part4": "Part IV: PyTorch models and trainer",
+    "part5": "Part V: reproducing the reports",
+}
+
+
+def part_of(docname: str) -> str:
+    """Map a chapter's Sphinx docname to the budget key of its part.
+
+    Chapters live in folders ``part1/`` ... ``part5/``; everything else belongs
+    to the front matter.
+
+    >>> part_of("part2/two_layer_net")
+    'part2'
+    >>> part_of("data")
+    'front'
+    """
+    head = docname.replace("\\", "/").split("/", 1)[0]
+    return head if head in PART_BUDGETS_S else "front"
+
+
+@dataclass(frozen=True)
+class _Banner:
+    profile: Profile
+    device: str
+    data_source: str | None
+
+    def __str__(self) -> str:
+        parts = [f"profile={self.profile.value}", f"device={self.device}"]
+        if self.data_source:
+            parts.append(f"data={self.data_source}")
+        return "[" + " | ".join(parts) + "]"
+
+
+def result_banner(device: str, data_source: str | None = None, profile: str | Profile | None = None) -> str:
+    """One line naming the profile, device and data source behind a printed result.
+
+    Every number the book prints is preceded or followed by this banner.
+
+    >>> result_banner("cpu", "synthetic (seed 0)", profile="quick")
+    '[profile=quick | device=cpu | data=synthetic (seed 0)]'
+    """
+    return str(_Banner(get_profile(profile), str(device), data_source))
