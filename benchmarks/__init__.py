@@ -1,0 +1,1 @@
+"""Benchmarks of the book: speed and memory comparisons measured side by side."""
