@@ -29,7 +29,9 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(name)
     try:
@@ -41,7 +43,9 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
         raise
 
 
-def _atomic_write(target: str | os.PathLike[str], mode: str, writer: Callable[[IO[Any]], None]) -> Path:
+def _atomic_write(
+    target: str | os.PathLike[str], mode: str, writer: Callable[[IO[Any]], object]
+) -> Path:
     with atomic_path(target) as tmp:
         with open(tmp, mode) as fh:
             writer(fh)

@@ -68,7 +68,31 @@ def _cmd_info(args: argparse.Namespace) -> int:
     else:
         print(f"CIFAR-10:  not found -- {data['error']}")
     cached = data["cached"]
-    print(f"cache:     {data['cache_dir']} ({len(cached) if isinstance(cached, list) else 0} decoded split(s))")
+    print(
+        f"cache:     {data['cache_dir']} ({len(cached) if isinstance(cached, list) else 0} decoded split(s))"
+    )
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    import time
+
+    from backprop_book.data.cifar10 import load_cifar10
+
+    for split in args.splits:
+        t0 = time.perf_counter()
+        data = load_cifar10(
+            split,
+            source=args.source,
+            root=args.root,
+            download=args.download,
+            progress=not args.no_progress,
+        )
+        counts = ", ".join(str(int(c)) for c in (data.labels[:, None] == range(10)).sum(axis=0))
+        print(
+            f"{split}: {len(data):,} images {tuple(data.images.shape[1:])} from {data.source.describe()} "
+            f"in {time.perf_counter() - t0:.1f} s; per class: {counts}"
+        )
     return 0
 
 
@@ -83,12 +107,37 @@ def build_parser() -> argparse.ArgumentParser:
     p_info = sub.add_parser("info", help="versions, devices, CIFAR-10 source, profile and caches")
     p_info.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p_info.set_defaults(func=_cmd_info)
+    p_data = sub.add_parser(
+        "data",
+        help="load CIFAR-10 once: download the official set (--download) or decode a local copy into the cache",
+    )
+    p_data.add_argument(
+        "--source",
+        choices=("auto", "official", "image-folder"),
+        default="auto",
+        help="which copy to use",
+    )
+    p_data.add_argument(
+        "--root", default=None, help="path of the copy (default: $BACKPROP_BOOK_CIFAR10)"
+    )
+    p_data.add_argument(
+        "--download", action="store_true", help="download the official data set if it is missing"
+    )
+    p_data.add_argument(
+        "--splits",
+        nargs="+",
+        choices=("train", "test"),
+        default=["train", "test"],
+        help="splits to load",
+    )
+    p_data.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p_data.set_defaults(func=_cmd_data)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists but one of its imports is missing
-                raise
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise  # the module exists but one of its own imports is missing
             continue
         module.register(sub)
     return parser
@@ -98,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``backprop-book`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TypeVar
 
 __all__ = [
@@ -37,14 +37,11 @@ PROFILE_ENV = "BACKPROP_BOOK_PROFILE"
 T = TypeVar("T")
 
 
-class Profile(str, Enum):
+class Profile(StrEnum):
     """The two run profiles of the book."""
 
     QUICK = "quick"
     FULL = "full"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def get_profile(value: str | Profile | None = None) -> Profile:
@@ -82,7 +79,9 @@ def get_profile(value: str | Profile | None = None) -> Profile:
         return Profile(name)
     except ValueError:
         choices = ", ".join(repr(p.value) for p in Profile)
-        raise ValueError(f"unknown profile {value!r} from {source}; expected one of {choices}") from None
+        raise ValueError(
+            f"unknown profile {value!r} from {source}; expected one of {choices}"
+        ) from None
 
 
 def pick(quick: T, full: T, profile: str | Profile | None = None) -> T:
@@ -145,7 +144,9 @@ class _Banner:
         return "[" + " | ".join(parts) + "]"
 
 
-def result_banner(device: str, data_source: str | None = None, profile: str | Profile | None = None) -> str:
+def result_banner(
+    device: str, data_source: str | None = None, profile: str | Profile | None = None
+) -> str:
     """One line naming the profile, device and data source behind a printed result.
 
     Every number the book prints is preceded or followed by this banner.

@@ -52,7 +52,9 @@ class Provenance:
     profile: str
     seed: int | None
     wall_time_s: float
-    created_utc: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+    created_utc: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    )
 
     def describe(self) -> str:
         """One line for a chapter: ``profile, device, data, seed, time, commit``."""
@@ -163,7 +165,9 @@ def record_result(
     if not isinstance(data, Mapping):
         raise TypeError(f"data must be a mapping of values, got {type(data).__name__}")
     if not (isinstance(wall_time_s, int | float) and wall_time_s >= 0):
-        raise ValueError(f"wall_time_s must be a non-negative number of seconds, got {wall_time_s!r}")
+        raise ValueError(
+            f"wall_time_s must be a non-negative number of seconds, got {wall_time_s!r}"
+        )
     prov = Provenance(
         command=command if command is not None else command_line(),
         git_commit=git_commit(),
@@ -174,9 +178,16 @@ def record_result(
         seed=None if seed is None else int(seed),
         wall_time_s=float(wall_time_s),
     )
-    payload = {"schema": SCHEMA_VERSION, "name": name, "provenance": asdict(prov), "data": _jsonable(data)}
+    payload = {
+        "schema": SCHEMA_VERSION,
+        "name": name,
+        "provenance": asdict(prov),
+        "data": _jsonable(data),
+    }
     root = Path(results_dir) if results_dir is not None else default_results_dir()
-    return atomic_write_text(root / f"{name}.json", json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    return atomic_write_text(
+        root / f"{name}.json", json.dumps(payload, indent=2, sort_keys=False) + "\n"
+    )
 
 
 def load_result(name: str, results_dir: str | os.PathLike[str] | None = None) -> RecordedResult:

@@ -69,7 +69,9 @@ def available_devices() -> dict[str, object]:
 def repo_root() -> Path | None:
     """The source checkout this package was imported from, or ``None`` if installed elsewhere."""
     here = Path(__file__).resolve().parent.parent
-    return here if (here / "pyproject.toml").is_file() and (here / "backprop_book").is_dir() else None
+    return (
+        here if (here / "pyproject.toml").is_file() and (here / "backprop_book").is_dir() else None
+    )
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:
@@ -79,7 +81,12 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
         return None
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=True
+            ["git", "rev-parse", "HEAD"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
@@ -96,4 +103,8 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
 
 def command_line() -> str:
     """The command line of the running process, as a single string."""
-    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else sys.executable
+    return (
+        " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        if sys.argv and sys.argv[0]
+        else sys.executable
+    )

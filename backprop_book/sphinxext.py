@@ -11,7 +11,9 @@ reads a chapter (Sphinx's ``source-read`` event) it computes a digest of
   top-level modules;
 * the names and versions of every installed distribution;
 * the active profile and the configured CIFAR-10 source;
-* any extra paths (the recorded results under ``docs/results``),
+* extra paths from ``bb_key_paths``, where ``{part}`` stands for the chapter's part
+  (the book uses ``results/{part}``: a chapter re-runs when its part's recorded
+  results change),
 
 and writes it into the chapter's kernelspec metadata (``backprop_book_key``),
 which jupyter-cache hashes.  A changed input therefore re-executes exactly the
@@ -112,7 +114,9 @@ def module_closure(names: Iterable[str], package_dir: Path, package: str) -> lis
 
 def _environment_digest() -> str:
     dists = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions() if d.metadata["Name"]
+        f"{d.metadata['Name']}=={d.version}"
+        for d in importlib.metadata.distributions()
+        if d.metadata["Name"]
     )
     return hashlib.sha256("\n".join(dists).encode()).hexdigest()
 
@@ -123,7 +127,9 @@ def _hash_paths(h: Any, paths: Iterable[Path], root: Path | None = None) -> None
         for f in files:
             if not f.is_file() or "__pycache__" in f.parts:
                 continue
-            label = f.relative_to(root).as_posix() if root and f.is_relative_to(root) else f.as_posix()
+            label = (
+                f.relative_to(root).as_posix() if root and f.is_relative_to(root) else f.as_posix()
+            )
             h.update(label.encode() + b"\0" + f.read_bytes() + b"\0")
 
 
@@ -199,21 +205,60 @@ def _on_config_inited(app: Any, config: Any) -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([src_root, *([current] if current else [])])
 
 
-def _on_source_read(app: Any, docname: str, source: list[str]) -> None:
-    text = source[0]
-    if "kernelspec" not in text[:2000]:
-        return
+def _key_for(app: Any, docname: str, text: str) -> str:
     cfg = app.config
-    key = chapter_key(
+    return chapter_key(
         text,
         Path(cfg.bb_package_dir),
         cfg.bb_package_name,
         profile=app.bb_profile,
-        extra_paths=[Path(app.srcdir, p) for p in cfg.bb_key_paths],
+        extra_paths=[Path(app.srcdir, p.format(part=part_of(docname))) for p in cfg.bb_key_paths],
         environment=app.bb_environment_digest,
         extra={name: os.environ.get(name, "") for name in cfg.bb_key_env},
     )
+
+
+def _is_notebook(text: str) -> bool:
+    return "kernelspec" in text[:2000]
+
+
+def _on_source_read(app: Any, docname: str, source: list[str]) -> None:
+    text = source[0]
+    if not _is_notebook(text):
+        return
+    key = _key_for(app, docname, text)
+    keys = getattr(app.env, "bb_keys", None)
+    if keys is None:
+        keys = app.env.bb_keys = {}
+    keys[docname] = key
     source[0] = _inject_key(text, key)
+
+
+def _on_get_outdated(
+    app: Any, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Re-read chapters whose key changed although their own file did not (e.g. package edits)."""
+    stale = []
+    for docname, old in getattr(env, "bb_keys", {}).items():
+        if docname in added or docname in changed or docname in removed:
+            continue
+        path = Path(env.doc2path(docname))
+        if not path.is_file():
+            continue
+        if _key_for(app, docname, path.read_text(encoding="utf-8")) != old:
+            stale.append(docname)
+    return stale
+
+
+def _on_purge_doc(app: Any, env: Any, docname: str) -> None:
+    getattr(env, "bb_keys", {}).pop(docname, None)
+
+
+def _on_merge_info(app: Any, env: Any, docnames: set[str], other: Any) -> None:
+    keys = getattr(env, "bb_keys", None)
+    if keys is None:
+        keys = env.bb_keys = {}
+    keys.update({d: k for d, k in getattr(other, "bb_keys", {}).items() if d in docnames})
 
 
 def _exec_rows(app: Any, env: Any) -> list[dict[str, Any]]:
@@ -236,7 +281,9 @@ def _exec_rows(app: Any, env: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def budget_report(rows: list[dict[str, Any]], budgets: Mapping[str, float]) -> tuple[str, list[str]]:
+def budget_report(
+    rows: list[dict[str, Any]], budgets: Mapping[str, float]
+) -> tuple[str, list[str]]:
     """Markdown tables of per-chapter and per-part execution times, and the parts over budget.
 
     >>> rows = [{"docname": "part1/a", "part": "part1", "runtime_s": 70.0, "method": "cache",
@@ -250,7 +297,9 @@ def budget_report(rows: list[dict[str, Any]], budgets: Mapping[str, float]) -> t
     for r in rows:
         t = float(r["runtime_s"] or 0.0)
         totals[r["part"]] = totals.get(r["part"], 0.0) + t
-        lines.append(f"| {r['docname']} | {r['part']} | {t:.1f} | {r['method']} | {r['succeeded']} |")
+        lines.append(
+            f"| {r['docname']} | {r['part']} | {t:.1f} | {r['method']} | {r['succeeded']} |"
+        )
     lines += ["", "| part | seconds | budget | status |", "|---|---:|---:|---|"]
     over = []
     for part, budget in budgets.items():
@@ -276,11 +325,18 @@ def _on_build_finished(app: Any, exception: Exception | None) -> None:
     out = Path(app.outdir).parent
     header = f"Execution times (profile={app.bb_profile.value}; cached chapters show their last real run)\n\n"
     atomic_write_text(out / "exec_times.md", header + text)
-    atomic_write_text(out / "exec_times.json", json.dumps({"profile": app.bb_profile.value, "rows": rows}, indent=2))
+    atomic_write_text(
+        out / "exec_times.json",
+        json.dumps({"profile": app.bb_profile.value, "rows": rows}, indent=2),
+    )
     logger.info("execution times written to %s", out / "exec_times.md")
     if app.bb_profile is Profile.QUICK and over:
         strict = app.config.bb_strict_budget or os.environ.get("BACKPROP_BOOK_STRICT_BUDGET") == "1"
-        msg = "quick profile over its execution budget in: " + ", ".join(over) + f" (see {out / 'exec_times.md'})"
+        msg = (
+            "quick profile over its execution budget in: "
+            + ", ".join(over)
+            + f" (see {out / 'exec_times.md'})"
+        )
         if strict:
             logger.warning(msg, type="backprop_book", subtype="budget")
         else:
@@ -297,5 +353,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("bb_strict_budget", False, "env")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
+    app.connect("env-get-outdated", _on_get_outdated)
+    app.connect("env-purge-doc", _on_purge_doc)
+    app.connect("env-merge-info", _on_merge_info)
     app.connect("build-finished", _on_build_finished)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,7 +16,9 @@ def run(quick: bool) -> list[Comparison]:
         def decode() -> object:
             if src.layout == "archive":
                 return cifar10._decode_archive(src.path, "test", progress=False)
-            return cifar10._decode_folder(cifar10._folder_files(src.path, "test"), "test", progress=False)
+            return cifar10._decode_folder(
+                cifar10._folder_files(src.path, "test"), "test", progress=False
+            )
 
         def cached() -> object:
             return cifar10.load_cifar10("test", root=src.path, cache_dir=cache)

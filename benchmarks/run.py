@@ -26,7 +26,10 @@ def blas_info() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        libs = [f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)" for i in threadpool_info()]
+        libs = [
+            f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)"
+            for i in threadpool_info()
+        ]
         return "; ".join(libs) or "unknown"
     except ImportError:
         import numpy as np
@@ -43,7 +46,9 @@ def discover() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmark modules to run (default: all)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes (a smoke run)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats, smaller sizes (a smoke run)"
+    )
     parser.add_argument("--out", default="bench-results", help="folder for the JSON results")
     args = parser.parse_args(argv)
     names = args.names or discover()
@@ -53,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BLAS: {blas_info()}")
     print(f"devices: {available_devices()}")
     rows = []
-    failed = False
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
         for c in module.run(quick=args.quick):
@@ -65,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
                 f" -> ratio {c.ratio:.3f}, speed-up {c.speedup:.2f}x{target} {verdict}"
                 + (f" [{c.note}]" if c.note else "")
             )
-            failed |= c.meets_target is False
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     payload = {
         "created_utc": stamp,
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = atomic_write_text(Path(args.out) / f"{stamp}.json", json.dumps(payload, indent=2))
     print(f"results written to {out}")
-    return 0 if not failed else 0  # targets are reported, not enforced: timings vary by machine
+    # Targets are reported, not enforced: timings vary by machine and load.
+    return 0
 
 
 if __name__ == "__main__":

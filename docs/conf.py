@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backprop_book import __version__  # noqa: E402
-from backprop_book.profiles import get_profile  # noqa: E402
+from backprop_book import __version__
+from backprop_book.profiles import get_profile
 
 project = "backprop_book"
 author = "The backprop_book authors"
@@ -31,7 +31,13 @@ extensions = [
     "backprop_book.sphinxext",
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/.ipynb_checkpoints", "results/README.md"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "**/.ipynb_checkpoints",
+    "results/README.md",
+]
 nitpicky = False
 
 # --- MyST / MyST-NB -------------------------------------------------------------------
@@ -40,7 +46,9 @@ myst_heading_anchors = 3
 nb_execution_mode = "cache"
 # The cache lives in the build folder; backprop_book.sphinxext keys every chapter on the
 # package modules it imports, the installed versions and the profile (see its docstring).
-nb_execution_cache_path = str(Path(os.environ.get("BACKPROP_BOOK_BUILD_DIR", ROOT / "docs" / "_build")) / ".jupyter_cache")
+nb_execution_cache_path = str(
+    Path(os.environ.get("BACKPROP_BOOK_BUILD_DIR", ROOT / "docs" / "_build")) / ".jupyter_cache"
+)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600
@@ -48,7 +56,7 @@ nb_merge_streams = True
 nb_output_stderr = "remove-warn"
 
 # --- backprop_book.sphinxext -----------------------------------------------------------
-bb_key_paths = ["results"]
+bb_key_paths = ["results/{part}"]
 
 # --- bibliography, autodoc -------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]

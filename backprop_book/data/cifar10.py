@@ -109,7 +109,9 @@ class DataSource:
         """A short human-readable description, used in every printed result."""
         if self.kind == "official":
             return f"CIFAR-10 official (torchvision, {self.path})"
-        return f"CIFAR-10 image-folder JPEG copy ({self.layout}, {self.path.name}; lossy re-encoding)"
+        return (
+            f"CIFAR-10 image-folder JPEG copy ({self.layout}, {self.path.name}; lossy re-encoding)"
+        )
 
     def __str__(self) -> str:
         return self.describe()
@@ -144,7 +146,9 @@ class CifarSplit:
 
     def subset(self, index: np.ndarray | slice) -> CifarSplit:
         """The examples selected by ``index`` (a slice or an integer index array), same source."""
-        return CifarSplit(self.images[index], self.labels[index], self.classes, self.split, self.source)
+        return CifarSplit(
+            self.images[index], self.labels[index], self.classes, self.split, self.source
+        )
 
 
 # ----------------------------------------------------------------------------- locating
@@ -157,7 +161,9 @@ def _classify(path: Path) -> DataSource:
     if path.is_file():
         if path.name.endswith((".tar.gz", ".tgz", ".tar")):
             return DataSource("image-folder", path, "archive")
-        raise ValueError(f"expected a .tar.gz archive of the image-folder copy, got the file {path}")
+        raise ValueError(
+            f"expected a .tar.gz archive of the image-folder copy, got the file {path}"
+        )
     if (path / "cifar-10-batches-py").is_dir():
         return DataSource("official", path, "torchvision")
     if path.name == "cifar-10-batches-py":
@@ -208,7 +214,9 @@ def find_cifar10(
             return DataSource("official", given, "torchvision")  # download target
         found = _classify(given)
         if source != "auto" and found.kind != source:
-            raise ValueError(f"asked for the {source} CIFAR-10 but {given} holds the {found.kind} copy")
+            raise ValueError(
+                f"asked for the {source} CIFAR-10 but {given} holds the {found.kind} copy"
+            )
         return found
     official = _official_default_root()
     if source in ("auto", "official") and (official / "cifar-10-batches-py").is_dir():
@@ -259,17 +267,23 @@ def _check_classes(found: Iterable[str], split: str, where: Path) -> None:
         raise ValueError(msg)
 
 
-def _decode(blobs: Iterable[tuple[int, bytes]], n: int, progress: bool, desc: str) -> tuple[np.ndarray, np.ndarray]:
+def _decode(
+    blobs: Iterable[tuple[int, bytes]], n: int, progress: bool, desc: str
+) -> tuple[np.ndarray, np.ndarray]:
     from PIL import Image
     from tqdm import tqdm
 
     images = np.empty((n, 32, 32, 3), dtype=np.uint8)
     labels = np.empty((n,), dtype=np.int64)
-    for i, (label, blob) in enumerate(tqdm(blobs, total=n, desc=desc, disable=not progress, unit="img")):
+    for i, (label, blob) in enumerate(
+        tqdm(blobs, total=n, desc=desc, disable=not progress, unit="img")
+    ):
         with Image.open(io.BytesIO(blob)) as im:
             arr = np.asarray(im.convert("RGB"))
         if arr.shape != (32, 32, 3):
-            raise ValueError(f"expected 32x32 RGB images, got an image of shape {arr.shape} ({desc}, #{i})")
+            raise ValueError(
+                f"expected 32x32 RGB images, got an image of shape {arr.shape} ({desc}, #{i})"
+            )
         images[i] = arr
         labels[i] = label
     return images, labels
@@ -303,7 +317,9 @@ def _decode_archive(path: Path, split: str, progress: bool) -> tuple[np.ndarray,
 def _folder_files(folder: Path, split: str) -> list[tuple[int, Path]]:
     base = folder / split
     if not base.is_dir():
-        raise FileNotFoundError(f"expected a {split}/ folder of class folders in {folder}, found none")
+        raise FileNotFoundError(
+            f"expected a {split}/ folder of class folders in {folder}, found none"
+        )
     _check_classes([p.name for p in base.iterdir() if p.is_dir()], split, folder)
     out: list[tuple[int, Path]] = []
     for label, cls in enumerate(CIFAR10_CLASSES):
@@ -320,7 +336,9 @@ def _folder_digest(files: list[tuple[int, Path]]) -> str:
     return h.hexdigest()
 
 
-def _decode_folder(files: list[tuple[int, Path]], split: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+def _decode_folder(
+    files: list[tuple[int, Path]], split: str, progress: bool
+) -> tuple[np.ndarray, np.ndarray]:
     def blobs() -> Iterator[tuple[int, bytes]]:
         for label, p in files:
             yield label, p.read_bytes()
@@ -472,7 +490,9 @@ def holdout_split(data: CifarSplit, n_holdout: int, seed: int) -> tuple[CifarSpl
     """
     n = len(data)
     if not 0 < n_holdout < n:
-        raise ValueError(f"n_holdout must be between 1 and {n - 1} for {n} examples, got {n_holdout}")
+        raise ValueError(
+            f"n_holdout must be between 1 and {n - 1} for {n} examples, got {n_holdout}"
+        )
     perm = np.random.default_rng(seed).permutation(n)
     keep, hold = np.sort(perm[n_holdout:]), np.sort(perm[:n_holdout])
     return data.subset(keep), data.subset(hold)
@@ -485,8 +505,17 @@ def cifar10_status(cache_dir: str | os.PathLike[str] | None = None) -> dict[str,
     nothing was found), ``cache_dir`` and ``cached`` (the cache files present).
     """
     cache_root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cached = sorted(p.name for p in (cache_root / "cifar10").glob("*.npz")) if (cache_root / "cifar10").is_dir() else []
-    status: dict[str, object] = {"source": None, "error": None, "cache_dir": str(cache_root), "cached": cached}
+    cached = (
+        sorted(p.name for p in (cache_root / "cifar10").glob("*.npz"))
+        if (cache_root / "cifar10").is_dir()
+        else []
+    )
+    status: dict[str, object] = {
+        "source": None,
+        "error": None,
+        "cache_dir": str(cache_root),
+        "cached": cached,
+    }
     try:
         src = find_cifar10()
     except (FileNotFoundError, ValueError) as exc:

@@ -1,0 +1,155 @@
+"""nox sessions of backprop_book: ``nox --list`` shows them.
+
+torch is a multi-gigabyte install.  Every session that needs it gets it from one
+shared base environment, ``.nox/_torch-<version>``, built once per checkout: the
+session's own virtualenv (isolated from the user's environment as usual) receives
+a ``.pth`` file that appends the base's site-packages to its import path, so pip
+sees torch as installed and never fetches it again.  Everything else is installed
+into the session's own environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "docs", "doctest", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+
+ROOT = Path(__file__).resolve().parent
+TORCH_REQUIREMENTS = ("torch==2.14.1", "torchvision==0.29.1")
+TORCH_BASE = ROOT / ".nox" / "_torch-2.14.1"
+SHARED_CIFAR10 = ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
+BUILD = ROOT / "docs" / "_build"
+
+
+def _site_packages(python: str | Path, session: nox.Session) -> str:
+    out = session.run(
+        str(python),
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        silent=True,
+        external=True,
+    )
+    assert isinstance(out, str)
+    return out.strip().splitlines()[-1]
+
+
+def _torch_base(session: nox.Session) -> str:
+    """Build the shared torch environment once; return its site-packages folder."""
+    marker = TORCH_BASE / ".complete"
+    python = TORCH_BASE / "bin" / "python"
+    if not (
+        marker.is_file() and marker.read_text() == "\n".join(TORCH_REQUIREMENTS) and python.exists()
+    ):
+        shutil.rmtree(TORCH_BASE, ignore_errors=True)
+        session.log(f"building the shared torch environment {TORCH_BASE} (once)")
+        session.run(sys.executable, "-m", "venv", str(TORCH_BASE), external=True)
+        session.run(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip", external=True)
+        session.run(str(python), "-m", "pip", "install", "-q", *TORCH_REQUIREMENTS, external=True)
+        marker.write_text("\n".join(TORCH_REQUIREMENTS))
+    return _site_packages(python, session)
+
+
+def install(session: nox.Session, extras: str = "") -> None:
+    """Link the shared torch environment into this session, then install the package."""
+    base = _torch_base(session)
+    own = _site_packages("python", session)
+    Path(own, "_backprop_book_shared_torch.pth").write_text(base + "\n")
+    spec = f".[{extras}]" if extras else "."
+    session.install("-q", "-e", spec)
+
+
+def data_env(session: nox.Session) -> dict[str, str]:
+    """Environment of sessions that use CIFAR-10: the shared copy when present."""
+    env = {}
+    if "BACKPROP_BOOK_CIFAR10" not in os.environ and SHARED_CIFAR10.is_file():
+        env["BACKPROP_BOOK_CIFAR10"] = str(SHARED_CIFAR10)
+    return env
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with pytest (extra arguments go to pytest)."""
+    install(session, "test")
+    args = session.posargs or ["-n", "2", "--durations=15"]
+    session.run("pytest", *args, env=data_env(session))
+
+
+def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
+    env = data_env(session)
+    rest = []
+    for arg in session.posargs:
+        if arg in ("quick", "full"):
+            env["BACKPROP_BOOK_PROFILE"] = arg
+        else:
+            rest.append(arg)
+    return env, rest
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the executed HTML book (pass 'full' for the full profile)."""
+    install(session, "docs,test")
+    env, rest = _profile_env(session)
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "docs",
+        str(BUILD / "html"),
+        *rest,
+        env=env,
+    )
+    report = BUILD / "exec_times.md"
+    if report.is_file():
+        session.log("chapter execution times:\n" + report.read_text())
+    session.log(f"the book is in {BUILD / 'html' / 'index.html'}")
+
+
+@nox.session
+def doctest(session: nox.Session) -> None:
+    """Doctest the package's docstrings and the book (Sphinx's doctest builder)."""
+    install(session, "docs,test")
+    env, rest = _profile_env(session)
+    session.run("pytest", "--doctest-modules", "-p", "no:cacheprovider", "backprop_book", env=env)
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "doctest",
+        "docs",
+        str(BUILD / "doctest"),
+        *rest,
+        env=env,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint with ruff and check the formatting."""
+    session.install("-q", "ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package with mypy."""
+    install(session, "dev")
+    session.run("mypy", "backprop_book")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and print ratios measured side by side ('--quick' for a smoke run)."""
+    install(session, "test")
+    session.install("-q", "threadpoolctl")
+    session.run("python", "-m", "benchmarks.run", *session.posargs, env=data_env(session))
