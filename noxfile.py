@@ -75,7 +75,9 @@ def data_env(session: nox.Session) -> dict[str, str]:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite with pytest (extra arguments go to pytest)."""
-    install(session, "test")
+    # The docs extra too: tests build small books, and the environment then matches the
+    # docs session's, so both share one execution-cache key.
+    install(session, "docs,test")
     args = session.posargs or ["-n", "2", "--durations=15"]
     session.run("pytest", *args, env=data_env(session))
 
