@@ -58,6 +58,11 @@ nb_output_stderr = "remove-warn"
 # --- backprop_book.sphinxext -----------------------------------------------------------
 bb_key_paths = ["results/{part}"]
 
+# --- Sphinx's doctest builder (nox -s doctest) --------------------------------------------
+# Docstring examples are doctested by pytest --doctest-modules, in their modules' own
+# namespaces; the doctest builder runs the book's explicit {doctest} blocks.
+doctest_test_doctest_blocks = ""
+
 # --- bibliography, autodoc -------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
 bibtex_reference_style = "author_year"
