@@ -226,8 +226,21 @@ def _variable_symbols(wrt: Any) -> list[sp.Symbol]:
         syms = [wrt]
     for s in syms:
         if not isinstance(s, sp.Symbol):
-            raise TypeError(f"expected the variable to be a symbol or a matrix of symbols, got {s!r}")
+            raise TypeError(
+                f"expected the variable to be a symbol or a matrix of symbols, got {s!r}"
+            )
     return syms
+
+
+def _name_of(wrt: Any, default: str) -> str:
+    """A readable name for a variable: the symbol's name, or the stem of a matrix's entries."""
+    if isinstance(wrt, sp.Symbol | sp.MatrixSymbol):
+        return str(wrt.name)
+    if isinstance(wrt, sp.MatrixBase) and len(wrt) and isinstance(wrt[0], sp.Symbol):
+        stems = {str(e.name).split("_", 1)[0] for e in wrt if isinstance(e, sp.Symbol)}
+        if len(stems) == 1:
+            return stems.pop()
+    return default
 
 
 def _true_derivative(f: Any, wrt: Any) -> Any:
@@ -301,12 +314,17 @@ class _Sampler:
         for key, (lo, hi) in (domain or {}).items():
             name = key if isinstance(key, str) else key.name
             if not lo < hi:
-                raise ValueError(f"expected a domain interval (low, high) with low < high for {name}, got {(lo, hi)}")
+                raise ValueError(
+                    f"expected a domain interval (low, high) with low < high for {name}, "
+                    f"got {(lo, hi)}"
+                )
             self.domain[name] = (float(lo), float(hi))
         known = {s.name for s in self.symbols}
         unknown = sorted(set(self.domain) - known)
         if unknown:
-            raise ValueError(f"domain names symbols {unknown} that do not occur; the symbols are {sorted(known)}")
+            raise ValueError(
+                f"domain names symbols {unknown} that do not occur; the symbols are {sorted(known)}"
+            )
         self.defined = sp.lambdify(self.symbols, list(must_be_defined), modules="mpmath")
 
     def _draw(self, scale: float) -> list[float]:
@@ -363,7 +381,7 @@ def _decide(
     nonzero_constant = False
     all_zero = simplify
     if simplify:
-        for ((_, t), (_, c)) in pairs:
+        for (_, t), (_, c) in pairs:
             s = _simplifies_to(t - c)
             if s is None or s != 0:
                 all_zero = False
@@ -515,7 +533,7 @@ def check_gradient(
     var = msmap.get(wrt, wrt) if isinstance(wrt, sp.MatrixSymbol) else _explicit(wrt, {})
     syms = _variable_symbols(var)
     truth = _true_derivative(fe, var)
-    name = getattr(wrt, "name", None) or "the variable"
+    name = _name_of(wrt, "the variable")
     _check_claim_shape(claim, _shape(truth), f"the derivative with respect to {name}")
     _check_claim_symbols(claim, _free(fe) | set(syms), "the function")
     defined = [e for _, e in _entries(fe)]
@@ -608,14 +626,16 @@ def check_backward_rule(
     var = msmap.get(wrt, wrt) if isinstance(wrt, sp.MatrixSymbol) else _explicit(wrt, {})
     syms = _variable_symbols(var)
     truth = _true_derivative(pairing, var)
-    name = getattr(wrt, "name", None) or "the input"
+    name = _name_of(wrt, "the input")
     _check_claim_shape(claim, _shape(truth), f"the shape of {name}")
-    _check_claim_symbols(claim, _free(out) | _free(G) | set(syms), "the op (with its upstream gradient)")
+    _check_claim_symbols(
+        claim, _free(out) | _free(G) | set(syms), "the op (with its upstream gradient)"
+    )
     defined = [e for _, e in _entries(out)]
     return _decide(
         truth,
         claim,
-        defined + [pairing],
+        [*defined, pairing],
         what=f"backward rule for {name}",
         domain=domain,
         n_points=n_points,

@@ -72,10 +72,10 @@ def conv_output_size(W: int, F: int, P: int = 0, S: int = 1, *, floor: bool = Fa
     16
     >>> conv_output_size(32, 3, P=1, S=2, floor=True)  # PyTorch's rounding
     16
-    >>> conv_output_size(7, 2, S=2)
+    >>> conv_output_size(7, 2, S=2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: stride 2 does not divide W - F + 2P = 7 - 2 + 2*0 = 5: the window would not tile the input (output size 3.5)
+    ValueError: stride 2 does not divide W - F + 2P = 7 - 2 + 2*0 = 5: ... (output size 3.5)
     """
     W, F = _positive_int("input size W", W), _positive_int("window size F", F)
     P, S = _positive_int("padding P", P, allow_zero=True), _positive_int("stride S", S)
@@ -102,7 +102,10 @@ def conv_params(in_channels: int, out_channels: int, F: int, *, bias: bool = Tru
     >>> conv_params(1, 6, 5)
     156
     """
-    cin, cout = _positive_int("in_channels", in_channels), _positive_int("out_channels", out_channels)
+    cin, cout = (
+        _positive_int("in_channels", in_channels),
+        _positive_int("out_channels", out_channels),
+    )
     F = _positive_int("F", F)
     return cout * (F * F * cin + (1 if bias else 0))
 

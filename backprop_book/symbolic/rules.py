@@ -50,7 +50,7 @@ G_scalar = sp.Symbol("G")
 
 def instantiate(
     component: sp.Expr,
-    shape: tuple[int, int] | tuple[()],
+    shape: tuple[int, ...],
     arrays: Mapping[sp.IndexedBase, sp.MatrixBase],
     sizes: Mapping[sp.Symbol, int],
     definitions: Mapping[sp.Basic, sp.Expr] | None = None,
@@ -86,9 +86,9 @@ def instantiate(
         )
         return e.doit()
 
-    if shape == ():
+    if len(shape) != 2:
         return entry(None, None)
-    rows, cols = shape
+    rows, cols = shape[0], shape[1]
     return sp.ImmutableMatrix(rows, cols, lambda a, b: entry(a, b))
 
 
@@ -144,7 +144,9 @@ class BackwardRule:
             lhs = "C" if self.output_shape == () else "C_{i,j}"
             return f"{lhs} = {sp.latex(self.output)}"
         if input_name not in self.gradients:
-            raise ValueError(f"expected one of the inputs {list(self.gradients)}, got {input_name!r}")
+            raise ValueError(
+                f"expected one of the inputs {list(self.gradients)}, got {input_name!r}"
+            )
         return f"\\bar{{{input_name}}}_{{i,j}} = {sp.latex(self.gradients[input_name])}"
 
     def instantiate_ops(
