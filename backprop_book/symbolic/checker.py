@@ -57,8 +57,8 @@ def matrix_symbols(name: str, rows: int, cols: int, **assumptions: Any) -> sp.Im
     """A ``rows x cols`` matrix of fresh scalar symbols ``name_ij``.
 
     The entry in row ``i`` and column ``j`` is the symbol :math:`\\mathrm{name}_{ij}`
-    (``name_i_j`` when a size reaches 10).  Assumptions such as ``positive=True``
-    are passed on to every symbol.
+    (``name_i_j`` when a size reaches 10).  The symbols are real unless told
+    otherwise; assumptions such as ``positive=True`` are passed on to every symbol.
 
     >>> matrix_symbols("W", 2, 3)
     Matrix([
@@ -67,6 +67,7 @@ def matrix_symbols(name: str, rows: int, cols: int, **assumptions: Any) -> sp.Im
     """
     if rows < 1 or cols < 1:
         raise ValueError(f"expected a positive number of rows and columns, got {rows} x {cols}")
+    assumptions.setdefault("real", True)
     sep = "_" if max(rows, cols) > 10 else ""
     return sp.ImmutableMatrix(
         rows, cols, lambda i, j: sp.Symbol(f"{name}_{i}{sep}{j}", **assumptions)
@@ -185,9 +186,9 @@ def _explicit(obj: Any, msmap: Mapping[sp.MatrixSymbol, sp.ImmutableMatrix]) -> 
     """Scalars as sympy expressions, matrices as immutable explicit matrices."""
     if isinstance(obj, sp.MatrixBase | MatrixExpr):
         m = obj.xreplace(dict(msmap)) if msmap else obj
-        if isinstance(m, MatrixExpr):
+        if isinstance(m, MatrixExpr) and not isinstance(m, sp.MatrixBase):
             m = m.doit()
-            m = m.as_explicit() if isinstance(m, MatrixExpr) else m
+            m = m.as_explicit() if not isinstance(m, sp.MatrixBase) else m
         m = sp.ImmutableMatrix(m).applyfunc(lambda e: e.doit() if msmap else e)
         if m.shape == (1, 1) and not isinstance(obj, sp.MatrixBase | sp.MatrixSymbol):
             return m[0, 0]
@@ -199,6 +200,20 @@ def _explicit(obj: Any, msmap: Mapping[sp.MatrixSymbol, sp.ImmutableMatrix]) -> 
     raise TypeError(
         f"expected a sympy expression, matrix or MatrixSymbol, got {type(obj).__name__}"
     )
+
+
+def _real_map(objs: Iterable[Any]) -> dict[sp.Symbol, sp.Symbol]:
+    """Real copies of the symbols whose realness is unknown (derivatives of real functions)."""
+    out: dict[sp.Symbol, sp.Symbol] = {}
+    for obj in objs:
+        for sym in _free(obj):
+            if isinstance(sym, sp.Symbol) and sym.is_real is None and not isinstance(sym, sp.Dummy):
+                out[sym] = sp.Symbol(sym.name, real=True)
+    return out
+
+
+def _xr(obj: Any, reps: Mapping[sp.Symbol, sp.Symbol]) -> Any:
+    return obj.xreplace(dict(reps)) if reps and isinstance(obj, sp.Basic) else obj
 
 
 def _shape(obj: Any) -> tuple[int, ...]:
@@ -298,6 +313,30 @@ def _real(v: Any) -> float | None:
     return c.real
 
 
+def _validate_domain(
+    domain: Mapping[sp.Symbol | str, tuple[float, float]] | None, known: set[str]
+) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for key, (lo, hi) in (domain or {}).items():
+        name = key if isinstance(key, str) else key.name
+        if not lo < hi:
+            raise ValueError(
+                f"expected a domain interval (low, high) with low < high for {name}, got {(lo, hi)}"
+            )
+        out[name] = (float(lo), float(hi))
+    unknown = sorted(set(out) - known)
+    if unknown:
+        raise ValueError(
+            f"domain names symbols {unknown} that do not occur; the symbols are {sorted(known)}"
+        )
+    return out
+
+
+def _lambdify(symbols: Sequence[sp.Symbol], exprs: Sequence[Any]) -> Any:
+    """mpmath function of ``symbols`` returning the list ``exprs`` (shared subexpressions once)."""
+    return sp.lambdify(list(symbols), list(exprs), modules="mpmath", cse=True, docstring_limit=0)
+
+
 class _Sampler:
     """Random points inside the domain of some expressions."""
 
@@ -310,22 +349,8 @@ class _Sampler:
     ) -> None:
         self.symbols = list(symbols)
         self.rng = rng
-        self.domain: dict[str, tuple[float, float]] = {}
-        for key, (lo, hi) in (domain or {}).items():
-            name = key if isinstance(key, str) else key.name
-            if not lo < hi:
-                raise ValueError(
-                    f"expected a domain interval (low, high) with low < high for {name}, "
-                    f"got {(lo, hi)}"
-                )
-            self.domain[name] = (float(lo), float(hi))
-        known = {s.name for s in self.symbols}
-        unknown = sorted(set(self.domain) - known)
-        if unknown:
-            raise ValueError(
-                f"domain names symbols {unknown} that do not occur; the symbols are {sorted(known)}"
-            )
-        self.defined = sp.lambdify(self.symbols, list(must_be_defined), modules="mpmath")
+        self.domain = _validate_domain(domain, {s.name for s in self.symbols})
+        self.defined = _lambdify(self.symbols, must_be_defined)
 
     def _draw(self, scale: float) -> list[float]:
         out = []
@@ -343,7 +368,7 @@ class _Sampler:
                 out.append(mag if self.rng.random() < 0.5 else -mag)
         return out
 
-    def points(self, n: int, max_tries: int = 400) -> Iterable[list[float]]:
+    def points(self, n: int, max_tries: int = 400) -> Iterable[tuple[list[float], list[Any]]]:
         found = tries = 0
         while found < n:
             if tries >= max_tries:
@@ -360,9 +385,14 @@ class _Sampler:
                 results = self.defined(*values)
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                 continue
+            except NameError as err:
+                raise ValueError(
+                    f"cannot evaluate the expressions numerically ({err}); use concrete functions "
+                    "instead of undefined ones"
+                ) from err
             if all(_real(r) is not None for r in results):
                 found += 1
-                yield values
+                yield values, list(results)
 
 
 def _decide(
@@ -378,6 +408,8 @@ def _decide(
     simplify: bool,
 ) -> Verdict:
     pairs = list(zip(_entries(truth), _entries(claimed), strict=True))
+    all_symbols = set().union(*(_free(e) for e in must_be_defined), _free(claimed))
+    _validate_domain(domain, {s.name for s in all_symbols})
     nonzero_constant = False
     all_zero = simplify
     if simplify:
@@ -395,13 +427,22 @@ def _decide(
         set().union(*(_free(e) for e in must_be_defined), _free(claimed)), key=lambda s: s.name
     )
     gen = np.random.default_rng(rng)
-    sampler = _Sampler(symbols, list(must_be_defined) + [t for (_, t), _ in pairs], domain, gen)
-    f_truth = sp.lambdify(symbols, [t for (_, t), _ in pairs], modules="mpmath")
-    f_claim = sp.lambdify(symbols, [c for _, (_, c) in pairs], modules="mpmath")
+    try:
+        sampler = _Sampler(symbols, [*must_be_defined, *(t for (_, t), _ in pairs)], domain, gen)
+        f_claim = _lambdify(symbols, [c for _, (_, c) in pairs])
+    except (ValueError, TypeError, NotImplementedError) as err:
+        if isinstance(err, ValueError) and "domain" in str(err):
+            raise
+        raise ValueError(
+            f"{what}: simplification was inconclusive and the expressions cannot be evaluated "
+            f"numerically ({type(err).__name__}: {str(err).splitlines()[0]}); use concrete "
+            "functions instead of undefined ones"
+        ) from err
     checked = 0
-    for values in sampler.points(n_points if not nonzero_constant else 1):
+    n_defined = len(must_be_defined)
+    for values, results in sampler.points(n_points if not nonzero_constant else 1):
         checked += 1
-        tv = [_real(v) for v in f_truth(*values)]
+        tv = [_real(v) for v in results[n_defined:]]
         try:
             cv = [_real(v) for v in f_claim(*values)]
         except (ZeroDivisionError, ValueError, OverflowError):
@@ -428,7 +469,8 @@ def _decide(
                 return Verdict(
                     False,
                     "numeric",
-                    f"{what}: the claim and the truth differ at a random point in the domain",
+                    f"{what}: the claim and the truth differ at a random point in the domain"
+                    + _hint(t, c, tol),
                     cex,
                     checked,
                     truth=truth,
@@ -452,6 +494,20 @@ def _decide(
         checked,
         truth=truth,
     )
+
+
+def _hint(truth: float, claimed: float | None, tol: float) -> str:
+    """A short diagnosis of one mismatch (sign flip, zero claim, constant factor)."""
+    if claimed is None:
+        return " (the claim is undefined there)"
+    scale = tol * max(1.0, abs(truth), abs(claimed))
+    if abs(truth + claimed) <= scale:
+        return " (the claim has the opposite sign: a dropped minus)"
+    if abs(claimed) <= scale:
+        return " (the claim is zero where the truth is not)"
+    if abs(truth) > scale:
+        return f" (claim / truth = {claimed / truth:.6g} there)"
+    return ""
 
 
 def _check_claim_symbols(claimed: Any, allowed: set[sp.Symbol], owner: str) -> None:
@@ -531,6 +587,8 @@ def check_gradient(
     msmap = _matrix_symbol_map([f, wrt, claimed])
     fe, claim = _explicit(f, msmap), _explicit(claimed, msmap)
     var = msmap.get(wrt, wrt) if isinstance(wrt, sp.MatrixSymbol) else _explicit(wrt, {})
+    real = _real_map([fe, claim, var])
+    fe, claim, var = _xr(fe, real), _xr(claim, real), _xr(var, real)
     syms = _variable_symbols(var)
     truth = _true_derivative(fe, var)
     name = _name_of(wrt, "the variable")
@@ -610,8 +668,11 @@ def check_backward_rule(
             f"got {_describe_shape(_shape(G))}"
         )
     claim = _explicit(claimed, msmap)
-    if output_symbol is not None:
-        osym = _explicit(output_symbol, msmap)
+    var = msmap.get(wrt, wrt) if isinstance(wrt, sp.MatrixSymbol) else _explicit(wrt, {})
+    osym = None if output_symbol is None else _explicit(output_symbol, msmap)
+    real = _real_map([out, G, claim, var, osym])
+    out, G, claim, var, osym = (_xr(o, real) for o in (out, G, claim, var, osym))
+    if osym is not None:
         if _shape(osym) != _shape(out):
             raise ValueError(
                 f"expected output_symbol of the output's {_describe_shape(_shape(out))}, "
@@ -623,7 +684,6 @@ def check_backward_rule(
         pairing = sum((g * c for g, c in zip(G, out, strict=True)), sp.Integer(0))
     else:
         pairing = (G[0, 0] if isinstance(G, sp.MatrixBase) else G) * out
-    var = msmap.get(wrt, wrt) if isinstance(wrt, sp.MatrixSymbol) else _explicit(wrt, {})
     syms = _variable_symbols(var)
     truth = _true_derivative(pairing, var)
     name = _name_of(wrt, "the input")
@@ -654,11 +714,14 @@ def check_equal(
     rng: np.random.Generator | int | None = 0,
     tol: float = 1e-8,
     simplify: bool = True,
+    label: str = "identity",
 ) -> Verdict:
     """Check an identity :math:`\\mathrm{lhs} = \\mathrm{rhs}` (scalars or same-shaped matrices).
 
     Points are drawn inside the domain of the left-hand side (the expression
-    whose value is known); the right-hand side is the claim.
+    whose value is known); the right-hand side is the claim.  ``label`` names the
+    identity in the verdict's reason; the other arguments are as in
+    :func:`check_gradient`.
 
     >>> x = sp.Symbol("x")
     >>> check_equal(sp.tanh(x), 2 / (1 + sp.exp(-2 * x)) - 1).correct
@@ -668,12 +731,14 @@ def check_equal(
     """
     msmap = _matrix_symbol_map([lhs, rhs])
     left, right = _explicit(lhs, msmap), _explicit(rhs, msmap)
+    real = _real_map([left, right])
+    left, right = _xr(left, real), _xr(right, real)
     _check_claim_shape(right, _shape(left), "the shape of the left-hand side")
     return _decide(
         left,
         right,
         [e for _, e in _entries(left)],
-        what="identity",
+        what=label,
         domain=domain,
         n_points=n_points,
         rng=rng,

@@ -40,6 +40,7 @@ from backprop_book.symbolic.checker import Verdict, check_equal, check_gradient,
 __all__ = [
     "ACTIVATIONS",
     "MLPBackwardFormulas",
+    "ReLU",
     "cross_entropy",
     "mean_cross_entropy",
     "mlp_backward",
@@ -59,13 +60,45 @@ __all__ = [
 ]
 
 
+class ReLU(sp.Function):
+    """The rectifier :math:`\\operatorname{ReLU}(z) = \\max(0, z)` as a sympy function.
+
+    Its derivative is the Heaviside step :math:`H(z)`.  Unlike :class:`sympy.Max`
+    it does not try to simplify its (large) argument when built, which keeps
+    symbolic networks fast; numbers evaluate at once, and ``lambdify`` evaluates it
+    with ``max(0, z)``.
+
+    >>> z = sp.Symbol("z", real=True)
+    >>> ReLU(sp.Integer(-2)), ReLU(sp.Integer(3)), sp.diff(ReLU(z), z)
+    (0, 3, Heaviside(z))
+    """
+
+    nargs = 1
+    _imp_ = staticmethod(lambda z: max(0, z))
+
+    @classmethod
+    def eval(cls, z: sp.Expr) -> sp.Expr | None:  # type: ignore[override]
+        if z.is_number:
+            return sp.Max(0, z)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Heaviside(self.args[0])
+
+    def _eval_rewrite_as_Max(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
+        return sp.Max(0, z)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\\operatorname{{ReLU}}\\left({printer._print(self.args[0])}\\right)"
+
+
 def relu(z: sp.Expr) -> sp.Expr:
-    """ReLU :math:`\\max(0, z)`; sympy differentiates it to :math:`H(z)` (Heaviside).
+    """ReLU :math:`\\max(0, z)` (a :class:`ReLU`); sympy differentiates it to :math:`H(z)`.
 
     >>> relu(sp.Integer(-2)), relu(sp.Integer(3))
     (0, 3)
     """
-    return sp.Max(0, z)
+    return ReLU(z)
 
 
 def _sigmoid(z: sp.Expr) -> sp.Expr:
