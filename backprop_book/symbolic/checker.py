@@ -260,7 +260,7 @@ def _name_of(wrt: Any, default: str) -> str:
 
 def _true_derivative(f: Any, wrt: Any) -> Any:
     fshape, vshape = _shape(f), _shape(wrt)
-    if fshape in ((), (1, 1)):
+    if fshape == () or (fshape == (1, 1) and vshape != () and 1 not in vshape):
         scalar = f if fshape == () else f[0, 0]
         if vshape == ():
             return sp.diff(scalar, wrt)
@@ -281,13 +281,46 @@ def _true_derivative(f: Any, wrt: Any) -> Any:
 # ----------------------------------------------------------------------------- deciding
 
 
+def _probably_nonzero(d: sp.Expr) -> bool:
+    """Whether ``d`` is visibly non-zero at one of two fixed real points (a cheap probe)."""
+    syms = sorted(d.free_symbols, key=lambda t: t.name)
+    try:
+        f = _lambdify(syms, [d])
+    except Exception:  # undefined functions and the like: no probe
+        return False
+    for offset in (0.0, 0.45):
+        vals = [(0.31 + 0.173 * k + offset) * (1 if k % 2 else -1) for k in range(len(syms))]
+        vals = [
+            abs(v) if (t.is_positive or t.is_nonnegative) else v
+            for v, t in zip(vals, syms, strict=True)
+        ]
+        try:
+            v = _real(f(*vals)[0])
+        except Exception:
+            continue
+        if v is not None and abs(v) > 1e-6:
+            return True
+    return False
+
+
 def _simplifies_to(d: sp.Expr) -> sp.Expr | None:
-    """Try to simplify ``d``; return the simplified form, or None if too big."""
+    """Try to show that ``d`` is zero; return the simplest form found, or None if too big.
+
+    Cheap canonical forms come first (expansion; rational functions of exponentials);
+    a difference visibly non-zero at a fixed point skips the expensive
+    :func:`sympy.simplify` and goes to the numeric check.
+    """
     d = sp.expand(d)
-    if d == 0:
+    if d == 0 or d.is_number:
         return d
     if sp.count_ops(d) > _MAX_SIMPLIFY_OPS:
         return None
+    e = d.rewrite(sp.exp) if d.has(sp.tanh, sp.sinh, sp.cosh) else d
+    c = sp.cancel(sp.together(e))
+    if c == 0 or c.is_number:
+        return c
+    if _probably_nonzero(d):
+        return d
     s = sp.simplify(d)
     if s != 0 and s.has(sp.tanh, sp.sinh, sp.cosh, sp.exp):
         s2 = sp.simplify(s.rewrite(sp.exp))
@@ -544,10 +577,11 @@ def check_gradient(
 ) -> Verdict:
     """Check a claimed derivative :math:`\\partial f / \\partial \\mathrm{wrt}`.
 
-    Shapes: for a scalar ``f`` the claim has the shape of ``wrt`` (entry
-    :math:`\\partial f/\\partial w_{ij}`); for a matrix-valued ``f`` of a scalar it has
-    the shape of ``f`` (entrywise derivative); for a vector ``f`` of a vector it is
-    the Jacobian :math:`J_{ij} = \\partial f_i / \\partial x_j`.
+    Shapes: for a scalar ``f`` (a sympy expression) the claim has the shape of
+    ``wrt`` (entry :math:`\\partial f/\\partial w_{ij}`); for a matrix-valued ``f`` of a
+    scalar it has the shape of ``f`` (entrywise derivative); for a vector ``f`` of a
+    vector it is the Jacobian :math:`J_{ij} = \\partial f_i / \\partial x_j`, also when
+    ``f`` is a :math:`1 \\times 1` matrix.
 
     Parameters
     ----------
