@@ -33,6 +33,7 @@ __all__ = [
     "linear_collapse_step",
     "plot_tanh_sigmoid",
     "report_d_q2",
+    "report_d_q2_forward",
     "report_d_q2_full_inputs",
     "sigmoid",
     "sigmoid_unit_gradient",
@@ -286,8 +287,16 @@ def report_d_q2_full_inputs(w3: float = 0.1, w4: float = 1.0, w5: float = 1.0) -
     }
 
 
-def _q2_check_full(values: dict[str, float]) -> tuple[float, float]:
-    """(y_hat, dL/dw3) of the full network at ``values`` (used in tests and the chapter)."""
+def report_d_q2_forward(values: dict[str, float]) -> tuple[float, float]:
+    """Run report D's Q2 network forward and differentiate it with sympy.
+
+    Returns :math:`(\\hat y, \\partial L / \\partial w_3)` at ``values`` (names
+    ``w1..w6, x1..x4, y``).
+
+    >>> y_hat, grad = report_d_q2_forward(report_d_q2_full_inputs())
+    >>> round(y_hat, 5), round(grad * 1e4, 4)
+    (0.64545, 6.2159)
+    """
     loss, S = _q2_network()
     sub = {S[k]: v for k, v in values.items()}
     z1 = S["w1"] * S["x1"] + S["w2"] * S["x2"]

@@ -9,12 +9,12 @@ import pytest
 import sympy as sp
 
 from backprop_book.symbolic.activations import (
-    _q2_check_full,
     linear_collapse,
     linear_collapse_jacobian,
     linear_collapse_step,
     plot_tanh_sigmoid,
     report_d_q2,
+    report_d_q2_forward,
     report_d_q2_full_inputs,
     sigmoid,
     sigmoid_unit_gradient,
@@ -68,7 +68,7 @@ def test_q2_reproduces_the_report() -> None:
 
 def test_q2_full_inputs_are_consistent() -> None:
     values = report_d_q2_full_inputs()
-    y_hat, grad = _q2_check_full(values)
+    y_hat, grad = report_d_q2_forward(values)
     assert y_hat == pytest.approx(0.64545, abs=5e-6)
     assert grad == pytest.approx(6.2158e-4, abs=1e-8)
     assert values["w3"] * values["x3"] + values["w4"] * values["x4"] == pytest.approx(1.432)
