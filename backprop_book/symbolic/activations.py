@@ -179,8 +179,9 @@ class WorkedPass:
     Attributes
     ----------
     formula
-        The chain-rule product as a sympy expression in ``y_hat, w6, z_2, x3, y``,
-        checked against sympy's derivative of the whole network.
+        The chain-rule product in ``yhat, w6, s_2, x3, y`` (with
+        :math:`s_2 = \\sigma(z_2)`), checked against sympy's derivative of the
+        whole network.
     factors
         Name -> numeric value of each chain-rule factor.
     value
@@ -230,7 +231,7 @@ def report_d_q2(
     0.76054
     """
     loss, S = _q2_network()
-    yh, Z2 = sp.symbols("y_hat z_2")
+    yh, Z2 = sp.symbols("yhat z_2")
     chain = -2 * (S["y"] - yh) * yh * (1 - yh) * S["w6"] * sigmoid(Z2) * (1 - sigmoid(Z2)) * S["x3"]
     # the chain-rule product, with y_hat and z2 written out, is sympy's derivative
     z2_expr = S["w3"] * S["x3"] + S["w4"] * S["x4"]
@@ -240,6 +241,7 @@ def report_d_q2(
     )
     if not verdict.correct:
         raise ValueError(f"the chain-rule product is not sympy's derivative: {verdict}")
+    formula = chain.subs(sigmoid(Z2), sp.Symbol("s_2"))
     values = {yh: y_hat, Z2: z2, S["w6"]: w6, S["x3"]: x3, S["y"]: y}
     s2 = float(sigmoid(sp.Float(z2)))
     factors = {
@@ -252,14 +254,14 @@ def report_d_q2(
     value = float(chain.subs(values))
     z3 = float(sp.log(y_hat / (1 - y_hat)))
     implied = {"z3 = logit(y_hat)": z3, "s2 = sigma(z2)": s2, "w5*s1": z3 - w6 * s2}
-    return WorkedPass(formula=chain, factors=factors, value=value, implied=implied)
+    return WorkedPass(formula=formula, factors=factors, value=value, implied=implied)
 
 
 def report_d_q2_full_inputs(w3: float = 0.1, w4: float = 1.0, w5: float = 1.0) -> dict[str, float]:
     """One complete set of inputs consistent with report D's Q2 numbers.
 
     With ``w1 = w2 = 1`` and ``x1 = x2``, choose ``x4`` so that
-    :math:`w_3 x_3 + w_4 x_4 = 1.432` and ``x1`` so that :math:`w_5 \\sigma(z_1) = 0.760540`.
+    :math:`w_3 x_3 + w_4 x_4 = 1.432` and ``x1`` so that :math:`w_5 \\sigma(z_1) = 0.76054`.
 
     >>> v = report_d_q2_full_inputs()
     >>> round(v["x4"], 4)
@@ -311,17 +313,19 @@ def report_d_q2_forward(values: dict[str, float]) -> tuple[float, float]:
 def sigmoid_unit_gradient(n: int = 3) -> tuple[sp.ImmutableMatrix, Verdict]:
     """Q5: for :math:`g = \\sigma(w^T x + b)`, :math:`\\partial g / \\partial x_i = w_i g (1 - g)`.
 
-    Returns the claimed gradient (in ``w``, ``x``, ``b``) and its verdict.
+    Returns the claimed gradient written with the symbol ``g`` and the verdict on
+    it (with :math:`g` replaced by :math:`\\sigma(w^T x + b)`).
 
     >>> grad, verdict = sigmoid_unit_gradient(2)
-    >>> verdict.correct
-    True
+    >>> grad.T, verdict.correct
+    (Matrix([[g*w_00*(1 - g), g*w_10*(1 - g)]]), True)
     """
     w, x = matrix_symbols("w", n, 1), matrix_symbols("x", n, 1)
-    b = sp.Symbol("b")
+    b = sp.Symbol("b", real=True)
+    g_sym = sp.Symbol("g", real=True)
     g = sigmoid((w.T * x)[0, 0] + b)
-    claim = sp.ImmutableMatrix(w * g * (1 - g))
-    return claim, check_gradient(g, x, claim)
+    claim = sp.ImmutableMatrix(w * g_sym * (1 - g_sym))
+    return claim, check_gradient(g, x, claim.subs(g_sym, g))
 
 
 def tanh_identities() -> dict[str, Verdict]:

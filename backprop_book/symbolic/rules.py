@@ -147,7 +147,8 @@ class BackwardRule:
             raise ValueError(
                 f"expected one of the inputs {list(self.gradients)}, got {input_name!r}"
             )
-        return f"\\bar{{{input_name}}}_{{i,j}} = {sp.latex(self.gradients[input_name])}"
+        index = "i" if self.inputs[input_name][1][1] == 1 else "i,j"
+        return f"\\bar{{{input_name}}}_{{{index}}} = {sp.latex(self.gradients[input_name])}"
 
     def instantiate_ops(
         self, sizes: Mapping[sp.Symbol, int]

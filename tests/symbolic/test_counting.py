@@ -128,3 +128,38 @@ def test_pool_operations_formula(c: int, W: int, F: int) -> None:
         return
     ops = pool_operations(c, W, F, 1)
     assert ops == c * (W - F + 1) ** 2 * (F * F - 1)
+
+
+def test_counts_agree_with_torch_modules() -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    def count(module: object) -> int:
+        return sum(p.numel() for p in module.parameters())  # type: ignore[attr-defined]
+
+    lenet = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(),
+        nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10),
+    )  # fmt: skip
+    assert count(lenet) == sum(layer.params for layer in lenet5_table("standard"))
+    x = torch.zeros(1, 1, 32, 32)
+    shapes = []
+    for layer in lenet:
+        x = layer(x)
+        if isinstance(layer, nn.Conv2d | nn.AvgPool2d):
+            shapes.append(tuple(x.shape[1:]))
+    assert shapes == [layer.output for layer in lenet5_table()[:5]]
+    # report E's AlexNet for CIFAR-10: stride-2 conv1 needs PyTorch's rounding down
+    convs = [(3, 64, 2), (64, 192, 1), (192, 384, 1), (384, 256, 1), (256, 256, 1)]
+    alex = nn.Sequential(
+        *[nn.Conv2d(a, b, 3, stride=s, padding=1) for a, b, s in convs],
+        nn.Linear(1024, 4096), nn.Linear(4096, 4096), nn.Linear(4096, 10),
+    )  # fmt: skip
+    ours = sum(conv_params(a, b, 3) for a, b, _ in convs) + sum(
+        dense_params(a, b) for a, b in [(1024, 4096), (4096, 4096), (4096, 10)]
+    )
+    assert count(alex) == ours == 23_272_266
+    out = nn.Conv2d(3, 64, 3, stride=2, padding=1)(torch.zeros(1, 3, 32, 32))
+    assert out.shape[-1] == conv_output_size(32, 3, 1, 2, floor=True) == 16
