@@ -188,6 +188,9 @@ class WorkedPass:
         :math:`\\partial L/\\partial w_3` at the stated values.
     implied
         Quantities the report leaves implicit, with the values its numbers imply.
+
+    >>> sorted(report_d_q2().factors)[:2]
+    ['dL/dy_hat', 'ds2/dz2']
     """
 
     formula: sp.Expr

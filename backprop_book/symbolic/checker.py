@@ -108,6 +108,9 @@ class Counterexample:
         The true value there.
     claimed
         The claim's value there (``None`` if the claim is undefined there).
+
+    >>> print(Counterexample({"x": 2.0}, (), expected=12.0, claimed=8.0))
+    at x=2: true value 12, claimed 8
     """
 
     point: dict[str, float]
@@ -142,6 +145,12 @@ class Verdict:
         How many random points were evaluated.
 
     A verdict is truthy exactly when the claim is correct.
+
+    >>> v = check_gradient(sp.Symbol("x") ** 2, sp.Symbol("x"), 2 * sp.Symbol("x"))
+    >>> bool(v), v.method
+    (True, 'symbolic')
+    >>> print(v)
+    correct (symbolic): d f / d x: the difference simplifies to zero
     """
 
     correct: bool

@@ -156,7 +156,11 @@ def pool_operations(channels: int, in_size: int, F: int, S: int) -> int:
 
 @dataclass(frozen=True)
 class LayerCount:
-    """One row of a parameter table: layer name, output shape and parameters."""
+    """One row of a parameter table: layer name, output shape and parameters.
+
+    >>> lenet5_table()[2]
+    LayerCount(name='C3', output=(16, 10, 10), params=2416)
+    """
 
     name: str
     output: tuple[int, int, int] | tuple[int]

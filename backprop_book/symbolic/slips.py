@@ -58,6 +58,10 @@ class Slip:
         Runs the claim through the checker; returns its verdict.
     check_correct
         Runs the correct statement through the same check.
+
+    >>> slip = SLIPS[-1]
+    >>> slip.key, slip.check().correct, slip.check_correct().correct
+    ('lenet-c3', False, True)
     """
 
     key: str
