@@ -129,7 +129,7 @@ class Counterexample:
 class Verdict:
     """The checker's answer.
 
-    Attributes
+    Parameters
     ----------
     correct
         Whether the claim holds.
@@ -143,6 +143,9 @@ class Verdict:
         For a wrong claim, a point with both values (``None`` for a correct one).
     points_checked
         How many random points were evaluated.
+    truth
+        The true derivative (or left-hand side) the claim was compared with,
+        as sympy objects on the concrete sizes (not shown in the repr).
 
     A verdict is truthy exactly when the claim is correct.
 
