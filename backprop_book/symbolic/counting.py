@@ -20,6 +20,7 @@ from typing import Literal
 
 __all__ = [
     "LayerCount",
+    "conv_multiplies_adds",
     "conv_operations",
     "conv_output_size",
     "conv_params",
@@ -120,6 +121,24 @@ def dense_params(n_in: int, n_out: int, *, bias: bool = True) -> int:
     return n_out * (n_in + (1 if bias else 0))
 
 
+def conv_multiplies_adds(
+    out_channels: int, out_size: int, weights_per_filter: int, *, count_bias: bool = False
+) -> tuple[int, int]:
+    """Multiplications and additions of a convolution layer, separately.
+
+    .. math:: N_\\times = C_{out} W_2^2 K, \\qquad N_+ = C_{out} W_2^2 (K - 1 + [\\text{bias}])
+
+    >>> conv_multiplies_adds(20, 6, 800)
+    (576000, 575280)
+    >>> sum(conv_multiplies_adds(20, 6, 800, count_bias=True))
+    1152000
+    """
+    cout, w2 = _positive_int("out_channels", out_channels), _positive_int("out_size", out_size)
+    K = _positive_int("weights_per_filter", weights_per_filter)
+    outputs = cout * w2 * w2
+    return outputs * K, outputs * (K - 1 + (1 if count_bias else 0))
+
+
 def conv_operations(
     out_channels: int, out_size: int, weights_per_filter: int, *, count_bias: bool = False
 ) -> int:
@@ -136,9 +155,9 @@ def conv_operations(
     >>> conv_operations(20, 6, 800, count_bias=True)
     1152000
     """
-    cout, w2 = _positive_int("out_channels", out_channels), _positive_int("out_size", out_size)
-    K = _positive_int("weights_per_filter", weights_per_filter)
-    return cout * w2 * w2 * (K + (K - 1) + (1 if count_bias else 0))
+    return sum(
+        conv_multiplies_adds(out_channels, out_size, weights_per_filter, count_bias=count_bias)
+    )
 
 
 def pool_operations(channels: int, in_size: int, F: int, S: int) -> int:

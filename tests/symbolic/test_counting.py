@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backprop_book.symbolic.counting import (
+    conv_multiplies_adds,
     conv_operations,
     conv_output_size,
     conv_params,
@@ -28,6 +29,7 @@ def test_report_d_q3() -> None:
         "conv+pool+bias": 1_154_560,
     }
     assert conv_operations(20, 6, 800) == 20 * 36 * (800 + 799)
+    assert conv_multiplies_adds(20, 6, 800) == (20 * 36 * 800, 20 * 36 * 799)
     assert pool_operations(20, 6, F=3, S=1) == 2_560
     # a 2x2/2 pool gives 540, not the report's 2,560
     assert pool_operations(20, 6, F=2, S=2) == 540
@@ -119,6 +121,8 @@ def test_conv_params_formula(cin: int, cout: int, F: int) -> None:
 def test_conv_operations_formula(cout: int, w2: int, K: int) -> None:
     ops = conv_operations(cout, w2, K)
     assert ops == cout * w2 * w2 * (2 * K - 1)
+    mults, adds = conv_multiplies_adds(cout, w2, K)
+    assert (mults, adds) == (cout * w2 * w2 * K, cout * w2 * w2 * (K - 1))
     assert conv_operations(cout, w2, K, count_bias=True) - ops == cout * w2 * w2
 
 
