@@ -134,6 +134,7 @@ def test_pool_operations_formula(c: int, W: int, F: int) -> None:
     assert ops == c * (W - F + 1) ** 2 * (F * F - 1)
 
 
+@pytest.mark.slow  # importing torch takes a few seconds on a busy 2-core machine
 def test_counts_agree_with_torch_modules() -> None:
     torch = pytest.importorskip("torch")
     nn = torch.nn
@@ -157,9 +158,10 @@ def test_counts_agree_with_torch_modules() -> None:
     assert shapes == [layer.output for layer in lenet5_table()[:5]]
     # report E's AlexNet for CIFAR-10: stride-2 conv1 needs PyTorch's rounding down
     convs = [(3, 64, 2), (64, 192, 1), (192, 384, 1), (384, 256, 1), (256, 256, 1)]
+    meta = {"device": "meta"}  # count parameters without allocating 23 million of them
     alex = nn.Sequential(
-        *[nn.Conv2d(a, b, 3, stride=s, padding=1) for a, b, s in convs],
-        nn.Linear(1024, 4096), nn.Linear(4096, 4096), nn.Linear(4096, 10),
+        *[nn.Conv2d(a, b, 3, stride=s, padding=1, **meta) for a, b, s in convs],
+        nn.Linear(1024, 4096, **meta), nn.Linear(4096, 4096, **meta), nn.Linear(4096, 10, **meta),
     )  # fmt: skip
     ours = sum(conv_params(a, b, 3) for a, b, _ in convs) + sum(
         dense_params(a, b) for a, b in [(1024, 4096), (4096, 4096), (4096, 10)]
