@@ -18,7 +18,14 @@ array([0., 1.])
 
 from __future__ import annotations
 
-from backprop_book.autograd.core import Op, OpNode, TensorNode, as_node, free_graph, topological_order
+from backprop_book.autograd.core import (
+    Op,
+    OpNode,
+    TensorNode,
+    as_node,
+    free_graph,
+    topological_order,
+)
 from backprop_book.autograd.ops import (
     add,
     div,

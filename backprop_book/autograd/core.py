@@ -22,7 +22,7 @@ used more than once.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -133,7 +133,7 @@ class TensorNode:
         return self.value.dtype
 
     @property
-    def T(self) -> TensorNode:  # noqa: N802 - the NumPy/torch spelling
+    def T(self) -> TensorNode:
         """The transpose (an op, so gradients flow through it)."""
         from backprop_book.autograd import ops
 
@@ -261,7 +261,9 @@ class TensorNode:
         return ops.matmul(other, self)
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> TensorNode:
-        """Sum of the elements (all, or along ``axis``); see :func:`~backprop_book.autograd.ops.sum`."""
+        """Sum of the elements (all, or along ``axis``).
+
+        See :func:`~backprop_book.autograd.ops.sum`."""
         from backprop_book.autograd import ops
 
         return ops.sum(self, axis=axis, keepdims=keepdims)
@@ -324,7 +326,7 @@ class OpNode:
     ('Add', True, True)
     """
 
-    __slots__ = ("_outputs", "context", "inputs", "op", "output_meta")
+    __slots__ = ("__weakref__", "_outputs", "context", "inputs", "op", "output_meta")
 
     def __init__(self, op: type[Op], inputs: Sequence[TensorNode], context: dict[str, Any]):
         self.op = op
@@ -379,15 +381,10 @@ class Op:
     #: how many outputs ``forward`` returns; ops with several set this to that number
     n_outputs: ClassVar[int] = 1
 
-    @staticmethod
-    def forward(context: dict[str, Any], *inputs: Array, **kwargs: Any) -> Any:
-        """Compute the output array(s) from the input arrays."""
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(context: dict[str, Any], goutput: Any) -> Any:
-        """Return the gradient of each input given the output gradient."""
-        raise NotImplementedError
+    #: ``forward(context, *inputs, **kwargs)``: the output array(s) from the input arrays
+    forward: ClassVar[Callable[..., Any]]
+    #: ``backward(context, goutput)``: the gradient of each input given the output gradient
+    backward: ClassVar[Callable[..., Any]]
 
     @classmethod
     def do_forward(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -462,7 +459,9 @@ def run_backward(root: TensorNode, seed: Array) -> None:
         gouts = []
         for o, (shape, dtype) in zip(outs, opnode.output_meta, strict=True):
             g = grads.pop(id(o), None) if o is not None else None
-            gouts.append(np.zeros(shape, dtype=np.result_type(dtype, np.float32)) if g is None else g)
+            gouts.append(
+                np.zeros(shape, dtype=np.result_type(dtype, np.float32)) if g is None else g
+            )
         needs = tuple(i.requires_grad for i in opnode.inputs)
         opnode.context["needs_input_grad"] = needs
         gin = opnode.op.backward(opnode.context, tuple(gouts) if len(gouts) > 1 else gouts[0])

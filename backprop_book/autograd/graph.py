@@ -167,7 +167,10 @@ def to_svg(root: TensorNode, col_width: int = 120, row_height: int = 56) -> str:
     height = int(nrow * row_height + 2 * margin)
 
     def centre(n: GraphNode) -> tuple[float, float]:
-        return margin + n.column * col_width + col_width / 2, margin + n.row * row_height + row_height / 2
+        return (
+            margin + n.column * col_width + col_width / 2,
+            margin + n.row * row_height + row_height / 2,
+        )
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

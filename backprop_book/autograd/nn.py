@@ -135,7 +135,9 @@ class Module:
 
 
 class Linear(Module):
-    """Affine layer :math:`s = h_{prev} W^T + b`, ``W`` stored ``(out, in)``, ``b`` a ``(1, out)`` row.
+    """Affine layer :math:`s = h_{prev} W^T + b`.
+
+    ``W`` is stored ``(out, in)`` as in the course, ``b`` is a ``(1, out)`` row.
 
     Parameters
     ----------
@@ -275,8 +277,9 @@ def mlp(
     init, rng, dtype
         Passed to each :class:`Linear` (one generator drives all layers).
 
-    >>> mlp([2, 8, 8, 2], "relu", rng=0)
-    Sequential(Linear(2, 8, init='glorot'), ReLU(), Linear(8, 8, init='glorot'), ReLU(), Linear(8, 2, init='glorot'))
+    >>> net = mlp([2, 8, 8, 2], "relu", rng=0)
+    >>> net.layers[:3]
+    [Linear(2, 8, init='glorot'), ReLU(), Linear(8, 8, init='glorot')]
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least [n_in, n_out], got sizes {list(sizes)}")
@@ -305,8 +308,8 @@ def report_e_model(
 
     Report E initialised it with its fan-out "He" formula, the default here.
 
-    >>> report_e_model(rng=0)
-    Sequential(Linear(2, 8, init='he_fanout'), ReLU(), Linear(8, 8, init='he_fanout'), Sigmoid(), Linear(8, 2, init='he_fanout'))
+    >>> report_e_model(rng=0).layers[1:4]
+    [ReLU(), Linear(8, 8, init='he_fanout'), Sigmoid()]
     """
     return mlp([2, hidden, hidden, 2], ["relu", "sigmoid"], init=init, rng=rng)
 
@@ -314,7 +317,10 @@ def report_e_model(
 def cross_entropy(
     scores: TensorNode, targets: Any, reduction: Literal["mean", "sum"] = "mean"
 ) -> TensorNode:
-    """Softmax cross-entropy :math:`L = -\\sum_i \\log \\operatorname{softmax}(s_i)_{y_i}` (or its mean).
+    """Softmax cross-entropy, summed or averaged over the batch.
+
+    :math:`L = -\\sum_i \\log \\operatorname{softmax}(s_i)_{y_i}` (``"sum"``)
+    or :math:`L/n` (``"mean"``).
 
     ``reduction="sum"`` is what the course library does: summed over the batch,
     so the gradient, and the effective step, grows with the batch size.

@@ -109,7 +109,9 @@ def _float(x: Array) -> Array:
 
 # --------------------------------------------------------------------------- binary ops
 class Add(Op):
-    """:math:`C = A + B` (broadcasting); :math:`\\bar A = \\bar C`, :math:`\\bar B = \\bar C` (summed to shape).
+    """:math:`C = A + B` (broadcasting).
+
+    :math:`\\bar A = \\bar C`, :math:`\\bar B = \\bar C` (summed to shape).
 
     >>> add(TensorNode([1.0, 2.0]), 3.0).value
     array([4., 5.])
@@ -148,7 +150,9 @@ class Sub(Op):
 
 
 class Mul(Op):
-    """:math:`C = A \\odot B`; :math:`\\bar A = \\bar C \\odot B`, :math:`\\bar B = \\bar C \\odot A`.
+    """:math:`C = A \\odot B`.
+
+    :math:`\\bar A = \\bar C \\odot B`, :math:`\\bar B = \\bar C \\odot A`.
 
     >>> mul(TensorNode([1.0, 2.0]), TensorNode([[3.0], [4.0]])).value
     array([[3., 6.],
@@ -171,7 +175,9 @@ class Mul(Op):
 
 
 class Div(Op):
-    """:math:`C = X / Y`; :math:`\\bar X = \\bar C / Y`, :math:`\\bar Y = -\\bar C \\odot X / Y^2` (question 1).
+    """:math:`C = X / Y`.
+
+    :math:`\\bar X = \\bar C / Y`, :math:`\\bar Y = -\\bar C \\odot X / Y^2` (question 1).
 
     >>> x, y = TensorNode([1.0, 2.0]), TensorNode([4.0, 8.0])
     >>> c = div(x, y); c.backward(np.ones(2)); x.grad, y.grad
@@ -194,7 +200,9 @@ class Div(Op):
 
 
 class Pow(Op):
-    """:math:`C = X^Y`; :math:`\\bar X = \\bar C\\, Y X^{Y-1}`, :math:`\\bar Y = \\bar C\\, X^Y \\log X`.
+    """:math:`C = X^Y`.
+
+    :math:`\\bar X = \\bar C\\, Y X^{Y-1}`, :math:`\\bar Y = \\bar C\\, X^Y \\log X`.
 
     The exponent's gradient is computed only when the exponent needs one (then
     :math:`X` must be positive).
@@ -221,7 +229,9 @@ class Pow(Op):
 
 
 class MatMul(Op):
-    """:math:`C = X W` for 2-D arrays; :math:`\\bar X = \\bar C W^T`, :math:`\\bar W = X^T \\bar C` (question 3).
+    """:math:`C = X W` for 2-D arrays.
+
+    :math:`\\bar X = \\bar C W^T`, :math:`\\bar W = X^T \\bar C` (question 3).
 
     >>> x = TensorNode(np.ones((2, 3))); w = TensorNode(np.arange(6.0).reshape(3, 2))
     >>> c = matmul(x, w); c.value
@@ -361,7 +371,9 @@ class ReLU(Op):
 
 
 class Softmax(Op):
-    """:math:`C_i = e^{X_i} / \\sum_j e^{X_j}` along ``axis``; :math:`\\bar X = C \\odot (\\bar C - \\sum_j \\bar C_j C_j)`.
+    """:math:`C_i = e^{X_i} / \\sum_j e^{X_j}` along ``axis``.
+
+    :math:`\\bar X = C \\odot (\\bar C - \\sum_j \\bar C_j C_j)`.
 
     >>> softmax(TensorNode([[0.0, 0.0]])).value
     array([[0.5, 0.5]])
@@ -382,7 +394,9 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
-    """:math:`C = X - \\log\\sum_j e^{X_j}` along ``axis``; :math:`\\bar X = \\bar C - \\operatorname{softmax}(X) \\sum_j \\bar C_j`.
+    """:math:`C = X - \\log\\sum_j e^{X_j}` along ``axis``.
+
+    :math:`\\bar X = \\bar C - \\operatorname{softmax}(X) \\sum_j \\bar C_j`.
 
     >>> np.round(log_softmax(TensorNode([[0.0, 0.0]])).value, 4)
     array([[-0.6931, -0.6931]])
@@ -416,7 +430,9 @@ def _norm_axis(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
 
 
 class Sum(Op):
-    """:math:`C = \\sum X` (all, or along ``axis``); :math:`\\bar X = \\bar C` broadcast back: ones times :math:`\\bar C` (question 8).
+    """:math:`C = \\sum X` (all, or along ``axis``).
+
+    :math:`\\bar X = \\bar C` broadcast back: ones times :math:`\\bar C` (question 8).
 
     >>> x = TensorNode(np.ones((2, 3))); s = sum(x); s.backward(); s.value, x.grad
     (array(6.), array([[1., 1., 1.],
@@ -440,7 +456,9 @@ class Sum(Op):
 
 
 class Mean(Op):
-    """:math:`C = \\frac1m \\sum X` over the ``m`` reduced elements; :math:`\\bar X = \\bar C / m` broadcast back.
+    """:math:`C = \\frac1m \\sum X` over the ``m`` reduced elements.
+
+    :math:`\\bar X = \\bar C / m` broadcast back.
 
     >>> mean(TensorNode([[1.0, 2.0], [3.0, 6.0]]), axis=1).value
     array([1.5, 4.5])
@@ -469,7 +487,9 @@ class Mean(Op):
 
 
 class Expand(Op):
-    """Repeat ``x`` ``size`` times along ``axis`` (where ``x`` has length 1); :math:`\\bar x = \\sum_{\\text{axis}} \\bar Y` (question 4).
+    """Repeat ``x`` ``size`` times along ``axis`` (where ``x`` has length 1).
+
+    :math:`\\bar x = \\sum_{\\text{axis}} \\bar Y` (question 4).
 
     This is how the course adds the bias: a ``(1, out)`` row expanded to ``(n, out)``.
 
@@ -558,9 +578,7 @@ class Transpose(Op):
         if axes is not None and sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(
             range(x.ndim)
         ):
-            raise ValueError(
-                f"transpose: axes {axes} are not a permutation for shape {x.shape}"
-            )
+            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {x.shape}")
         context["axes"] = axes
         return np.transpose(x, axes)
 
@@ -571,7 +589,9 @@ class Transpose(Op):
 
 
 class Select(Op):
-    """Pick one entry per row: :math:`y_i = X_{i, t_i}`; :math:`\\bar X_{i,t_i} = \\bar y_i`, zero elsewhere.
+    """Pick one entry per row: :math:`y_i = X_{i, t_i}`.
+
+    :math:`\\bar X_{i,t_i} = \\bar y_i`, zero elsewhere.
 
     >>> x = TensorNode([[1.0, 2.0], [3.0, 4.0]]); y = select(x, [1, 0]); y.value
     array([2., 3.])
@@ -643,7 +663,7 @@ def div(a: Any, b: Any) -> TensorNode:
     return Div.do_forward(a, b)
 
 
-def pow(a: Any, b: Any) -> TensorNode:  # noqa: A001 - torch's name
+def pow(a: Any, b: Any) -> TensorNode:
     """:math:`a^b` elementwise with broadcasting (:class:`Pow`).
 
     >>> pow(TensorNode([2.0, 3.0]), 2).value
@@ -733,7 +753,7 @@ def log_softmax(x: Any, axis: int = -1) -> TensorNode:
     return LogSoftmax.do_forward(x, axis=axis)
 
 
-def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:  # noqa: A001
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
     """Sum of all elements, or along ``axis`` (:class:`Sum`).
 
     >>> sum(TensorNode([[1.0, 2.0], [3.0, 4.0]]), axis=0).value

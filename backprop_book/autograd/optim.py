@@ -1,4 +1,7 @@
-"""Optimizers and an epoch learning-rate schedule, updating :class:`~backprop_book.autograd.nn.Parameter` values in place."""
+"""Optimizers and an epoch learning-rate schedule.
+
+They update the values of :class:`~backprop_book.autograd.nn.Parameter` nodes in place.
+"""
 
 from __future__ import annotations
 
@@ -122,7 +125,7 @@ class EpochSchedule:
 
     @classmethod
     def geometric(cls, optimizer: Optimizer, gamma: float) -> EpochSchedule:
-        """:math:`\\eta_e = \\eta_0 \\gamma^e` with :math:`\\eta_0` the optimizer's current ``lr``."""
+        """:math:`\\eta_e = \\eta_0 \\gamma^e`, :math:`\\eta_0` the optimizer's current ``lr``."""
         lr0 = optimizer.lr
         return cls(optimizer, lambda e: lr0 * gamma**e)
 

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Q", "THRESHOLD", "SyntheticData", "load_synthetic", "quadratic_form", "synthetic_labels"]
+__all__ = [
+    "THRESHOLD",
+    "Q",
+    "SyntheticData",
+    "load_synthetic",
+    "quadratic_form",
+    "synthetic_labels",
+]
 
 #: the course's matrix of the quadratic form
 Q = np.array([[1.0, 0.5], [1.0, 0.2]])
