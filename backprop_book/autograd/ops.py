@@ -253,7 +253,16 @@ class MatMul(Op):
         x, w = context["x"], context["w"]
         need_x, need_w = context["needs_input_grad"]
         gx = goutput @ w.T if need_x else None
-        gw = x.T @ goutput if need_w else None
+        gw = None
+        if need_w:
+            # W^T of a Linear layer arrives as an F-ordered view; computing (C^T X)^T gives
+            # its gradient in the same layout, so after Transpose.backward the parameter's
+            # gradient is C-ordered like the parameter (faster optimizer updates).
+            gw = (
+                (goutput.T @ x).T
+                if w.flags.f_contiguous and not w.flags.c_contiguous
+                else x.T @ goutput
+            )
         return gx, gw
 
 

@@ -61,8 +61,11 @@ class SGD(Optimizer):
                 continue
             if self.momentum:
                 v = self.velocity[i]
-                v = g.copy() if v is None else self.momentum * v + g
-                self.velocity[i] = v
+                if v is None:
+                    v = self.velocity[i] = np.array(g, dtype=p.value.dtype, order="C")
+                else:
+                    v *= self.momentum
+                    v += g
                 g = v
             p.value -= (self.lr * g).astype(p.value.dtype, copy=False)
 
