@@ -314,9 +314,7 @@ def report_e_model(
     return mlp([2, hidden, hidden, 2], ["relu", "sigmoid"], init=init, rng=rng)
 
 
-def cross_entropy(
-    scores: TensorNode, targets: Any, reduction: Literal["mean", "sum"] = "mean"
-) -> TensorNode:
+def cross_entropy(scores: TensorNode, targets: Any, reduction: str = "mean") -> TensorNode:
     """Softmax cross-entropy, summed or averaged over the batch.
 
     :math:`L = -\\sum_i \\log \\operatorname{softmax}(s_i)_{y_i}` (``"sum"``)
