@@ -1,4 +1,6 @@
-"""One training step of a 3072-256-10 MLP at batch 128: this engine versus PyTorch eager (CPU, float32).
+"""One training step of a 3072-256-10 MLP at batch 128: the engine versus PyTorch eager.
+
+CPU, float32.
 
 Both sides do the same work: forward, softmax cross-entropy (mean), backward,
 one SGD step. The target is a ratio of at most 1.25 (the engine at most 25%
@@ -94,7 +96,8 @@ def run(quick: bool) -> list[Comparison]:
     )
     return [
         compare(
-            f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, float32 CPU ({n} steps)",
+            f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, "
+            f"float32 CPU ({n} steps)",
             ("torch eager", many(theirs)),
             ("autograd engine", many(ours)),
             repeats=3 if quick else 7,

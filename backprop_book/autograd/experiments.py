@@ -34,6 +34,7 @@ __all__ = [
     "TrainResult",
     "build_model",
     "evaluate",
+    "even_fraction",
     "layer_statistics",
     "main",
     "profile_sizes",
@@ -284,16 +285,9 @@ class LayerStats:
     saturated: float
 
 
-def layer_statistics(
-    model: Sequential, x: np.ndarray, y: np.ndarray, reduction: str = "sum"
+def _batch_statistics(
+    model: Sequential, x: np.ndarray, y: np.ndarray, reduction: str
 ) -> list[LayerStats]:
-    """Forward and backward one batch and measure each Linear layer's signal scales.
-
-    >>> d = load_synthetic(256, 10, rng=0)
-    >>> st = layer_statistics(build_model(EXPERIMENTS["init_course"]), d.x_train, d.y_train)
-    >>> [s.shape for s in st], round(st[0].s_std, 2)
-    ([(8, 2), (2, 8)], 0.26)
-    """
     model.zero_grad()
     scores = model(x)
     loss = cross_entropy(scores, y, reduction)
@@ -325,6 +319,69 @@ def layer_statistics(
         k += 1
     model.zero_grad()
     return stats
+
+
+def layer_statistics(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    reduction: str = "sum",
+    batch_size: int = 128,
+) -> list[LayerStats]:
+    """Scale of each Linear layer's signals, averaged over mini-batches of ``(x, y)``.
+
+    Each batch is forwarded and backpropagated with the model as it is (no update);
+    standard deviations and saturation are averaged over the batches, root mean
+    squares are combined as :math:`\\sqrt{\\text{mean of squares}}`.
+
+    >>> d = load_synthetic(256, 10, rng=0)
+    >>> st = layer_statistics(build_model(EXPERIMENTS["init_course"]), d.x_train, d.y_train)
+    >>> [s.shape for s in st], round(st[0].s_std, 2)
+    ([(8, 2), (2, 8)], 0.26)
+    """
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"expected matching non-empty x and y, got {len(x)} and {len(y)} rows")
+    per_batch = [
+        _batch_statistics(model, x[i : i + batch_size], y[i : i + batch_size], reduction)
+        for i in range(0, len(x), batch_size)
+    ]
+    out = []
+    for layer_stats in zip(*per_batch, strict=True):
+        first = layer_stats[0]
+        out.append(
+            LayerStats(
+                layer=first.layer,
+                shape=first.shape,
+                s_std=float(np.mean([s.s_std for s in layer_stats])),
+                h_std=float(np.mean([s.h_std for s in layer_stats])),
+                grad_s_rms=float(np.sqrt(np.mean([s.grad_s_rms**2 for s in layer_stats]))),
+                grad_W_rms=float(np.sqrt(np.mean([s.grad_W_rms**2 for s in layer_stats]))),
+                saturated=float(np.mean([s.saturated for s in layer_stats])),
+            )
+        )
+    return out
+
+
+def even_fraction(model: Sequential, x: np.ndarray) -> float:
+    """Share of the score-difference variance that is even in the input.
+
+    With :math:`f(x) = s_1(x) - s_0(x)`, split :math:`f` into its even part
+    :math:`(f(x) + f(-x))/2` and odd part :math:`(f(x) - f(-x))/2` and return
+    :math:`\\operatorname{Var}(\\text{even}) / (\\operatorname{Var}(\\text{even}) +
+    \\operatorname{Var}(\\text{odd}))`. The synthetic labels are even
+    (:math:`x^T Q x` does not change under :math:`x \\to -x`), so a model whose
+    scores have no even part cannot fit them at all.
+
+    >>> d = load_synthetic(500, 10, rng=0)
+    >>> round(even_fraction(build_model(EXPERIMENTS["sigmoid2"]), d.x_train), 6)
+    0.0
+    """
+    f_plus = model(x).value
+    f_minus = model(-x).value
+    f, g = f_plus[:, 1] - f_plus[:, 0], f_minus[:, 1] - f_minus[:, 0]
+    even, odd = (f + g) / 2, (f - g) / 2
+    ve, vo = float(even.var()), float(odd.var())
+    return ve / (ve + vo) if ve + vo > 0 else 0.0
 
 
 def run_experiment(
