@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import cProfile
 import io
+import json
+import os
 import pstats
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -80,33 +85,48 @@ def profile_step(n: int = 20, top: int = 12) -> str:
     return buf.getvalue()
 
 
-def run(quick: bool) -> list[Comparison]:
+def _compare(quick: bool, label: str) -> Comparison:
     import torch
 
     from backprop_book.runtime import library_versions
 
     ours, theirs = make_engine_step(), make_torch_step()
-    n = 10 if quick else 50
+    n = 5 if quick else 50
 
     def many(fn):
         return lambda: [fn() for _ in range(n)]
 
-    blas = ", ".join(
-        f"{k}={v}" for k, v in (("numpy", np.__version__), ("torch", torch.__version__))
+    versions = f"numpy {np.__version__}, torch {torch.__version__}"
+    return compare(
+        f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, float32 CPU, "
+        f"{label} ({n} steps)",
+        ("torch eager", many(theirs)),
+        ("autograd engine", many(ours)),
+        repeats=3 if quick else 7,
+        warmup=1,
+        target=1.25,
+        note=f"{versions}; torch threads {torch.get_num_threads()}; "
+        f"python {library_versions(()).get('python')}",
     )
-    return [
-        compare(
-            f"MLP {'-'.join(map(str, SIZES))} training step, batch {BATCH}, "
-            f"float32 CPU ({n} steps)",
-            ("torch eager", many(theirs)),
-            ("autograd engine", many(ours)),
-            repeats=3 if quick else 7,
-            warmup=1,
-            target=1.25,
-            note=f"{blas}; torch threads {torch.get_num_threads()}; "
-            f"python {library_versions(()).get('python')}",
-        )
-    ]
+
+
+def _single_threaded(quick: bool) -> Comparison:
+    """The same comparison in a fresh process with one BLAS/OpenMP thread on each side."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    code = (
+        "import json, sys; from benchmarks.bench_autograd import _compare; "
+        f"print(json.dumps(_compare({quick!r}, 'one thread each').__dict__))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True
+    )
+    return Comparison(**json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(quick: bool) -> list[Comparison]:
+    """Both comparisons: default threads (this process) and one thread each (a subprocess)."""
+    return [_compare(quick, "default threads"), _single_threaded(quick)]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -305,17 +305,11 @@ def as_node(x: Any, like: TensorNode | None = None) -> TensorNode:
 class OpNode:
     """One application of an op in the graph.
 
-    Attributes
-    ----------
-    op
-        The :class:`Op` subclass that ran.
-    inputs
-        The input tensor nodes, in order.
-    outputs
-        The output tensor nodes (held weakly, so that the graph has no reference
-        cycle and is freed as soon as the loss is dropped).
-    context
-        What the forward saved for the backward (a dict).
+    It holds the ``op`` (the :class:`Op` subclass that ran), its ``inputs`` (the
+    input tensor nodes, in order), its ``outputs`` (the output tensor nodes, held
+    weakly, so that the graph has no reference cycle and is freed as soon as the
+    loss is dropped) and the ``context`` (a dict of what the forward saved for the
+    backward).
 
     Examples
     --------
