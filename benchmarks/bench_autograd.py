@@ -85,13 +85,13 @@ def profile_step(n: int = 20, top: int = 12) -> str:
     return buf.getvalue()
 
 
-def _compare(quick: bool, label: str) -> Comparison:
+def _compare(quick: bool, label: str, steps: int | None = None) -> Comparison:
     import torch
 
     from backprop_book.runtime import library_versions
 
     ours, theirs = make_engine_step(), make_torch_step()
-    n = 5 if quick else 50
+    n = steps if steps is not None else (5 if quick else 50)
 
     def many(fn):
         return lambda: [fn() for _ in range(n)]
@@ -102,7 +102,7 @@ def _compare(quick: bool, label: str) -> Comparison:
         f"{label} ({n} steps)",
         ("torch eager", many(theirs)),
         ("autograd engine", many(ours)),
-        repeats=3 if quick else 7,
+        repeats=(3 if n > 3 else 2) if quick else 7,
         warmup=1,
         target=1.25,
         note=f"{versions}; torch threads {torch.get_num_threads()}; "
@@ -126,7 +126,7 @@ def _single_threaded(quick: bool) -> Comparison:
 
 def run(quick: bool) -> list[Comparison]:
     """Both comparisons: default threads (this process) and one thread each (a subprocess)."""
-    return [_compare(quick, "default threads"), _single_threaded(quick)]
+    return [_compare(quick, "default threads", steps=3 if quick else None), _single_threaded(quick)]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,7 @@ class GraphNode:
     kind: str  # "tensor" or "op"
     label: str
     sublabel: str = ""
+    leaf: bool = False
     column: int = 0
     row: float = 0.0
 
@@ -41,7 +42,7 @@ class Graph:
 
 
 def _tensor_label(t: TensorNode) -> tuple[str, str]:
-    name = t.name or ("leaf" if t.source is None else "")
+    name = t.name or ("" if t.source is not None else "leaf" if t.requires_grad else "constant")
     shape = "scalar" if t.value.ndim == 0 else "(" + ", ".join(str(n) for n in t.shape) + ")"
     return name, shape
 
@@ -77,7 +78,7 @@ def graph_of(root: TensorNode) -> Graph:
     for n in _upstream(root):
         if isinstance(n, TensorNode):
             label, sub = _tensor_label(n)
-            g.nodes[id(n)] = GraphNode(id(n), "tensor", label, sub)
+            g.nodes[id(n)] = GraphNode(id(n), "tensor", label, sub, leaf=n.source is None)
         else:
             g.nodes[id(n)] = GraphNode(id(n), "op", n.op.__name__)
             g.edges.extend((id(i), id(n)) for i in n.inputs)
@@ -95,7 +96,7 @@ def layout(g: Graph, sweeps: int = 4) -> Graph:
 
     >>> a = TensorNode(1.0, name="a"); c = a * 2
     >>> g = layout(graph_of(c)); sorted((n.column, n.label) for n in g.nodes.values())
-    [(0, 'a'), (0, 'leaf'), (1, 'Mul'), (2, '')]
+    [(0, 'a'), (0, 'constant'), (1, 'Mul'), (2, '')]
     """
     succ: dict[int, list[int]] = {k: [] for k in g.nodes}
     pred: dict[int, list[int]] = {k: [] for k in g.nodes}
@@ -190,7 +191,7 @@ def to_svg(root: TensorNode, col_width: int = 120, row_height: int = 56) -> str:
     for n in g.nodes.values():
         x, y = centre(n)
         if n.kind == "tensor":
-            fill = "#dbe9f6" if n.label != "leaf" and n.label else "#f6f1db"
+            fill = "#f6f1db" if n.leaf else "#dbe9f6"
             out.append(
                 f'<rect x="{x - w_box / 2:.1f}" y="{y - h_box / 2:.1f}" width="{w_box}" '
                 f'height="{h_box}" rx="5" fill="{fill}" stroke="#345"/>'
@@ -257,7 +258,7 @@ def to_text(root: TensorNode) -> str:
         k = numbers[id(n)] = len(numbers)
         if isinstance(n, TensorNode):
             name, shape = _tensor_label(n)
-            name = "" if name == "leaf" else name
+            name = "" if name in ("leaf", "constant") else name
             via = f"  <- {n.source.op.__name__}" if n.source is not None else ""
             lines.append(f"{pad}#{k} tensor {name + ' ' if name else ''}{shape}{via}")
             if n.source is not None:
