@@ -141,7 +141,7 @@ def profile_sizes(profile: str | Profile | None = None) -> dict[str, int]:
     {'n_train': 60000, 'n_val': 10000, 'epochs': 20}
     """
     return {
-        "n_train": pick(quick=20_000, full=60_000, profile=profile),
+        "n_train": pick(quick=16_000, full=60_000, profile=profile),
         "n_val": pick(quick=5_000, full=10_000, profile=profile),
         "epochs": pick(quick=10, full=20, profile=profile),
     }
