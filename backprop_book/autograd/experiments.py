@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -411,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--record", action="store_true", help="record into docs/results/part3/")
     run.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
+    argv_list = list(sys.argv[1:] if argv is None else argv)
+    command = "python -m backprop_book.autograd.experiments " + " ".join(argv_list)
     if args.cmd == "list":
         for k, c in EXPERIMENTS.items():
             print(f"{k:16s} {c.description}")
@@ -434,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=EXPERIMENTS[name].seed,
                 wall_time_s=result.wall_time_s,
                 profile=profile,
+                command=command,
             )
             print(f"recorded {path}")
     return 0
