@@ -69,4 +69,7 @@ def test_runner_records_with_provenance(tmp_path, monkeypatch, capsys) -> None:
     saved = json.loads((tmp_path / "part3" / "relu2.json").read_text())
     text = json.dumps(saved)
     assert "val_accuracy" in text and "synthetic" in text
+    assert saved["provenance"]["command"] == (
+        "python -m backprop_book.autograd.experiments run relu2 --record"
+    )
     assert "relu2: val accuracy" in capsys.readouterr().out
