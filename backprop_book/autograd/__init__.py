@@ -1,0 +1,81 @@
+"""Part III: an autograd engine of tensor nodes, op nodes and ops, in the course library's shape.
+
+* :mod:`~backprop_book.autograd.core` -- :class:`TensorNode`, :class:`OpNode`, :class:`Op`,
+  the iterative backward pass, :func:`free_graph`;
+* :mod:`~backprop_book.autograd.ops` -- the ops and torch-like functions (``relu``,
+  ``softmax``, ``sum``, ...);
+* :mod:`~backprop_book.autograd.nn` -- ``Module``, ``Linear``, ``mlp``, ``cross_entropy``;
+* :mod:`~backprop_book.autograd.optim` -- ``SGD`` (momentum), ``Adam``, ``EpochSchedule``;
+* :mod:`~backprop_book.autograd.graph` -- the computation graph as SVG or text;
+* :mod:`~backprop_book.autograd.experiments` -- question 9 on the synthetic data.
+
+This package does not import torch; the tests and chapters compare it with torch.
+
+>>> from backprop_book.autograd import TensorNode, relu
+>>> x = TensorNode([-1.0, 2.0]); y = relu(x).sum(); y.backward(); x.grad
+array([0., 1.])
+"""
+
+from __future__ import annotations
+
+from backprop_book.autograd.core import (
+    Op,
+    OpNode,
+    TensorNode,
+    as_node,
+    free_graph,
+    topological_order,
+)
+from backprop_book.autograd.ops import (
+    add,
+    div,
+    exp,
+    expand,
+    log,
+    log_softmax,
+    matmul,
+    mean,
+    mul,
+    neg,
+    normalize,
+    pow,
+    relu,
+    reshape,
+    select,
+    sigmoid,
+    softmax,
+    sub,
+    sum,
+    tanh,
+    transpose,
+)
+
+__all__ = [
+    "Op",
+    "OpNode",
+    "TensorNode",
+    "add",
+    "as_node",
+    "div",
+    "exp",
+    "expand",
+    "free_graph",
+    "log",
+    "log_softmax",
+    "matmul",
+    "mean",
+    "mul",
+    "neg",
+    "normalize",
+    "pow",
+    "relu",
+    "reshape",
+    "select",
+    "sigmoid",
+    "softmax",
+    "sub",
+    "sum",
+    "tanh",
+    "topological_order",
+    "transpose",
+]

@@ -1,0 +1,342 @@
+"""Layers, models and losses built from the engine's ops.
+
+:class:`Linear` stores its weights as the course does, ``W`` of shape
+``(out_features, in_features)``, and computes :math:`s = h_{prev} W^T + b`, the
+bias added through an :class:`~backprop_book.autograd.ops.Expand` of the
+``(1, out)`` row ``b`` to ``(n, out)`` (which is why question 4 asks for the
+backward of an expand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from backprop_book.autograd import ops
+from backprop_book.autograd.core import TensorNode
+
+__all__ = [
+    "INITS",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "cross_entropy",
+    "init_std",
+    "mlp",
+    "report_e_model",
+]
+
+Init = Literal["glorot", "course", "he", "he_fanout"]
+
+#: the selectable weight initialisations and the standard deviation each draws
+INITS: dict[str, str] = {
+    "glorot": "sqrt(2 / (in + out))  -- Glorot/Xavier normal, correct",
+    "course": "2 / (in + out)        -- the course library's 'Glorot' (no square root)",
+    "he": "sqrt(2 / in)          -- He, fan-in (correct)",
+    "he_fanout": "sqrt(2 / out)         -- report E's randn(out, in) / sqrt(out / 2)",
+}
+
+
+def init_std(init: str, fan_in: int, fan_out: int) -> float:
+    """Standard deviation of the normal draw for each initialisation in :data:`INITS`.
+
+    :math:`\\sqrt{2/(n_{in}+n_{out})}` (Glorot), :math:`2/(n_{in}+n_{out})` (the
+    course's formula), :math:`\\sqrt{2/n_{in}}` (He) and :math:`\\sqrt{2/n_{out}}`
+    (report E's fan-out slip).
+
+    >>> round(init_std("glorot", 2, 8), 3), init_std("course", 2, 8)
+    (0.447, 0.2)
+    >>> init_std("he", 8, 2), init_std("he_fanout", 8, 2)
+    (0.5, 1.0)
+    """
+    if init == "glorot":
+        return float(np.sqrt(2.0 / (fan_in + fan_out)))
+    if init == "course":
+        return 2.0 / (fan_in + fan_out)
+    if init == "he":
+        return float(np.sqrt(2.0 / fan_in))
+    if init == "he_fanout":
+        return float(np.sqrt(2.0 / fan_out))
+    raise ValueError(f"unknown init {init!r}; expected one of {sorted(INITS)}")
+
+
+class Parameter(TensorNode):
+    """A leaf node that a :class:`Module` owns and an optimizer updates.
+
+    >>> Parameter(np.zeros(2)).requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, value: Any, name: str | None = None) -> None:
+        super().__init__(value, requires_grad=True, name=name)
+
+
+class Module:
+    """Base class of layers and models: ``forward``, ``parameters()``, ``zero_grad()``.
+
+    Parameters are found by walking the attributes: :class:`Parameter` values,
+    sub-:class:`Module` values and lists/tuples of them.
+
+    >>> m = Linear(3, 2, rng=0); [p.shape for p in m.parameters()]
+    [(2, 3), (1, 2)]
+    """
+
+    training: bool = True
+
+    def forward(self, x: TensorNode) -> TensorNode:
+        """Compute the module's output."""
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> TensorNode:
+        return self.forward(x if isinstance(x, TensorNode) else TensorNode(x, requires_grad=False))
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for v in vars(self).values():
+            if isinstance(v, Module):
+                yield v
+            elif isinstance(v, list | tuple):
+                yield from (m for m in v if isinstance(m, Module))
+
+    def parameters(self) -> list[Parameter]:
+        """Every parameter of this module and its sub-modules, each once, in a fixed order."""
+        out: list[Parameter] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop(0)
+            for v in vars(m).values():
+                if isinstance(v, Parameter) and id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+            stack[0:0] = list(m.children())
+        return out
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of every parameter."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def n_parameters(self) -> int:
+        """Number of scalar parameters.
+
+        >>> mlp([2, 8, 2], rng=0).n_parameters()
+        42
+        """
+        return int(sum(p.value.size for p in self.parameters()))
+
+
+class Linear(Module):
+    """Affine layer :math:`s = h_{prev} W^T + b`.
+
+    ``W`` is stored ``(out, in)`` as in the course, ``b`` is a ``(1, out)`` row.
+
+    Parameters
+    ----------
+    in_features, out_features
+        Sizes :math:`n_{in}`, :math:`n_{out}`.
+    init
+        ``"glorot"``, ``"course"``, ``"he"`` or ``"he_fanout"`` (see :data:`INITS`);
+        ``W`` is drawn as ``std * randn(out, in)`` with :func:`init_std`, ``b`` is zero.
+    rng
+        Seed or generator.
+    dtype
+        Parameter dtype (``float64`` by default; ``float32`` for speed).
+
+    Examples
+    --------
+    >>> lin = Linear(2, 8, init="course", rng=0)
+    >>> lin.W.shape, lin(np.ones((5, 2))).shape
+    ((8, 2), (5, 8))
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        init: Init | str = "glorot",
+        rng: np.random.Generator | int | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        gen = np.random.default_rng(rng)
+        std = init_std(init, in_features, out_features)
+        self.in_features, self.out_features, self.init = in_features, out_features, init
+        self.W = Parameter(
+            (gen.standard_normal((out_features, in_features)) * std).astype(dtype), name="W"
+        )
+        self.b = Parameter(np.zeros((1, out_features), dtype=dtype), name="b")
+
+    def forward(self, h_prev: TensorNode) -> TensorNode:
+        """:math:`s = h_{prev} W^T + \\operatorname{expand}(b)`."""
+        if h_prev.ndim != 2 or h_prev.shape[1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): expected h_prev with "
+                f"{self.in_features} features, shape (n, {self.in_features}); got shape "
+                f"{h_prev.shape}"
+            )
+        return h_prev @ self.W.T + ops.expand(self.b, axis=0, size=h_prev.shape[0])
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features}, init={self.init!r})"
+
+
+class _Activation(Module):
+    fn: Callable[[TensorNode], TensorNode]
+
+    def forward(self, x: TensorNode) -> TensorNode:
+        return type(self).fn(x)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(_Activation):
+    """Elementwise :math:`\\sigma(s)`.
+
+    >>> Sigmoid()(np.zeros(1)).value
+    array([0.5])
+    """
+
+    fn = staticmethod(ops.sigmoid)
+
+
+class ReLU(_Activation):
+    """Elementwise :math:`\\max(s, 0)`.
+
+    >>> ReLU()(np.array([-1.0, 1.0])).value
+    array([0., 1.])
+    """
+
+    fn = staticmethod(ops.relu)
+
+
+class Tanh(_Activation):
+    """Elementwise :math:`\\tanh(s)`.
+
+    >>> Tanh()(np.zeros(1)).value
+    array([0.])
+    """
+
+    fn = staticmethod(ops.tanh)
+
+
+class Sequential(Module):
+    """Apply modules in order, keeping each layer's output in ``self.outputs`` (for statistics).
+
+    >>> net = Sequential([Linear(2, 3, rng=0), ReLU()]); net(np.ones((4, 2))).shape
+    (4, 3)
+    """
+
+    def __init__(self, layers: Sequence[Module]) -> None:
+        self.layers = list(layers)
+        self.outputs: list[TensorNode] = []
+
+    def forward(self, x: TensorNode) -> TensorNode:
+        """:math:`h_l = f_l(h_{l-1})` for each layer in turn."""
+        self.outputs = []
+        for layer in self.layers:
+            x = layer(x)
+            self.outputs.append(x)
+        return x
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(m) for m in self.layers) + ")"
+
+
+_ACTIVATIONS: dict[str, type[Module]] = {"sigmoid": Sigmoid, "relu": ReLU, "tanh": Tanh}
+
+
+def mlp(
+    sizes: Sequence[int],
+    activation: str | Sequence[str] = "sigmoid",
+    init: Init | str = "glorot",
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = np.float64,
+) -> Sequential:
+    """A multi-layer perceptron: Linear layers of ``sizes``, an activation between them.
+
+    :math:`h_l = f_l(h_{l-1} W_l^T + b_l)` for the hidden layers; the last
+    Linear gives the scores (the softmax lives in the loss). The course's
+    default for the synthetic data is ``mlp([2, 8, 2], "sigmoid", "course")``.
+
+    Parameters
+    ----------
+    sizes
+        ``[n_in, hidden..., n_out]``.
+    activation
+        One name for every hidden layer, or one per hidden layer
+        (``"sigmoid"``, ``"relu"``, ``"tanh"``).
+    init, rng, dtype
+        Passed to each :class:`Linear` (one generator drives all layers).
+
+    >>> net = mlp([2, 8, 8, 2], "relu", rng=0)
+    >>> net.layers[:3]
+    [Linear(2, 8, init='glorot'), ReLU(), Linear(8, 8, init='glorot')]
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"mlp needs at least [n_in, n_out], got sizes {list(sizes)}")
+    n_hidden = len(sizes) - 2
+    acts = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(acts) != n_hidden:
+        raise ValueError(f"expected {n_hidden} activations for sizes {list(sizes)}, got {acts}")
+    for a in acts:
+        if a not in _ACTIVATIONS:
+            raise ValueError(f"unknown activation {a!r}; expected one of {sorted(_ACTIVATIONS)}")
+    gen = np.random.default_rng(rng)
+    layers: list[Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], init=init, rng=gen, dtype=dtype))
+        if i < n_hidden:
+            layers.append(_ACTIVATIONS[acts[i]]())
+    return Sequential(layers)
+
+
+def report_e_model(
+    hidden: int = 8,
+    init: Init | str = "he_fanout",
+    rng: np.random.Generator | int | None = None,
+) -> Sequential:
+    """Report E's model: linear - ReLU - linear - sigmoid - linear (softmax in the loss).
+
+    Report E initialised it with its fan-out "He" formula, the default here.
+
+    >>> report_e_model(rng=0).layers[1:4]
+    [ReLU(), Linear(8, 8, init='he_fanout'), Sigmoid()]
+    """
+    return mlp([2, hidden, hidden, 2], ["relu", "sigmoid"], init=init, rng=rng)
+
+
+def cross_entropy(scores: TensorNode, targets: Any, reduction: str = "mean") -> TensorNode:
+    """Softmax cross-entropy, summed or averaged over the batch.
+
+    :math:`L = -\\sum_i \\log \\operatorname{softmax}(s_i)_{y_i}` (``"sum"``)
+    or :math:`L/n` (``"mean"``).
+
+    ``reduction="sum"`` is what the course library does: summed over the batch,
+    so the gradient, and the effective step, grows with the batch size.
+
+    >>> s = TensorNode(np.zeros((4, 2))); round(float(cross_entropy(s, [0, 1, 0, 1]).value), 4)
+    0.6931
+    >>> round(float(cross_entropy(s, [0, 1, 0, 1], "sum").value), 4)
+    2.7726
+    """
+    targets = np.asarray(targets)
+    if scores.ndim != 2 or targets.shape != (scores.shape[0],):
+        raise ValueError(
+            f"cross_entropy: expected scores (n, k) and n integer targets, got scores "
+            f"{scores.shape} and targets {targets.shape}"
+        )
+    picked = ops.select(ops.log_softmax(scores, axis=1), targets)
+    if reduction == "sum":
+        return -ops.sum(picked)
+    if reduction == "mean":
+        return -ops.mean(picked)
+    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")

@@ -1,0 +1,828 @@
+"""The ops: each a forward and its vector-Jacobian product, plus torch-like functions.
+
+Every op is an :class:`~backprop_book.autograd.core.Op` subclass with a static
+``forward(context, *inputs, **kwargs)`` on NumPy arrays and a static
+``backward(context, goutput)`` returning the gradient of each input. The binary
+elementwise ops broadcast like NumPy; their backward sums the output gradient
+back down to each input's shape (:func:`unbroadcast`).
+
+The lower-case functions (``add``, ``relu``, ``softmax``, ``sum``, ...) are the
+public interface, named like torch's; each calls ``Op.do_forward``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from backprop_book.autograd.core import Op, TensorNode, as_node
+
+__all__ = [
+    "Add",
+    "Div",
+    "Exp",
+    "Expand",
+    "Log",
+    "LogSoftmax",
+    "MatMul",
+    "Mean",
+    "Mul",
+    "Neg",
+    "Normalize",
+    "Pow",
+    "ReLU",
+    "Reshape",
+    "Select",
+    "Sigmoid",
+    "Softmax",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Transpose",
+    "add",
+    "div",
+    "exp",
+    "expand",
+    "log",
+    "log_softmax",
+    "matmul",
+    "mean",
+    "mul",
+    "neg",
+    "normalize",
+    "pow",
+    "relu",
+    "reshape",
+    "select",
+    "sigmoid",
+    "softmax",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "unbroadcast",
+]
+
+Array = np.ndarray
+Axis = int | tuple[int, ...] | None
+
+
+def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting.
+
+    If :math:`y = f(\\operatorname{broadcast}(x))`, each element of :math:`x`
+    was used once per copy, so :math:`\\bar x` sums :math:`\\bar y` over the
+    broadcast axes: the leading axes that ``shape`` lacks and the axes where
+    ``shape`` has size 1.
+
+    >>> unbroadcast(np.ones((4, 2, 3)), (2, 1))
+    array([[12.],
+           [12.]])
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _broadcast_shape(op: str, a: Array, b: Array) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together "
+            "(NumPy rules: trailing dimensions must be equal or 1)"
+        ) from None
+
+
+def _float(x: Array) -> Array:
+    """Integer inputs of float ops compute in float64."""
+    return x if np.issubdtype(x.dtype, np.inexact) else x.astype(np.float64)
+
+
+# --------------------------------------------------------------------------- binary ops
+class Add(Op):
+    """:math:`C = A + B` (broadcasting).
+
+    :math:`\\bar A = \\bar C`, :math:`\\bar B = \\bar C` (summed to shape).
+
+    >>> add(TensorNode([1.0, 2.0]), 3.0).value
+    array([4., 5.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], a: Array, b: Array) -> Array:
+        _broadcast_shape("add", a, b)
+        context["shapes"] = (a.shape, b.shape)
+        return a + b
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array, Array]:
+        sa, sb = context["shapes"]
+        return unbroadcast(goutput, sa), unbroadcast(goutput, sb)
+
+
+class Sub(Op):
+    """:math:`C = A - B`; :math:`\\bar A = \\bar C`, :math:`\\bar B = -\\bar C`.
+
+    >>> sub(1.0, TensorNode([1.0, 2.0])).value
+    array([ 0., -1.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], a: Array, b: Array) -> Array:
+        _broadcast_shape("sub", a, b)
+        context["shapes"] = (a.shape, b.shape)
+        return a - b
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array, Array | None]:
+        sa, sb = context["shapes"]
+        need_b = context["needs_input_grad"][1]
+        return unbroadcast(goutput, sa), (unbroadcast(-goutput, sb) if need_b else None)
+
+
+class Mul(Op):
+    """:math:`C = A \\odot B`.
+
+    :math:`\\bar A = \\bar C \\odot B`, :math:`\\bar B = \\bar C \\odot A`.
+
+    >>> mul(TensorNode([1.0, 2.0]), TensorNode([[3.0], [4.0]])).value
+    array([[3., 6.],
+           [4., 8.]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], a: Array, b: Array) -> Array:
+        _broadcast_shape("mul", a, b)
+        context["a"], context["b"] = a, b
+        return a * b
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
+        a, b = context["a"], context["b"]
+        need_a, need_b = context["needs_input_grad"]
+        ga = unbroadcast(goutput * b, a.shape) if need_a else None
+        gb = unbroadcast(goutput * a, b.shape) if need_b else None
+        return ga, gb
+
+
+class Div(Op):
+    """:math:`C = X / Y`.
+
+    :math:`\\bar X = \\bar C / Y`, :math:`\\bar Y = -\\bar C \\odot X / Y^2` (question 1).
+
+    >>> x, y = TensorNode([1.0, 2.0]), TensorNode([4.0, 8.0])
+    >>> c = div(x, y); c.backward(np.ones(2)); x.grad, y.grad
+    (array([0.25 , 0.125]), array([-0.0625 , -0.03125]))
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, y: Array) -> Array:
+        _broadcast_shape("div", x, y)
+        context["x"], context["y"] = x, y
+        return x / y
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
+        x, y = context["x"], context["y"]
+        need_x, need_y = context["needs_input_grad"]
+        gx = unbroadcast(goutput / y, x.shape) if need_x else None
+        gy = unbroadcast(-goutput * x / (y * y), y.shape) if need_y else None
+        return gx, gy
+
+
+class Pow(Op):
+    """:math:`C = X^Y`.
+
+    :math:`\\bar X = \\bar C\\, Y X^{Y-1}`, :math:`\\bar Y = \\bar C\\, X^Y \\log X`.
+
+    The exponent's gradient is computed only when the exponent needs one (then
+    :math:`X` must be positive).
+
+    >>> x = TensorNode([2.0, 3.0]); c = (x ** 2).sum(); c.backward(); x.grad
+    array([4., 6.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, y: Array) -> Array:
+        _broadcast_shape("pow", x, y)
+        x = _float(x)
+        out = np.power(x, y)
+        context["x"], context["y"], context["out"] = x, y, out
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
+        x, y, out = context["x"], context["y"], context["out"]
+        need_x, need_y = context["needs_input_grad"]
+        gx = unbroadcast(goutput * y * np.power(x, y - 1), x.shape) if need_x else None
+        gy = unbroadcast(goutput * out * np.log(x), y.shape) if need_y else None
+        return gx, gy
+
+
+class MatMul(Op):
+    """:math:`C = X W` for 2-D arrays.
+
+    :math:`\\bar X = \\bar C W^T`, :math:`\\bar W = X^T \\bar C` (question 3).
+
+    >>> x = TensorNode(np.ones((2, 3))); w = TensorNode(np.arange(6.0).reshape(3, 2))
+    >>> c = matmul(x, w); c.value
+    array([[6., 9.],
+           [6., 9.]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, w: Array) -> Array:
+        if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
+            raise ValueError(
+                f"matmul: expected 2-D arrays (n, k) @ (k, m), got shapes {x.shape} and {w.shape}"
+            )
+        context["x"], context["w"] = x, w
+        return x @ w
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
+        x, w = context["x"], context["w"]
+        need_x, need_w = context["needs_input_grad"]
+        gx = goutput @ w.T if need_x else None
+        gw = None
+        if need_w:
+            # W^T of a Linear layer arrives as an F-ordered view; computing (C^T X)^T gives
+            # its gradient in the same layout, so after Transpose.backward the parameter's
+            # gradient is C-ordered like the parameter (faster optimizer updates).
+            gw = (
+                (goutput.T @ x).T
+                if w.flags.f_contiguous and not w.flags.c_contiguous
+                else x.T @ goutput
+            )
+        return gx, gw
+
+
+# --------------------------------------------------------------------------- unary ops
+class Neg(Op):
+    """:math:`C = -X`; :math:`\\bar X = -\\bar C`.
+
+    >>> neg(TensorNode([1.0, -2.0])).value
+    array([-1.,  2.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        return -x
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return -goutput
+
+
+class Exp(Op):
+    """:math:`C = e^X`; :math:`\\bar X = \\bar C \\odot e^X` (question 2 with :math:`f = \\exp`).
+
+    >>> exp(TensorNode([0.0])).value
+    array([1.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        out = np.exp(_float(x))
+        context["out"] = out
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return goutput * context["out"]
+
+
+class Log(Op):
+    """:math:`C = \\log X`; :math:`\\bar X = \\bar C / X`.
+
+    >>> log(TensorNode([1.0])).value
+    array([0.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        x = _float(x)
+        context["x"] = x
+        return np.log(x)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return goutput / context["x"]
+
+
+class Sigmoid(Op):
+    """:math:`C = \\sigma(X) = 1/(1+e^{-X})`; :math:`\\bar X = \\bar C \\odot C (1 - C)`.
+
+    Computed stably: :math:`e^{x}/(1+e^{x})` for negative :math:`x`.
+
+    >>> sigmoid(TensorNode([0.0, -1000.0])).value
+    array([0.5, 0. ])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        x = _float(x)
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        context["out"] = out
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        s = context["out"]
+        return goutput * s * (1 - s)
+
+
+class Tanh(Op):
+    """:math:`C = \\tanh X`; :math:`\\bar X = \\bar C \\odot (1 - C^2)`.
+
+    >>> tanh(TensorNode([0.0])).value
+    array([0.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        out = np.tanh(_float(x))
+        context["out"] = out
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        t = context["out"]
+        return goutput * (1 - t * t)
+
+
+class ReLU(Op):
+    """:math:`C = \\max(X, 0)`; :math:`\\bar X = \\bar C \\odot [X > 0]`.
+
+    >>> relu(TensorNode([-1.0, 2.0])).value
+    array([0., 2.])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        mask = x > 0
+        context["mask"] = mask
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return goutput * context["mask"]
+
+
+class Softmax(Op):
+    """:math:`C_i = e^{X_i} / \\sum_j e^{X_j}` along ``axis``.
+
+    :math:`\\bar X = C \\odot (\\bar C - \\sum_j \\bar C_j C_j)`.
+
+    >>> softmax(TensorNode([[0.0, 0.0]])).value
+    array([[0.5, 0.5]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, axis: int = -1) -> Array:
+        x = _float(x)
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        context["out"], context["axis"] = out, axis
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        s, axis = context["out"], context["axis"]
+        return s * (goutput - (goutput * s).sum(axis=axis, keepdims=True))
+
+
+class LogSoftmax(Op):
+    """:math:`C = X - \\log\\sum_j e^{X_j}` along ``axis``.
+
+    :math:`\\bar X = \\bar C - \\operatorname{softmax}(X) \\sum_j \\bar C_j`.
+
+    >>> np.round(log_softmax(TensorNode([[0.0, 0.0]])).value, 4)
+    array([[-0.6931, -0.6931]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, axis: int = -1) -> Array:
+        x = _float(x)
+        z = x - x.max(axis=axis, keepdims=True)
+        out = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        context["out"], context["axis"] = out, axis
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        out, axis = context["out"], context["axis"]
+        return goutput - np.exp(out) * goutput.sum(axis=axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------- reductions
+def _norm_axis(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for an array with {ndim} dimensions")
+        out.append(int(a) % builtins.max(ndim, 1))
+    return tuple(out)
+
+
+class Sum(Op):
+    """:math:`C = \\sum X` (all, or along ``axis``).
+
+    :math:`\\bar X = \\bar C` broadcast back: ones times :math:`\\bar C` (question 8).
+
+    >>> x = TensorNode(np.ones((2, 3))); s = sum(x); s.backward(); s.value, x.grad
+    (array(6.), array([[1., 1., 1.],
+           [1., 1., 1.]]))
+    """
+
+    @staticmethod
+    def forward(
+        context: dict[str, Any], x: Array, axis: Axis = None, keepdims: bool = False
+    ) -> Array:
+        axes = _norm_axis(axis, x.ndim, "sum")
+        context["shape"], context["axes"], context["keepdims"] = x.shape, axes, keepdims
+        return np.asarray(x.sum(axis=axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        shape, axes, keepdims = context["shape"], context["axes"], context["keepdims"]
+        if not keepdims:
+            goutput = np.expand_dims(goutput, axes)
+        return np.broadcast_to(goutput, shape)
+
+
+class Mean(Op):
+    """:math:`C = \\frac1m \\sum X` over the ``m`` reduced elements.
+
+    :math:`\\bar X = \\bar C / m` broadcast back.
+
+    >>> mean(TensorNode([[1.0, 2.0], [3.0, 6.0]]), axis=1).value
+    array([1.5, 4.5])
+    """
+
+    @staticmethod
+    def forward(
+        context: dict[str, Any], x: Array, axis: Axis = None, keepdims: bool = False
+    ) -> Array:
+        axes = _norm_axis(axis, x.ndim, "mean")
+        m = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        context["shape"], context["axes"], context["keepdims"], context["m"] = (
+            x.shape,
+            axes,
+            keepdims,
+            m,
+        )
+        return np.asarray(_float(x).mean(axis=axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        shape, axes, keepdims, m = (context[k] for k in ("shape", "axes", "keepdims", "m"))
+        if not keepdims:
+            goutput = np.expand_dims(goutput, axes)
+        return np.broadcast_to(goutput / m, shape)
+
+
+class Expand(Op):
+    """Repeat ``x`` ``size`` times along ``axis`` (where ``x`` has length 1).
+
+    :math:`\\bar x = \\sum_{\\text{axis}} \\bar Y` (question 4).
+
+    This is how the course adds the bias: a ``(1, out)`` row expanded to ``(n, out)``.
+
+    >>> x = TensorNode([[1.0], [2.0]]); y = expand(x, axis=1, size=3); y.value
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    >>> y.backward(np.ones((2, 3))); x.grad
+    array([[3.],
+           [3.]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, axis: int = 0, size: int = 1) -> Array:
+        (ax,) = _norm_axis(axis, x.ndim, "expand")
+        if x.shape[ax] != 1:
+            raise ValueError(
+                f"expand: axis {axis} must have length 1 to be repeated, got shape {x.shape}"
+            )
+        if size < 0:
+            raise ValueError(f"expand: size must be >= 0, got {size}")
+        context["axis"] = ax
+        return np.repeat(x, size, axis=ax)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return goutput.sum(axis=context["axis"], keepdims=True)
+
+
+class Normalize(Op):
+    """Divide each row by its sum: :math:`Y = X / s`, :math:`s_i = \\sum_j X_{ij}` (question 8).
+
+    :math:`\\bar X_{ij} = \\bar Y_{ij}/s_i - \\sum_k \\bar Y_{ik} X_{ik} / s_i^2`.
+
+    >>> normalize(TensorNode([[1.0, 3.0]])).value
+    array([[0.25, 0.75]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array) -> Array:
+        if x.ndim != 2:
+            raise ValueError(f"normalize: expected a 2-D array (rows), got shape {x.shape}")
+        x = _float(x)
+        s = x.sum(axis=1, keepdims=True)
+        context["x"], context["s"] = x, s
+        return x / s
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        x, s = context["x"], context["s"]
+        return goutput / s - (goutput * x).sum(axis=1, keepdims=True) / (s * s)
+
+
+# --------------------------------------------------------------------------- shape ops
+class Reshape(Op):
+    """View ``x`` with a new shape; :math:`\\bar X` is :math:`\\bar Y` reshaped back.
+
+    >>> reshape(TensorNode(np.arange(6.0)), (2, 3)).shape
+    (2, 3)
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, shape: tuple[int, ...] = ()) -> Array:
+        try:
+            out = x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape an array of shape {x.shape} into shape {tuple(shape)}"
+            ) from None
+        context["shape"] = x.shape
+        return out
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        return goutput.reshape(context["shape"])
+
+
+class Transpose(Op):
+    """Permute axes (reverse them by default); :math:`\\bar X` is :math:`\\bar Y` permuted back.
+
+    >>> transpose(TensorNode(np.zeros((2, 3)))).shape
+    (3, 2)
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, axes: tuple[int, ...] | None = None) -> Array:
+        if axes is not None and sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(
+            range(x.ndim)
+        ):
+            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {x.shape}")
+        context["axes"] = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        axes = context["axes"]
+        return np.transpose(goutput, None if axes is None else np.argsort(axes))
+
+
+class Select(Op):
+    """Pick one entry per row: :math:`y_i = X_{i, t_i}`.
+
+    :math:`\\bar X_{i,t_i} = \\bar y_i`, zero elsewhere.
+
+    >>> x = TensorNode([[1.0, 2.0], [3.0, 4.0]]); y = select(x, [1, 0]); y.value
+    array([2., 3.])
+    >>> y.backward(np.ones(2)); x.grad
+    array([[0., 1.],
+           [1., 0.]])
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], x: Array, index: Array) -> Array:
+        index = np.asarray(index)
+        if x.ndim != 2 or index.shape != (x.shape[0],):
+            raise ValueError(
+                f"select: expected x of shape (n, k) and one index per row, shape (n,); "
+                f"got x {x.shape} and index {index.shape}"
+            )
+        if not np.issubdtype(index.dtype, np.integer):
+            raise TypeError(f"select: indices must be integers, got dtype {index.dtype}")
+        if index.size and (index.min() < 0 or index.max() >= x.shape[1]):
+            raise ValueError(
+                f"select: indices must lie in [0, {x.shape[1]}), got range "
+                f"[{index.min()}, {index.max()}]"
+            )
+        rows = np.arange(x.shape[0])
+        context["shape"], context["rows"], context["index"] = x.shape, rows, index
+        return x[rows, index]
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        g = np.zeros(context["shape"], dtype=goutput.dtype)
+        g[context["rows"], context["index"]] = goutput
+        return g
+
+
+# --------------------------------------------------------------------------- functions
+def add(a: Any, b: Any) -> TensorNode:
+    """:math:`a + b` with broadcasting (:class:`Add`).
+
+    >>> add(1.0, TensorNode(2.0)).value
+    array(3.)
+    """
+    return Add.do_forward(a, b)
+
+
+def sub(a: Any, b: Any) -> TensorNode:
+    """:math:`a - b` with broadcasting (:class:`Sub`).
+
+    >>> sub(TensorNode(2.0), 5).value
+    array(-3.)
+    """
+    return Sub.do_forward(a, b)
+
+
+def mul(a: Any, b: Any) -> TensorNode:
+    """:math:`a \\odot b` with broadcasting (:class:`Mul`).
+
+    >>> mul(2, TensorNode([1.0, 2.0])).value
+    array([2., 4.])
+    """
+    return Mul.do_forward(a, b)
+
+
+def div(a: Any, b: Any) -> TensorNode:
+    """:math:`a / b` elementwise with broadcasting (:class:`Div`).
+
+    >>> div(1, TensorNode([2.0, 4.0])).value
+    array([0.5 , 0.25])
+    """
+    return Div.do_forward(a, b)
+
+
+def pow(a: Any, b: Any) -> TensorNode:
+    """:math:`a^b` elementwise with broadcasting (:class:`Pow`).
+
+    >>> pow(TensorNode([2.0, 3.0]), 2).value
+    array([4., 9.])
+    """
+    return Pow.do_forward(a, b)
+
+
+def matmul(a: Any, b: Any) -> TensorNode:
+    """Matrix product of 2-D nodes (:class:`MatMul`).
+
+    >>> matmul(TensorNode([[1.0, 2.0]]), TensorNode([[3.0], [4.0]])).value
+    array([[11.]])
+    """
+    return MatMul.do_forward(a, b)
+
+
+def neg(x: Any) -> TensorNode:
+    """:math:`-x` (:class:`Neg`).
+
+    >>> neg(TensorNode(1.0)).value
+    array(-1.)
+    """
+    return Neg.do_forward(x)
+
+
+def exp(x: Any) -> TensorNode:
+    """:math:`e^x` (:class:`Exp`).
+
+    >>> exp(TensorNode(0.0)).value
+    array(1.)
+    """
+    return Exp.do_forward(x)
+
+
+def log(x: Any) -> TensorNode:
+    """Natural logarithm (:class:`Log`).
+
+    >>> log(TensorNode(1.0)).value
+    array(0.)
+    """
+    return Log.do_forward(x)
+
+
+def sigmoid(x: Any) -> TensorNode:
+    """Logistic sigmoid :math:`1/(1+e^{-x})` (:class:`Sigmoid`).
+
+    >>> sigmoid(TensorNode(0.0)).value
+    array(0.5)
+    """
+    return Sigmoid.do_forward(x)
+
+
+def tanh(x: Any) -> TensorNode:
+    """Hyperbolic tangent (:class:`Tanh`).
+
+    >>> tanh(TensorNode(0.0)).value
+    array(0.)
+    """
+    return Tanh.do_forward(x)
+
+
+def relu(x: Any) -> TensorNode:
+    """:math:`\\max(x, 0)` (:class:`ReLU`).
+
+    >>> relu(TensorNode([-2.0, 3.0])).value
+    array([0., 3.])
+    """
+    return ReLU.do_forward(x)
+
+
+def softmax(x: Any, axis: int = -1) -> TensorNode:
+    """Softmax along ``axis`` (:class:`Softmax`); torch's ``dim`` is ``axis`` here.
+
+    >>> softmax(TensorNode([0.0, 0.0])).value
+    array([0.5, 0.5])
+    """
+    return Softmax.do_forward(x, axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> TensorNode:
+    """Log of the softmax along ``axis``, computed stably (:class:`LogSoftmax`).
+
+    >>> bool(log_softmax(TensorNode([0.0, 0.0])).value[0] == -np.log(2))
+    True
+    """
+    return LogSoftmax.do_forward(x, axis=axis)
+
+
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
+    """Sum of all elements, or along ``axis`` (:class:`Sum`).
+
+    >>> sum(TensorNode([[1.0, 2.0], [3.0, 4.0]]), axis=0).value
+    array([4., 6.])
+    """
+    return Sum.do_forward(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
+    """Mean of all elements, or along ``axis`` (:class:`Mean`).
+
+    >>> mean(TensorNode([1.0, 2.0, 6.0])).value
+    array(3.)
+    """
+    return Mean.do_forward(x, axis=axis, keepdims=keepdims)
+
+
+def expand(x: Any, axis: int, size: int) -> TensorNode:
+    """Repeat ``x`` ``size`` times along ``axis``, where it has length 1 (:class:`Expand`).
+
+    >>> expand(TensorNode([[1.0, 2.0]]), axis=0, size=2).value
+    array([[1., 2.],
+           [1., 2.]])
+    """
+    return Expand.do_forward(x, axis=axis, size=size)
+
+
+def normalize(x: Any) -> TensorNode:
+    """Divide each row of a 2-D node by the row's sum (:class:`Normalize`).
+
+    >>> normalize(TensorNode([[1.0, 1.0]])).value
+    array([[0.5, 0.5]])
+    """
+    return Normalize.do_forward(x)
+
+
+def reshape(x: Any, shape: tuple[int, ...]) -> TensorNode:
+    """Reshape (:class:`Reshape`).
+
+    >>> reshape(TensorNode([1.0, 2.0]), (2, 1)).shape
+    (2, 1)
+    """
+    return Reshape.do_forward(x, shape=tuple(shape))
+
+
+def transpose(x: Any, axes: tuple[int, ...] | None = None) -> TensorNode:
+    """Permute axes, reversing them by default (:class:`Transpose`).
+
+    >>> transpose(TensorNode([[1.0, 2.0]])).value
+    array([[1.],
+           [2.]])
+    """
+    return Transpose.do_forward(x, axes=None if axes is None else tuple(axes))
+
+
+def select(x: Any, index: Any) -> TensorNode:
+    """Pick entry ``index[i]`` of row ``i`` (:class:`Select`); ``index`` is data, not a node.
+
+    >>> select(TensorNode([[1.0, 2.0]]), [1]).value
+    array([2.])
+    """
+    x = as_node(x)
+    return Select.do_forward(x, index=np.asarray(index))

@@ -1,0 +1,83 @@
+"""Linear, MLP, inits and losses against torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from backprop_book.autograd import TensorNode
+from backprop_book.autograd.nn import INITS, Linear, cross_entropy, init_std, mlp, report_e_model
+
+pytestmark = pytest.mark.part3
+
+
+@pytest.mark.parametrize(
+    ("init", "expected"),
+    [("glorot", np.sqrt(2 / 10)), ("course", 0.2), ("he", np.sqrt(2 / 2)), ("he_fanout", 0.5)],
+)
+def test_init_std_for_the_2_8_layer(init: str, expected: float) -> None:
+    assert init_std(init, 2, 8) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("init", sorted(INITS))
+def test_linear_draws_weights_with_that_std(init: str) -> None:
+    lin = Linear(200, 300, init=init, rng=0)
+    assert lin.W.shape == (300, 200) and lin.b.shape == (1, 300)
+    assert lin.W.value.std() == pytest.approx(init_std(init, 200, 300), rel=0.01)
+    assert not lin.b.value.any()
+
+
+def test_unknown_init_and_bad_input_shape_are_errors() -> None:
+    with pytest.raises(ValueError, match="unknown init 'xavier'"):
+        Linear(2, 3, init="xavier")
+    with pytest.raises(ValueError, match=r"expected h_prev with 2 features.*got shape \(4, 3\)"):
+        Linear(2, 3, rng=0)(np.ones((4, 3)))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mlp_loss_and_gradients_match_torch(reduction: str) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((16, 2))
+    y = rng.integers(0, 2, 16)
+    net = mlp([2, 8, 8, 2], ["relu", "sigmoid"], init="glorot", rng=1)
+    loss = cross_entropy(net(x), y, reduction=reduction)
+    loss.backward()
+    ts = [torch.tensor(p.value, requires_grad=True) for p in net.parameters()]
+    W1, b1, W2, b2, W3, b3 = ts
+    h = torch.relu(torch.tensor(x) @ W1.T + b1)
+    h = torch.sigmoid(h @ W2.T + b2)
+    s = h @ W3.T + b3
+    ref = torch.nn.functional.cross_entropy(s, torch.tensor(y), reduction=reduction)
+    ref.backward()
+    assert float(loss.value) == pytest.approx(ref.item(), rel=1e-12)
+    for p, t in zip(net.parameters(), ts, strict=True):
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_summed_loss_is_batch_size_times_mean() -> None:
+    s = TensorNode(np.random.default_rng(0).standard_normal((128, 2)))
+    y = np.arange(128) % 2
+    assert float(cross_entropy(s, y, "sum").value) == pytest.approx(
+        128 * float(cross_entropy(s, y, "mean").value)
+    )
+
+
+def test_parameters_and_counts() -> None:
+    net = report_e_model(hidden=8, rng=0)
+    assert [p.shape for p in net.parameters()] == [(8, 2), (1, 8), (8, 8), (1, 8), (2, 8), (1, 2)]
+    assert net.n_parameters() == 24 + 72 + 18
+    assert all(lin.init == "he_fanout" for lin in net.layers[::2])
+
+
+def test_mlp_is_reproducible_from_its_seed() -> None:
+    a, b = mlp([2, 8, 2], rng=5), mlp([2, 8, 2], rng=5)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_array_equal(p.value, q.value)
+
+
+def test_mlp_rejects_bad_activation_lists() -> None:
+    with pytest.raises(ValueError, match="expected 2 activations"):
+        mlp([2, 8, 8, 2], ["relu"])
+    with pytest.raises(ValueError, match="unknown activation 'elu'"):
+        mlp([2, 8, 2], "elu")
