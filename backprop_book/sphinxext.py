@@ -142,6 +142,7 @@ def chapter_key(
     extra_paths: Iterable[Path] = (),
     environment: str | None = None,
     extra: Mapping[str, str] | None = None,
+    extra_packages: Mapping[str, Path] | None = None,
 ) -> str:
     """The execution-cache key of one chapter: a SHA-256 hex digest.
 
@@ -160,10 +161,22 @@ def chapter_key(
         Digest of the installed distributions; computed if not given.
     extra
         Other settings that change outputs (e.g. the data source), hashed as text.
+    extra_packages
+        Other importable packages of the project (``{"benchmarks": path}``) that a
+        chapter may import; the modules it uses are hashed too, and the main
+        package's modules that *they* import count as used by the chapter.
     """
-    pattern = re.compile(rf"\b{re.escape(package)}(?:\.[A-Za-z_]\w*)*")
-    names = set(pattern.findall(source))
     h = hashlib.sha256()
+    text = source
+    for name, folder in sorted((extra_packages or {}).items()):
+        found = set(re.findall(rf"\b{re.escape(name)}(?:\.[A-Za-z_]\w*)*", source))
+        if not found or not folder.is_dir():
+            continue
+        files = module_closure(found, folder, name)
+        _hash_paths(h, files, folder.parent)
+        text += "\n".join(f.read_text(encoding="utf-8") for f in files)
+    pattern = re.compile(rf"\b{re.escape(package)}(?:\.[A-Za-z_]\w*)*")
+    names = set(pattern.findall(text))
     h.update(f"profile={profile.value}\n".encode())
     h.update(f"env={environment if environment is not None else _environment_digest()}\n".encode())
     for k, v in sorted((extra or {}).items()):
@@ -215,6 +228,9 @@ def _key_for(app: Any, docname: str, text: str) -> str:
         extra_paths=[Path(app.srcdir, p.format(part=part_of(docname))) for p in cfg.bb_key_paths],
         environment=app.bb_environment_digest,
         extra={name: os.environ.get(name, "") for name in cfg.bb_key_env},
+        extra_packages={
+            name: Path(app.srcdir, folder) for name, folder in cfg.bb_extra_packages.items()
+        },
     )
 
 
@@ -349,6 +365,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("bb_package_name", "backprop_book", "env")
     app.add_config_value("bb_key_paths", [], "env")
     app.add_config_value("bb_key_env", ["BACKPROP_BOOK_CIFAR10"], "env")
+    app.add_config_value("bb_extra_packages", {}, "env")
     app.add_config_value("bb_budgets", None, "env")
     app.add_config_value("bb_strict_budget", False, "env")
     app.connect("config-inited", _on_config_inited)

@@ -57,6 +57,8 @@ nb_output_stderr = "remove-warn"
 
 # --- backprop_book.sphinxext -----------------------------------------------------------
 bb_key_paths = ["results/{part}"]
+# chapters that import the benchmarks re-run when a benchmark changes
+bb_extra_packages = {"benchmarks": "../benchmarks"}
 
 # --- Sphinx's doctest builder (nox -s doctest) --------------------------------------------
 # Docstring examples are doctested by pytest --doctest-modules, in their modules' own

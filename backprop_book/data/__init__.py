@@ -16,14 +16,24 @@ from backprop_book.data.cifar10 import (
     holdout_split,
     load_cifar10,
 )
+from backprop_book.data.synthetic import (
+    SyntheticData,
+    load_synthetic,
+    quadratic_form,
+    synthetic_labels,
+)
 
 __all__ = [
     "CIFAR10_CLASSES",
     "CifarSplit",
     "DataSource",
+    "SyntheticData",
     "cifar10_status",
     "default_cache_dir",
     "find_cifar10",
     "holdout_split",
     "load_cifar10",
+    "load_synthetic",
+    "quadratic_form",
+    "synthetic_labels",
 ]

@@ -107,3 +107,32 @@ def test_budget_report_sums_parts() -> None:
     assert over == ["part1"]
     assert "| 70.0 | 60 | over budget |" in text
     assert "| **all** | 80.0 | 120 | |" in text
+
+
+def test_key_follows_an_extra_package_into_the_main_one(toy: Path, tmp_path: Path) -> None:
+    bench = tmp_path / "benchpkg"
+    bench.mkdir()
+    (bench / "__init__.py").write_text("")
+    (bench / "bench_x.py").write_text("from toypkg.p1.alpha import f\n")
+    chapter = "import benchpkg.bench_x"
+
+    def key() -> str:
+        return chapter_key(
+            chapter,
+            toy,
+            "toypkg",
+            profile=Profile.QUICK,
+            environment="e",
+            extra_packages={"benchpkg": bench},
+        )
+
+    k0 = key()
+    (bench / "bench_x.py").write_text("from toypkg.p1.alpha import f\nN = 2\n")
+    k1 = key()
+    assert k1 != k0  # the benchmark itself changed
+    (toy / "p1" / "helpers.py").write_text("def h():\n    return 5\n")
+    assert key() != k1  # a module the benchmark imports (through alpha) changed
+    (toy / "p2" / "beta.py").write_text("def g():\n    return 7\n")
+    k2 = key()
+    (toy / "p2" / "beta.py").write_text("def g():\n    return 8\n")
+    assert key() == k2  # unrelated to the chapter
