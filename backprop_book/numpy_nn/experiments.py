@@ -35,10 +35,10 @@ from backprop_book.profiles import Profile, get_profile, result_banner
 
 __all__ = [
     "CONFIGS",
+    "PCA",
     "REPORT_B",
     "CifarData",
     "FlipScale",
-    "PCA",
     "RunConfig",
     "RunResult",
     "load_data",
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CifarData:
-    """Flattened, mean-subtracted CIFAR-10 arrays: ``X_*`` of shape ``(N, 3072)``, ``y_*`` int labels."""
+    """Flattened, mean-subtracted CIFAR-10: ``X_*`` of shape ``(N, 3072)``, ``y_*`` labels."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -93,21 +93,29 @@ def load_data(
     X_val = flat(val.images) - mean
     X_test = flat(test.images) - mean
     return CifarData(
-        X_train, train.labels, X_val, val.labels, X_test, test.labels, mean,
+        X_train,
+        train.labels,
+        X_val,
+        val.labels,
+        X_test,
+        test.labels,
+        mean,
         train_full.source.describe(),
     )
 
 
 @dataclass
 class PCA:
-    """Principal components of (already centred) data: :math:`z = x V_k`, :math:`V_k` the top-k eigenvectors of :math:`X^T X / N`.
+    """Principal components of centred data: :math:`z = x V_k`.
+
+    :math:`V_k` holds the top-k eigenvectors of :math:`X^T X / N`.
 
     Examples
     --------
     >>> X = np.random.default_rng(0).standard_normal((200, 5)) * [5, 1, 1, 0.1, 0.1]
     >>> pca = PCA.fit(X, 2)
     >>> pca.transform(X).shape, round(float(pca.explained_variance_ratio), 2)
-    ((200, 2), 0.93)
+    ((200, 2), 0.96)
     """
 
     components: np.ndarray
@@ -115,7 +123,11 @@ class PCA:
 
     @classmethod
     def fit(
-        cls, X: np.ndarray, k: int, n_fit: int | None = None, rng: np.random.Generator | int | None = 0
+        cls,
+        X: np.ndarray,
+        k: int,
+        n_fit: int | None = None,
+        rng: np.random.Generator | int | None = 0,
     ) -> PCA:
         """Fit on ``X`` (or on ``n_fit`` random rows of it, to save time)."""
         if not 0 < k <= X.shape[1]:
@@ -123,12 +135,19 @@ class PCA:
         if n_fit is not None and n_fit < X.shape[0]:
             X = X[np.random.default_rng(rng).choice(X.shape[0], n_fit, replace=False)]
         X64 = np.asarray(X, dtype=np.float64)
-        if X64.shape[0] <= X64.shape[1]:
-            # fewer rows than features: the SVD of X itself is cheaper than X^T X
-            _, sv, vt = np.linalg.svd(X64, full_matrices=False)
-            evals, evecs = sv**2 / X64.shape[0], vt.T
+        n = X64.shape[0]
+        if k > n:
+            raise ValueError(f"expected k <= the {n} rows the PCA is fitted on, got k={k}")
+        if n < X64.shape[1]:
+            # fewer rows than features: eigenvectors of the n x n Gram matrix X X^T give
+            # those of X^T X as v = X^T u / sqrt(n * lambda), at a fraction of the cost
+            evals, U = np.linalg.eigh(X64 @ X64.T / n)
+            order = np.argsort(evals)[::-1]
+            evals, U = np.clip(evals[order], 0.0, None), U[:, order]
+            top = np.maximum(evals[:k], 1e-300)
+            evecs = (X64.T @ U[:, :k]) / np.sqrt(n * top)
         else:
-            evals, evecs = np.linalg.eigh(X64.T @ X64 / X64.shape[0])
+            evals, evecs = np.linalg.eigh(X64.T @ X64 / n)
             order = np.argsort(evals)[::-1]
             evals, evecs = evals[order], evecs[:, order]
         ratio = float(evals[:k].sum() / evals.sum())
@@ -152,7 +171,8 @@ class FlipScale:
     --------
     >>> mean = np.zeros(3072, np.float32)
     >>> X = np.arange(2 * 3072, dtype=np.float32).reshape(2, 3072)
-    >>> out = FlipScale(mean, p_hflip=1.0, p_vflip=0.0, scale=(1.0, 1.0))(X, np.random.default_rng(0))
+    >>> flip = FlipScale(mean, p_hflip=1.0, p_vflip=0.0, scale=(1.0, 1.0))
+    >>> out = flip(X, np.random.default_rng(0))
     >>> bool(np.array_equal(out.reshape(2, 32, 32, 3), X.reshape(2, 32, 32, 3)[:, :, ::-1]))
     True
     """
@@ -214,8 +234,15 @@ class RunConfig:
 
 
 def _best(name: str, description: str, **kw: Any) -> RunConfig:
-    base = dict(hidden_size=80, num_iters=4500, batch_size=1000, learning_rate=0.0015,
-                learning_rate_decay=0.8, reg=0.29, quick_iters=150)
+    base = dict(
+        hidden_size=80,
+        num_iters=4500,
+        batch_size=1000,
+        learning_rate=0.0015,
+        learning_rate_decay=0.8,
+        reg=0.29,
+        quick_iters=150,
+    )
     base.update(kw)
     return RunConfig(name, description, **base)  # type: ignore[arg-type]
 
@@ -224,23 +251,61 @@ def _best(name: str, description: str, **kw: Any) -> RunConfig:
 CONFIGS: dict[str, RunConfig] = {
     c.name: c
     for c in [
-        RunConfig("default", "the exercise's default run (hidden 50, lr 1e-4, batch 200, 1,000 iterations)",
-                  quick_iters=300),
-        RunConfig("t1_h80_it2000_lr0.0025", "Table 1: hidden 80, 2,000 it, lr 0.0025, reg 0.25",
-                  hidden_size=80, num_iters=2000, batch_size=1000, learning_rate=0.0025,
-                  learning_rate_decay=0.8, reg=0.25, quick_iters=100),
-        RunConfig("t1_h70_it2000_lr0.0025", "Table 1: hidden 70, 2,000 it, lr 0.0025, reg 0.25",
-                  hidden_size=70, num_iters=2000, batch_size=1000, learning_rate=0.0025,
-                  learning_rate_decay=0.8, reg=0.25, quick_iters=100),
-        _best("best", "Table 1 and B's best: hidden 80, 4,500 it, lr 0.0015, reg 0.29", quick_iters=100),
-        RunConfig("t1_h80_it4500_lr0.0025", "Table 1: hidden 80, 4,500 it, lr 0.0025, reg 0.25",
-                  hidden_size=80, num_iters=4500, batch_size=1000, learning_rate=0.0025,
-                  learning_rate_decay=0.8, reg=0.25, quick_iters=100),
+        RunConfig(
+            "default",
+            "the exercise's default run (hidden 50, lr 1e-4, batch 200, 1,000 iterations)",
+            quick_iters=300,
+        ),
+        RunConfig(
+            "t1_h80_it2000_lr0.0025",
+            "Table 1: hidden 80, 2,000 it, lr 0.0025, reg 0.25",
+            hidden_size=80,
+            num_iters=2000,
+            batch_size=1000,
+            learning_rate=0.0025,
+            learning_rate_decay=0.8,
+            reg=0.25,
+            quick_iters=100,
+        ),
+        RunConfig(
+            "t1_h70_it2000_lr0.0025",
+            "Table 1: hidden 70, 2,000 it, lr 0.0025, reg 0.25",
+            hidden_size=70,
+            num_iters=2000,
+            batch_size=1000,
+            learning_rate=0.0025,
+            learning_rate_decay=0.8,
+            reg=0.25,
+            quick_iters=100,
+        ),
+        _best(
+            "best",
+            "Table 1 and B's best: hidden 80, 4,500 it, lr 0.0015, reg 0.29",
+            quick_iters=100,
+        ),
+        RunConfig(
+            "t1_h80_it4500_lr0.0025",
+            "Table 1: hidden 80, 4,500 it, lr 0.0025, reg 0.25",
+            hidden_size=80,
+            num_iters=4500,
+            batch_size=1000,
+            learning_rate=0.0025,
+            learning_rate_decay=0.8,
+            reg=0.25,
+            quick_iters=100,
+        ),
         _best("best_early_stopping", "best + early stopping (patience 5 epochs)", patience=5),
-        _best("best_pca640", "best on the first 640 principal components", pca_dims=640,
-              quick_train_size=5000),
-        _best("best_flip_scale", "best + random h/v flips and pixel scaling 0.8-1.2",
-              augment="flip_scale"),
+        _best(
+            "best_pca640",
+            "best on the first 640 principal components",
+            pca_dims=640,
+            quick_train_size=5000,
+        ),
+        _best(
+            "best_flip_scale",
+            "best + random h/v flips and pixel scaling 0.8-1.2",
+            augment="flip_scale",
+        ),
     ]
 }
 
@@ -313,7 +378,9 @@ def run_config(
     extra: dict[str, Any] = {}
     t0 = time.perf_counter()
     if cfg.pca_dims is not None:
-        pca = PCA.fit(X_train, cfg.pca_dims, n_fit=None if prof is Profile.FULL else 2000, rng=cfg.seed)
+        pca = PCA.fit(
+            X_train, cfg.pca_dims, n_fit=None if prof is Profile.FULL else 2000, rng=cfg.seed
+        )
         X_train, X_val, X_test = (pca.transform(a) for a in (X_train, X_val, X_test))
         extra["pca_explained_variance_ratio"] = pca.explained_variance_ratio
     augment = None
@@ -323,10 +390,19 @@ def run_config(
         raise ValueError(f"unknown augmentation {cfg.augment!r}; expected 'none' or 'flip_scale'")
     net = TwoLayerNet(X_train.shape[1], cfg.hidden_size, 10, std=cfg.std, rng=cfg.seed)
     hist = net.train(
-        X_train, y_train, X_val, data.y_val,
-        learning_rate=cfg.learning_rate, learning_rate_decay=cfg.learning_rate_decay,
-        reg=cfg.reg, num_iters=cfg.num_iters, batch_size=cfg.batch_size,
-        momentum=cfg.momentum, patience=cfg.patience, augment=augment, rng=cfg.seed,
+        X_train,
+        y_train,
+        X_val,
+        data.y_val,
+        learning_rate=cfg.learning_rate,
+        learning_rate_decay=cfg.learning_rate_decay,
+        reg=cfg.reg,
+        num_iters=cfg.num_iters,
+        batch_size=cfg.batch_size,
+        momentum=cfg.momentum,
+        patience=cfg.patience,
+        augment=augment,
+        rng=cfg.seed,
         progress=progress,
     )
     wall = time.perf_counter() - t0
@@ -335,15 +411,25 @@ def run_config(
         return float(np.mean(net.predict(X) == y))
 
     return RunResult(
-        cfg, prof.value, hist, acc(X_train, y_train), acc(X_val, data.y_val),
-        acc(X_test, data.y_test), wall, data.source, net, extra,
+        cfg,
+        prof.value,
+        hist,
+        acc(X_train, y_train),
+        acc(X_val, data.y_val),
+        acc(X_test, data.y_test),
+        wall,
+        data.source,
+        net,
+        extra,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``list`` the runs, or ``run NAME... [--profile full] [--record]``."""
-    parser = argparse.ArgumentParser(prog="python -m backprop_book.numpy_nn.experiments",
-                                     description="Report B's CIFAR-10 runs with the NumPy net.")
+    parser = argparse.ArgumentParser(
+        prog="python -m backprop_book.numpy_nn.experiments",
+        description="Report B's CIFAR-10 runs with the NumPy net.",
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="list the runs")
     p_run = sub.add_parser("run", help="train and evaluate runs")
@@ -362,12 +448,19 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names:
         res = run_config(name, data, profile=args.profile, progress=args.progress)
         print(result_banner("cpu", res.data_source, profile=res.profile))
-        print(f"{name}: train {res.train_acc:.3f} val {res.val_acc:.3f} test {res.test_acc:.3f} "
-              f"({res.history.iterations} it, {res.wall_time_s:.1f} s)")
+        print(
+            f"{name}: train {res.train_acc:.3f} val {res.val_acc:.3f} test {res.test_acc:.3f} "
+            f"({res.history.iterations} it, {res.wall_time_s:.1f} s)"
+        )
         if args.record:
             path = record_result(
-                f"part2/{name}", res.as_dict(), device="cpu (NumPy)", data_source=res.data_source,
-                seed=res.config.seed, wall_time_s=res.wall_time_s, profile=res.profile,
+                f"part2/{name}",
+                res.as_dict(),
+                device="cpu (NumPy)",
+                data_source=res.data_source,
+                seed=res.config.seed,
+                wall_time_s=res.wall_time_s,
+                profile=res.profile,
                 command=f"python -m backprop_book.numpy_nn.experiments run {name} "
                 f"--profile {res.profile} --record",
             )

@@ -58,7 +58,7 @@ def numerical_gradient(
     method: Literal["centred", "forward"] = "centred",
     index: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Finite-difference gradient of a scalar function ``f`` at ``x`` (modified in place, then restored).
+    """Finite-difference gradient of a scalar ``f`` at ``x`` (perturbed in place, then restored).
 
     Centred: :math:`(f(x + h e_i) - f(x - h e_i)) / 2h`, error :math:`O(h^2)`;
     forward (one-sided): :math:`(f(x + h e_i) - f(x)) / h`, error :math:`O(h)`.
@@ -106,7 +106,7 @@ def numerical_gradient(
 
 @dataclass
 class GradCheck:
-    """Result of :func:`check_gradients`: the max relative error per parameter and the values compared."""
+    """Result of :func:`check_gradients`: max relative error per parameter, values compared."""
 
     mode: str
     rel_errors: dict[str, float]
@@ -169,9 +169,15 @@ def check_gradients(
     for name, p in model.params.items():
         g = grads[name]
         if mode == "direction":
-            a, n = directional_check(f, p, g, num_directions=num_samples, h=h, method=method, rng=gen)
+            a, n = directional_check(
+                f, p, g, num_directions=num_samples, h=h, method=method, rng=gen
+            )
         else:
-            index = None if mode == "full" else gen.choice(p.size, size=min(num_samples, p.size), replace=False)
+            index = (
+                None
+                if mode == "full"
+                else gen.choice(p.size, size=min(num_samples, p.size), replace=False)
+            )
             num = numerical_gradient(f, p, h=h, method=method, index=index)
             sel = np.arange(p.size) if index is None else index
             a, n = g.reshape(-1)[sel], num.reshape(-1)[sel]
@@ -189,7 +195,7 @@ def directional_check(
     method: Literal["centred", "forward"] = "centred",
     rng: np.random.Generator | int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Directional derivatives :math:`\\nabla f \\cdot v` versus finite differences along unit ``v``.
+    """Directional derivatives :math:`\\nabla f \\cdot v` versus finite differences along ``v``.
 
     Returns the analytic and numerical values, one per random direction;
     ``x`` is perturbed in place and restored.

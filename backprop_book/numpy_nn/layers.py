@@ -150,7 +150,9 @@ def tanh_backward(dh: np.ndarray, cache: np.ndarray) -> np.ndarray:
 
 
 def softmax(s: np.ndarray) -> np.ndarray:
-    """Row-wise softmax :math:`p_{nk} = e^{s_{nk} - m_n} / \\sum_j e^{s_{nj} - m_n}`, :math:`m_n = \\max_j s_{nj}`.
+    """Row-wise softmax :math:`p_{nk} = e^{s_{nk} - m_n} / \\sum_j e^{s_{nj} - m_n}`.
+
+    Here :math:`m_n = \\max_j s_{nj}`.
 
     Subtracting the row maximum changes nothing mathematically and avoids overflow.
 
@@ -214,7 +216,7 @@ def l2_penalty(W: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
 def dropout_forward(
     h: np.ndarray, p: float, rng: np.random.Generator | int | None = None, train: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Inverted dropout: :math:`\\tilde h = h \\odot m / (1 - p)`, :math:`m_i \\sim \\text{Bernoulli}(1 - p)`.
+    """Inverted dropout :math:`\\tilde h = h \\odot m / (1 - p)`, :math:`m_i \\sim B(1 - p)`.
 
     Units are dropped with probability ``p`` during training; the survivors are
     scaled by :math:`1/(1-p)` so that at test time (``train=False``) the layer is
@@ -236,7 +238,9 @@ def dropout_forward(
 
 
 def dropout_backward(dout: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
-    """:math:`\\partial L/\\partial h = \\partial L/\\partial \\tilde h \\odot m / (1 - p)` (the cached scaled mask).
+    """:math:`\\partial L/\\partial h = \\partial L/\\partial \\tilde h \\odot m / (1 - p)`.
+
+    ``cache`` is the scaled mask :math:`m / (1 - p)` (``None``: identity).
 
     >>> dropout_backward(np.ones(2), np.array([0.0, 2.0]))
     array([0., 2.])

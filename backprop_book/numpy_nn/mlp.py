@@ -19,7 +19,10 @@ from backprop_book.numpy_nn._rng import RngLike, as_generator
 __all__ = ["ACTIVATIONS", "MLP"]
 
 #: activation name -> (forward, backward)
-ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], tuple[np.ndarray, Any]], Callable[[np.ndarray, Any], np.ndarray]]] = {
+ACTIVATIONS: dict[
+    str,
+    tuple[Callable[[np.ndarray], tuple[np.ndarray, Any]], Callable[[np.ndarray, Any], np.ndarray]],
+] = {
     "relu": (layers.relu_forward, layers.relu_backward),
     "sigmoid": (layers.sigmoid_forward, layers.sigmoid_backward),
     "tanh": (layers.tanh_forward, layers.tanh_backward),
@@ -27,7 +30,9 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], tuple[np.ndarray, Any]], Cal
 
 
 class MLP:
-    """Multi-layer perceptron :math:`h_l = f(s_l)`, :math:`s_l = h_{l-1} W_l + b_l`, softmax on :math:`s_L`.
+    """Multi-layer perceptron :math:`h_l = f(s_l)`, :math:`s_l = h_{l-1} W_l + b_l`.
+
+    The softmax acts on :math:`s_L`.
 
     For :math:`l = 1..L` with :math:`h_0 = X` (rows are examples); the last layer has
     no activation. The loss is the mean cross-entropy plus
@@ -85,7 +90,9 @@ class MLP:
         self._rng = as_generator(rng)
         self.params: dict[str, np.ndarray] = {}
         for l in range(1, self.num_layers + 1):
-            self.params[f"W{l}"] = (std * self._rng.standard_normal((sizes[l - 1], sizes[l]))).astype(dtype)
+            self.params[f"W{l}"] = (
+                std * self._rng.standard_normal((sizes[l - 1], sizes[l]))
+            ).astype(dtype)
             self.params[f"b{l}"] = np.zeros(sizes[l], dtype=dtype)
 
     def loss(
@@ -105,7 +112,7 @@ class MLP:
         train = y is not None
         fwd, bwd = ACTIVATIONS[self.activation]
         h = X
-        caches = []
+        caches: list[tuple[Any, Any, Any]] = []
         L = self.num_layers
         for l in range(1, L + 1):
             s, c_aff = layers.affine_forward(h, self.params[f"W{l}"], self.params[f"b{l}"])
@@ -159,8 +166,9 @@ class MLP:
         """Train with :func:`backprop_book.numpy_nn.solver.train` and return its history.
 
         >>> X, y = np.eye(3), np.arange(3)
-        >>> h = MLP(3, [8], 3, std=0.5, rng=0).train(X, y, learning_rate=0.5, learning_rate_decay=1.0,
-        ...                                          reg=0.0, num_iters=200, batch_size=3, rng=0)
+        >>> net = MLP(3, [8], 3, std=0.5, rng=0)
+        >>> h = net.train(X, y, learning_rate=0.5, learning_rate_decay=1.0, reg=0.0,
+        ...               num_iters=200, batch_size=3, rng=0)
         >>> h.loss[-1] < 0.05
         True
         """

@@ -138,13 +138,19 @@ def train(
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"expected X of shape (N, D) and y of shape (N,), got {X.shape} and {y.shape}")
+        raise ValueError(
+            f"expected X of shape (N, D) and y of shape (N,), got {X.shape} and {y.shape}"
+        )
     if (X_val is None) != (y_val is None):
         raise ValueError("expected both X_val and y_val, or neither")
     if patience is not None and (X_val is None or patience < 1):
-        raise ValueError(f"early stopping needs a validation set and patience >= 1, got patience={patience!r}")
+        raise ValueError(
+            f"early stopping needs a validation set and patience >= 1, got patience={patience!r}"
+        )
     if num_iters < 0 or batch_size < 1:
-        raise ValueError(f"expected num_iters >= 0 and batch_size >= 1, got {num_iters} and {batch_size}")
+        raise ValueError(
+            f"expected num_iters >= 0 and batch_size >= 1, got {num_iters} and {batch_size}"
+        )
     if learning_rate <= 0:
         raise ValueError(f"expected a positive learning_rate, got {learning_rate!r}")
     gen = np.random.default_rng(rng)
@@ -163,7 +169,9 @@ def train(
         X_batch, y_batch = X[idx], y[idx]
         if augment is not None:
             X_batch = augment(X_batch, gen)
-        loss, grads = cast(tuple[float, dict[str, np.ndarray]], model.loss(X_batch, y_batch, reg=reg))
+        loss, grads = cast(
+            tuple[float, dict[str, np.ndarray]], model.loss(X_batch, y_batch, reg=reg)
+        )
         hist.loss.append(loss)
         if momentum:
             for k, p in params.items():

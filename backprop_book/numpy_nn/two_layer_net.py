@@ -72,7 +72,11 @@ class TwoLayerNet:
         rng: RngLike = None,
         dtype: type[np.floating[Any]] | np.dtype[Any] = np.float64,
     ) -> None:
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)):
+        for name, v in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+        ):
             if not isinstance(v, int | np.integer) or v <= 0:
                 raise ValueError(f"expected a positive integer {name}, got {v!r}")
         gen = as_generator(rng)
@@ -104,14 +108,17 @@ class TwoLayerNet:
         .. math::
 
             \\frac{\\partial J}{\\partial s_2} = \\frac{p - \\Delta}{N},\\quad
-            \\frac{\\partial J}{\\partial W_2} = h_1^T \\frac{\\partial J}{\\partial s_2} + 2\\lambda W_2,\\quad
+            \\frac{\\partial J}{\\partial W_2} = h_1^T \\frac{\\partial J}{\\partial s_2}
+            + 2\\lambda W_2,\\quad
             \\frac{\\partial J}{\\partial b_2} = \\mathbf{1}^T \\frac{\\partial J}{\\partial s_2},
 
         .. math::
 
-            \\frac{\\partial J}{\\partial s_1} = \\Big(\\frac{\\partial J}{\\partial s_2} W_2^T\\Big)
+            \\frac{\\partial J}{\\partial s_1} =
+            \\Big(\\frac{\\partial J}{\\partial s_2} W_2^T\\Big)
             \\odot [s_1 > 0],\\quad
-            \\frac{\\partial J}{\\partial W_1} = X^T \\frac{\\partial J}{\\partial s_1} + 2\\lambda W_1,\\quad
+            \\frac{\\partial J}{\\partial W_1} = X^T \\frac{\\partial J}{\\partial s_1}
+            + 2\\lambda W_1,\\quad
             \\frac{\\partial J}{\\partial b_1} = \\mathbf{1}^T \\frac{\\partial J}{\\partial s_1}.
 
         Parameters
@@ -189,7 +196,7 @@ class TwoLayerNet:
         y_val: np.ndarray | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Train with mini-batch SGD; keyword arguments go to :func:`backprop_book.numpy_nn.solver.train`.
+        """Train with mini-batch SGD (keywords go to :func:`backprop_book.numpy_nn.solver.train`).
 
         Returns the :class:`~backprop_book.numpy_nn.solver.History`.
 
@@ -246,7 +253,10 @@ def toy_model(std: float = 0.1) -> TwoLayerNet:
     """
     ref = TOY_REFERENCE
     return TwoLayerNet(
-        ref["input_size"], ref["hidden_size"], ref["num_classes"], std=std,
+        ref["input_size"],
+        ref["hidden_size"],
+        ref["num_classes"],
+        std=std,
         rng=np.random.RandomState(0),
     )
 
