@@ -241,7 +241,7 @@ def _best(name: str, description: str, **kw: Any) -> RunConfig:
         learning_rate=0.0015,
         learning_rate_decay=0.8,
         reg=0.29,
-        quick_iters=150,
+        quick_iters=40,
     )
     base.update(kw)
     return RunConfig(name, description, **base)  # type: ignore[arg-type]
@@ -254,7 +254,7 @@ CONFIGS: dict[str, RunConfig] = {
         RunConfig(
             "default",
             "the exercise's default run (hidden 50, lr 1e-4, batch 200, 1,000 iterations)",
-            quick_iters=300,
+            quick_iters=200,
         ),
         RunConfig(
             "t1_h80_it2000_lr0.0025",
@@ -265,7 +265,7 @@ CONFIGS: dict[str, RunConfig] = {
             learning_rate=0.0025,
             learning_rate_decay=0.8,
             reg=0.25,
-            quick_iters=100,
+            quick_iters=40,
         ),
         RunConfig(
             "t1_h70_it2000_lr0.0025",
@@ -276,12 +276,11 @@ CONFIGS: dict[str, RunConfig] = {
             learning_rate=0.0025,
             learning_rate_decay=0.8,
             reg=0.25,
-            quick_iters=100,
+            quick_iters=40,
         ),
         _best(
             "best",
             "Table 1 and B's best: hidden 80, 4,500 it, lr 0.0015, reg 0.29",
-            quick_iters=100,
         ),
         RunConfig(
             "t1_h80_it4500_lr0.0025",
@@ -292,7 +291,7 @@ CONFIGS: dict[str, RunConfig] = {
             learning_rate=0.0025,
             learning_rate_decay=0.8,
             reg=0.25,
-            quick_iters=100,
+            quick_iters=40,
         ),
         _best("best_early_stopping", "best + early stopping (patience 5 epochs)", patience=5),
         _best(
