@@ -101,8 +101,9 @@ def plot_history(
     ax1.set_ylabel("training loss (mini-batch)")
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy")
-    ax1.legend(fontsize=7)
-    ax2.legend(fontsize=7)
+    for ax in (ax1, ax2):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -12,6 +12,7 @@ from backprop_book.numpy_nn.experiments import (
     CifarData,
     FlipScale,
     run_config,
+    train_subset,
 )
 
 pytestmark = pytest.mark.part2
@@ -124,3 +125,17 @@ def test_pca_components_are_orthonormal_and_match_svd_and_eigh_paths():
         PCA.fit(X, 21)
     with pytest.raises(ValueError, match="expected k <= the 15 rows"):
         PCA.fit(X[:15], 16)
+
+
+def test_quick_profile_subset_is_random_and_batch_is_trimmed():
+    c = CONFIGS["best_flip_scale"]
+    q = c.for_profile("quick")
+    assert (q.batch_size, q.num_iters) == (200, 150) and c.train_size("quick") == 5000
+    assert c.train_size("full") is None and c.for_profile("full").batch_size == 1000
+    # a class-sorted set (as in the image-folder copy): the subset must span all of it
+    idx = train_subset(49_000, 5000, seed=0)
+    assert len(np.unique(idx)) == 5000 and idx[0] < 100 and idx[-1] > 48_900
+    labels = np.repeat(np.arange(10), 4900)
+    assert np.bincount(labels[idx], minlength=10).min() > 400
+    with pytest.raises(ValueError, match="expected 0 < n <= 10"):
+        train_subset(10, 11, seed=0)
