@@ -3,8 +3,9 @@ and the book's solver step vs a bare NumPy step.
 
 * ``numpy vs torch``: the same math (affine, ReLU, softmax cross-entropy, L2, the
   hand-written backward pass, in-place update) in NumPy (``TwoLayerNet.loss``) and in
-  PyTorch tensors on the CPU (no autograd), float32 and float64. The ratio is
-  NumPy / torch.
+  PyTorch tensors on the CPU (no autograd), float32 and float64, with torch at its
+  default thread count and at one thread (on an oversubscribed machine, spinning
+  worker threads can cost more than they bring). The ratio is NumPy / torch.
 * ``solver vs bare``: :func:`backprop_book.numpy_nn.solver.train` for a few iterations
   against a bare loop doing only batch sampling, ``net.loss`` and ``p -= lr * g``.
   Target: the solver costs at most 1.1x the bare loop.
@@ -72,15 +73,23 @@ def run(quick: bool) -> list[Comparison]:
         def torch_step(p: dict[str, Any] = tparams, X: Any = Xt, y: Any = yt) -> float:
             return _torch_step(p, X, y, torch)
 
-        out.append(
-            compare(
-                f"SGD step 3072-80-10, batch 1000, {np.dtype(dtype).name}",
-                ("torch CPU", torch_step),
-                ("NumPy", np_step),
-                repeats=repeats,
-                note=f"torch threads {torch.get_num_threads()}; ratio = NumPy / torch",
-            )
-        )
+        default_threads = torch.get_num_threads()
+        for threads in sorted({default_threads, 1}, reverse=True):
+            torch.set_num_threads(threads)
+            try:
+                out.append(
+                    compare(
+                        f"SGD step 3072-80-10, batch 1000, {np.dtype(dtype).name}, "
+                        f"torch {threads} thread(s)",
+                        ("torch CPU", torch_step),
+                        ("NumPy", np_step),
+                        repeats=repeats,
+                        note=f"torch threads {threads}; NumPy's BLAS threads as printed above "
+                        "(OPENBLAS_NUM_THREADS); ratio = NumPy / torch",
+                    )
+                )
+            finally:
+                torch.set_num_threads(default_threads)
 
     # the book's solver versus a bare loop, same data, same number of steps
     N, iters = 20_000, 5 if quick else 10

@@ -249,7 +249,7 @@ def _best(name: str, description: str, **kw: Any) -> RunConfig:
         learning_rate=0.0015,
         learning_rate_decay=0.8,
         reg=0.29,
-        quick_iters=150,
+        quick_iters=100,
         quick_train_size=5000,
         quick_batch_size=200,
     )

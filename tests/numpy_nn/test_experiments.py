@@ -130,7 +130,7 @@ def test_pca_components_are_orthonormal_and_match_svd_and_eigh_paths():
 def test_quick_profile_subset_is_random_and_batch_is_trimmed():
     c = CONFIGS["best_flip_scale"]
     q = c.for_profile("quick")
-    assert (q.batch_size, q.num_iters) == (200, 150) and c.train_size("quick") == 5000
+    assert (q.batch_size, q.num_iters) == (200, 100) and c.train_size("quick") == 5000
     assert c.train_size("full") is None and c.for_profile("full").batch_size == 1000
     # a class-sorted set (as in the image-folder copy): the subset must span all of it
     idx = train_subset(49_000, 5000, seed=0)
