@@ -13,6 +13,7 @@ and the book's solver step vs a bare NumPy step.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,7 @@ def _torch_step(params: dict[str, Any], X: Any, y: Any, torch: Any) -> float:
 def run(quick: bool) -> list[Comparison]:
     import torch
 
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
     rng = np.random.default_rng(0)
     repeats = 3 if quick else 10
     out: list[Comparison] = []
@@ -84,8 +86,8 @@ def run(quick: bool) -> list[Comparison]:
                         ("torch CPU", torch_step),
                         ("NumPy", np_step),
                         repeats=repeats,
-                        note=f"torch threads {threads}; NumPy's BLAS threads as printed above "
-                        "(OPENBLAS_NUM_THREADS); ratio = NumPy / torch",
+                        note=f"torch threads {threads}; OPENBLAS_NUM_THREADS={blas_threads} "
+                        "for NumPy; ratio = NumPy / torch",
                     )
                 )
             finally:
@@ -116,7 +118,8 @@ def run(quick: bool) -> list[Comparison]:
             ("book solver.train", solver),
             repeats=3 if quick else 7,
             target=1.1,
-            note="target: the solver's step costs at most 1.1x a bare step",
+            note=f"target: the solver's step costs at most 1.1x a bare step; "
+            f"OPENBLAS_NUM_THREADS={blas_threads}",
         )
     )
     return out

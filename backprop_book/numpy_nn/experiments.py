@@ -53,7 +53,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CifarData:
-    """Flattened, mean-subtracted CIFAR-10: ``X_*`` of shape ``(N, 3072)``, ``y_*`` labels."""
+    """Flattened, mean-subtracted CIFAR-10: ``X_*`` of shape ``(N, 3072)``, ``y_*`` labels.
+
+    >>> z = np.zeros((2, 3072), np.float32)
+    >>> CifarData(z, np.zeros(2), z, np.zeros(2), z, np.zeros(2), z[0], "synthetic").source
+    'synthetic'
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -75,6 +80,13 @@ def load_data(
     :math:`X \\leftarrow X - \\bar x`, :math:`\\bar x = \\frac{1}{N}\\sum_n x_n` over the training
     images only. The validation images are a seeded random holdout of the 50,000
     training images; the test images a seeded random ``n_test`` of the test split.
+
+    Examples
+    --------
+    >>> from backprop_book.data import cifar10_status
+    >>> if cifar10_status()["source"]:  # needs the data set
+    ...     d = load_data()
+    ...     assert d.X_train.shape == (49000, 3072) and d.X_val.shape == (1000, 3072)
     """
     from backprop_book.data import holdout_split, load_cifar10
 
@@ -131,7 +143,11 @@ class PCA:
         n_fit: int | None = None,
         rng: np.random.Generator | int | None = 0,
     ) -> PCA:
-        """Fit on ``X`` (or on ``n_fit`` random rows of it, to save time)."""
+        """Fit on ``X`` (or on ``n_fit`` random rows of it, to save time).
+
+        >>> PCA.fit(np.eye(4) - 0.25, 2).components.shape
+        (4, 2)
+        """
         if not 0 < k <= X.shape[1]:
             raise ValueError(f"expected 0 < k <= {X.shape[1]}, got k={k}")
         if n_fit is not None and n_fit < X.shape[0]:
@@ -156,7 +172,11 @@ class PCA:
         return cls(np.ascontiguousarray(evecs[:, :k]), ratio)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Project rows of ``X`` on the components."""
+        """Project rows of ``X`` on the components: :math:`z = X V_k`.
+
+        >>> PCA(np.eye(3)[:, :2], 1.0).transform(np.ones((1, 3)))
+        array([[1., 1.]])
+        """
         return (X @ self.components.astype(X.dtype, copy=False)).astype(X.dtype, copy=False)
 
 
@@ -185,6 +205,7 @@ class FlipScale:
     scale: tuple[float, float] = (0.8, 1.2)
 
     def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Augment a batch ``X`` of shape ``(B, 3072)``; returns a new array (see the class)."""
         B = X.shape[0]
         imgs = (X + self.mean_image).reshape(B, 32, 32, 3)
         if self.p_hflip:
@@ -200,7 +221,12 @@ class FlipScale:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One training run of the two-layer net on CIFAR-10 (the report's hyper-parameters)."""
+    """One training run of the two-layer net on CIFAR-10 (the report's hyper-parameters).
+
+    >>> c = CONFIGS["best"]
+    >>> c.hidden_size, c.learning_rate, c.for_profile("full").num_iters
+    (80, 0.0015, 4500)
+    """
 
     name: str
     description: str
@@ -227,7 +253,11 @@ class RunConfig:
     quick_batch_size: int | None = None
 
     def for_profile(self, profile: str | Profile | None = None) -> RunConfig:
-        """This config with the iterations of the given profile."""
+        """This config with the iterations (and batch size) of the given profile.
+
+        >>> CONFIGS["default"].for_profile("quick").num_iters
+        200
+        """
         if get_profile(profile) is Profile.FULL:
             return self
         return dataclasses.replace(
@@ -237,7 +267,11 @@ class RunConfig:
         )
 
     def train_size(self, profile: str | Profile | None = None) -> int | None:
-        """How many training images the run uses under ``profile`` (None: all)."""
+        """How many training images the run uses under ``profile`` (None: all).
+
+        >>> CONFIGS["best_pca640"].train_size("quick"), CONFIGS["best_pca640"].train_size("full")
+        (5000, None)
+        """
         return None if get_profile(profile) is Profile.FULL else self.quick_train_size
 
 
@@ -332,7 +366,11 @@ REPORT_B: dict[str, dict[str, Any]] = {
 
 @dataclass
 class RunResult:
-    """The outcome of :func:`run_config`."""
+    """The outcome of :func:`run_config`: accuracies, history, timings, and the trained net.
+
+    >>> RunResult.__dataclass_fields__["val_acc"].type
+    'float'
+    """
 
     config: RunConfig
     profile: str
@@ -383,6 +421,17 @@ def run_config(
     """Train the two-layer net with ``config`` (or a name in :data:`CONFIGS`) and evaluate it.
 
     Accuracies are on the full training set, the validation set and the test set.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 3072)).astype(np.float32)
+    >>> y = np.arange(60) % 10
+    >>> data = CifarData(X, y, X[:20], y[:20], X[:20], y[:20], np.zeros(3072, np.float32), "noise")
+    >>> cfg = dataclasses.replace(CONFIGS["default"], quick_iters=3, batch_size=20)
+    >>> res = run_config(cfg, data, profile="quick")
+    >>> res.history.iterations, res.profile, res.data_source
+    (3, 'quick', 'noise')
     """
     if isinstance(config, str):
         if config not in CONFIGS:
@@ -451,7 +500,12 @@ def run_config(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``list`` the runs, or ``run NAME... [--profile full] [--record]``."""
+    """Command line: ``list`` the runs, or ``run NAME... [--profile full] [--record]``.
+
+    >>> main(["list"])  # doctest: +ELLIPSIS
+    default ...
+    0
+    """
     parser = argparse.ArgumentParser(
         prog="python -m backprop_book.numpy_nn.experiments",
         description="Report B's CIFAR-10 runs with the NumPy net.",

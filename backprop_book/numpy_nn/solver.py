@@ -29,7 +29,12 @@ __all__ = ["History", "Trainable", "train"]
 
 
 class Trainable(Protocol):
-    """What :func:`train` needs from a model."""
+    """What :func:`train` needs from a model: ``params``, ``loss`` and ``predict``.
+
+    >>> from backprop_book.numpy_nn import TwoLayerNet
+    >>> isinstance(TwoLayerNet(2, 2, 2).params, dict)
+    True
+    """
 
     params: dict[str, np.ndarray]
 
@@ -40,7 +45,12 @@ class Trainable(Protocol):
 
 @dataclass
 class History:
-    """What happened during :func:`train`."""
+    """What happened during :func:`train`: per-iteration losses, per-epoch accuracies.
+
+    >>> h = History(loss=[2.3, 2.1], iterations=2)
+    >>> h.as_dict()["loss"], h.best_val_acc
+    ([2.3, 2.1], None)
+    """
 
     #: loss of every iteration
     loss: list[float] = field(default_factory=list)
@@ -60,7 +70,11 @@ class History:
     wall_time_s: float = 0.0
 
     def as_dict(self, loss_every: int = 1) -> dict[str, Any]:
-        """The history as plain data; ``loss_every`` keeps every k-th loss (and the last)."""
+        """The history as plain data; ``loss_every`` keeps every k-th loss (and the last).
+
+        >>> History(loss=[3.0, 2.0, 1.0]).as_dict(loss_every=2)["loss_iteration"]
+        [0, 2]
+        """
         idx = list(range(0, len(self.loss), loss_every))
         if self.loss and idx[-1] != len(self.loss) - 1:
             idx.append(len(self.loss) - 1)
