@@ -348,6 +348,11 @@ CONFIGS: dict[str, RunConfig] = {
             "best + random h/v flips and pixel scaling 0.8-1.2",
             augment="flip_scale",
         ),
+        _best(
+            "best_decay0.95",
+            "the book's probe: best with the exercise's decay 0.95 instead of 0.8",
+            learning_rate_decay=0.95,
+        ),
     ]
 }
 
@@ -361,6 +366,7 @@ REPORT_B: dict[str, dict[str, Any]] = {
     "best_early_stopping": {"claim": "no gain"},
     "best_pca640": {"claim": "hurt"},
     "best_flip_scale": {"claim": "helped"},
+    "best_decay0.95": {"claim": "not in the report: the book's probe of the decay"},
 }
 
 
