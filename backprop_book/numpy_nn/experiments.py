@@ -353,6 +353,12 @@ CONFIGS: dict[str, RunConfig] = {
             "the book's probe: best with the exercise's decay 0.95 instead of 0.8",
             learning_rate_decay=0.95,
         ),
+        _best(
+            "best_decay0.95_flip_scale",
+            "the book's probe: best with decay 0.95, plus flips and pixel scaling",
+            learning_rate_decay=0.95,
+            augment="flip_scale",
+        ),
     ]
 }
 
@@ -367,6 +373,7 @@ REPORT_B: dict[str, dict[str, Any]] = {
     "best_pca640": {"claim": "hurt"},
     "best_flip_scale": {"claim": "helped"},
     "best_decay0.95": {"claim": "not in the report: the book's probe of the decay"},
+    "best_decay0.95_flip_scale": {"claim": "not in the report: augmentation under decay 0.95"},
 }
 
 
