@@ -1,0 +1,239 @@
+"""Gradient checking by finite differences.
+
+Three ways to compare an analytic gradient with numbers:
+
+* every coordinate (:func:`numerical_gradient`): one pair of loss evaluations per
+  parameter entry, fine for the toy net;
+* sampled coordinates (``mode="sampled"`` in :func:`check_gradients`): a random subset
+  of entries of each parameter, for nets too big to check entry by entry;
+* random directions (``mode="direction"``): compare the directional derivative
+  :math:`\\nabla J \\cdot v` with :math:`(J(\\theta + hv) - J(\\theta - hv)) / 2h`, which
+  checks all entries at once with two loss evaluations per direction.
+
+The relative error is the exercise's,
+:math:`\\max_i |a_i - n_i| / \\max(10^{-8}, |a_i| + |n_i|)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, cast
+
+import numpy as np
+
+__all__ = [
+    "GradCheck",
+    "check_gradients",
+    "directional_check",
+    "numerical_gradient",
+    "rel_error",
+]
+
+
+class _Model(Protocol):
+    params: dict[str, np.ndarray]
+
+    def loss(self, X: np.ndarray, y: np.ndarray | None = None, reg: float = 0.0) -> Any: ...
+
+
+def rel_error(a: np.ndarray | float, b: np.ndarray | float) -> float:
+    """The exercise's relative error :math:`\\max_i |a_i - b_i| / \\max(10^{-8}, |a_i| + |b_i|)`.
+
+    >>> f"{rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 4e-9])):.1e}"
+    '1.0e-09'
+    >>> rel_error(0.0, 0.0)
+    0.0
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"expected arrays of the same shape, got {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    h: float = 1e-5,
+    method: Literal["centred", "forward"] = "centred",
+    index: np.ndarray | None = None,
+) -> np.ndarray:
+    """Finite-difference gradient of a scalar ``f`` at ``x`` (perturbed in place, then restored).
+
+    Centred: :math:`(f(x + h e_i) - f(x - h e_i)) / 2h`, error :math:`O(h^2)`;
+    forward (one-sided): :math:`(f(x + h e_i) - f(x)) / h`, error :math:`O(h)`.
+
+    Parameters
+    ----------
+    f
+        Function of ``x`` alone (close over the rest), returning a float.
+    x
+        The array to perturb; ``f`` must read it (e.g. ``x`` is ``net.params["W1"]``).
+    h
+        Step.
+    method
+        ``"centred"`` or ``"forward"``.
+    index
+        Flat indices to perturb; the other entries of the result are NaN. ``None``: all.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0])
+    >>> numerical_gradient(lambda v: float(np.sum(v ** 3)), x).round(6)
+    array([ 3., 12.])
+    """
+    if method not in ("centred", "forward"):
+        raise ValueError(f"expected method 'centred' or 'forward', got {method!r}")
+    flat = x.reshape(-1)
+    if flat.base is not x and not np.shares_memory(flat, x):
+        raise ValueError("expected a contiguous array that can be perturbed in place")
+    idx = np.arange(flat.size) if index is None else np.asarray(index).reshape(-1)
+    grad = np.full(flat.size, np.nan)
+    f0 = f(x) if method == "forward" else 0.0
+    for i in idx:
+        old = flat[i]
+        flat[i] = old + h
+        fp = f(x)
+        if method == "centred":
+            flat[i] = old - h
+            fm = f(x)
+            grad[i] = (fp - fm) / (2 * h)
+        else:
+            grad[i] = (fp - f0) / h
+        flat[i] = old
+    return grad.reshape(x.shape)
+
+
+@dataclass
+class GradCheck:
+    """Result of :func:`check_gradients`: max relative error per parameter, values compared.
+
+    >>> r = GradCheck("full", {"W": 1e-9, "b": 3e-8})
+    >>> r.max_error, r.passed(1e-7), r.passed(1e-8)
+    (3e-08, True, False)
+    """
+
+    mode: str
+    rel_errors: dict[str, float]
+    #: per parameter: the analytic and numerical values that were compared
+    compared: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    @property
+    def max_error(self) -> float:
+        """The largest relative error over all parameters (0 if none).
+
+        >>> GradCheck("full", {}).max_error
+        0.0
+        """
+        return max(self.rel_errors.values(), default=0.0)
+
+    def passed(self, tol: float = 1e-7) -> bool:
+        """Whether every relative error is below ``tol``.
+
+        >>> GradCheck("full", {"W": 2e-7}).passed()
+        False
+        """
+        return self.max_error < tol
+
+
+def check_gradients(
+    model: _Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    reg: float = 0.0,
+    mode: Literal["full", "sampled", "direction"] = "full",
+    h: float = 1e-5,
+    method: Literal["centred", "forward"] = "centred",
+    num_samples: int = 10,
+    rng: np.random.Generator | int | None = None,
+) -> GradCheck:
+    """Compare ``model.loss(X, y, reg)``'s analytic gradients with finite differences.
+
+    Parameters
+    ----------
+    model
+        Anything with ``params`` and ``loss(X, y, reg) -> (loss, grads)``; the model
+        must be deterministic (no dropout) for the check to mean anything.
+    mode
+        ``"full"``: every entry; ``"sampled"``: ``num_samples`` random entries per
+        parameter; ``"direction"``: ``num_samples`` random unit directions per parameter.
+    h, method
+        Finite-difference step and scheme (see :func:`numerical_gradient`).
+    rng
+        Seed or generator for the sampled entries and directions.
+
+    Examples
+    --------
+    >>> from backprop_book.numpy_nn.two_layer_net import toy_data, toy_model
+    >>> X, y = toy_data()
+    >>> res = check_gradients(toy_model(), X, y, reg=0.05)
+    >>> res.passed(1e-8), sorted(res.rel_errors)
+    (True, ['W1', 'W2', 'b1', 'b2'])
+    """
+    if mode not in ("full", "sampled", "direction"):
+        raise ValueError(f"expected mode 'full', 'sampled' or 'direction', got {mode!r}")
+    gen = np.random.default_rng(rng)
+    _, grads = cast(tuple[float, dict[str, np.ndarray]], model.loss(X, y, reg=reg))
+
+    def f(_: np.ndarray) -> float:
+        return float(cast(tuple[float, Any], model.loss(X, y, reg=reg))[0])
+
+    out = GradCheck(mode=mode, rel_errors={})
+    for name, p in model.params.items():
+        g = grads[name]
+        if mode == "direction":
+            a, n = directional_check(
+                f, p, g, num_directions=num_samples, h=h, method=method, rng=gen
+            )
+        else:
+            index = (
+                None
+                if mode == "full"
+                else gen.choice(p.size, size=min(num_samples, p.size), replace=False)
+            )
+            num = numerical_gradient(f, p, h=h, method=method, index=index)
+            sel = np.arange(p.size) if index is None else index
+            a, n = g.reshape(-1)[sel], num.reshape(-1)[sel]
+        out.rel_errors[name] = rel_error(a, n)
+        out.compared[name] = (np.asarray(a), np.asarray(n))
+    return out
+
+
+def directional_check(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    grad: np.ndarray,
+    num_directions: int = 5,
+    h: float = 1e-5,
+    method: Literal["centred", "forward"] = "centred",
+    rng: np.random.Generator | int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Directional derivatives :math:`\\nabla f \\cdot v` versus finite differences along ``v``.
+
+    Returns the analytic and numerical values, one per random direction;
+    ``x`` is perturbed in place and restored.
+
+    >>> x = np.array([1.0, -2.0, 0.5])
+    >>> a, n = directional_check(lambda v: float(v @ v), x, 2 * x, num_directions=3, rng=0)
+    >>> rel_error(a, n) < 1e-9
+    True
+    """
+    gen = np.random.default_rng(rng)
+    analytic = np.empty(num_directions)
+    numeric = np.empty(num_directions)
+    x0 = x.copy()
+    for k in range(num_directions):
+        v = gen.standard_normal(x.shape)
+        v /= np.linalg.norm(v)
+        analytic[k] = float(np.sum(grad * v))
+        x[...] = x0 + h * v
+        fp = f(x)
+        if method == "centred":
+            x[...] = x0 - h * v
+            fm = f(x)
+            numeric[k] = (fp - fm) / (2 * h)
+        else:
+            x[...] = x0
+            numeric[k] = (fp - f(x)) / h
+        x[...] = x0
+    return analytic, numeric
