@@ -550,3 +550,40 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) -> str:
+    """A study's runs as a text table: name, parameters, train and test accuracy, time.
+
+    ``reported`` maps a run name to the report's figure, shown in a last column.
+
+    >>> print(format_runs({"runs": [{"name": "a", "num_parameters": 10, "train_acc": 0.5,
+    ...                              "test_acc": 0.25, "wall_time_s": 1.0}]}, {"a": "55%"}))
+    run                         params  train acc  test acc    time  report
+    a                               10     0.5000    0.2500    1.0s  55%
+    """
+    lines = [f"{'run':<24}{'params':>10}{'train acc':>11}{'test acc':>10}{'time':>8}  report"]
+    for r in result["runs"]:
+        rep = (reported or {}).get(r["name"], "")
+        lines.append(
+            f"{r['name']:<24}{r['num_parameters']:>10,}{r['train_acc']:>11.4f}"
+            f"{r['test_acc']:>10.4f}{r['wall_time_s']:>7.1f}s  {rep}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def recorded(name: str) -> str:
+    """The recorded full-profile result ``part4/<name>`` as a table with provenance, or the
+    command that records it.
+
+    >>> "experiments run nope --profile full --record" in recorded("nope")
+    True
+    """
+    from backprop_book.results import load_result
+
+    cmd = f"python -m backprop_book.torch_nn.experiments run {name} --profile full --record"
+    try:
+        rec = load_result(f"part4/{name}")
+    except FileNotFoundError:
+        return f"full profile not recorded yet (needs a GPU); record it with\n  {cmd}"
+    return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data)
