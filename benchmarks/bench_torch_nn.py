@@ -117,8 +117,8 @@ def run(quick: bool) -> list[Comparison]:
                         repeats=1 if quick else 3,
                         warmup=0 if quick else 1,
                         target=1 / target,
-                        note=f"TutorialCNN, SGD; target: at least {target}x faster; ours with history, "
-                        "progress bar and checkpoint; 1 torch thread",
+                        note=f"TutorialCNN, SGD; target: at least {target}x faster; ours with "
+                        "history, progress bar and checkpoint; 1 torch thread",
                     )
                 )
     return out
