@@ -93,8 +93,8 @@ def run_one(
     >>> d = load_data("fake", max_train=64, max_test=32)
     >>> r = run_one(d, model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=1,
     ...             device="cpu", data="fake")
-    >>> sorted(r)[:4], len(r["history"])
-    (['config', 'device', 'history', 'num_parameters'], 1)
+    >>> len(r["history"]), 0.0 <= r["test_acc"] <= 1.0, r["num_parameters"]
+    (1, True, 24674)
     """
     cfg = TrainConfig(**config)
     ckpt = None
@@ -290,8 +290,10 @@ def gradient_norms(
     >>> from backprop_book.torch_nn.models import MLP
     >>> torch.manual_seed(0) and None
     >>> g = gradient_norms(MLP([50, 70, 50], init_std=1e-4), fake_cifar10(20), n=20)
-    >>> len(g), g[0] < 1e-9 < g[-1]
+    >>> len(g), max(g) < 1e-8  # below Adam's eps: no layer moves
     (4, True)
+    >>> min(gradient_norms(MLP([50, 70, 50]), fake_cifar10(20), n=20)) > 1e-3
+    True
     """
     from backprop_book.torch_nn.data import normalize
 
