@@ -30,7 +30,6 @@ from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
     extract_image_folder,
-    fake_cifar10,
     image_folder_tensors,
     load_data,
 )
@@ -288,6 +287,7 @@ def gradient_norms(
     (normalised as the tutorial does).
 
     >>> from backprop_book.torch_nn.models import MLP
+    >>> from backprop_book.torch_nn.data import fake_cifar10
     >>> torch.manual_seed(0) and None
     >>> g = gradient_norms(MLP([50, 70, 50], init_std=1e-4), fake_cifar10(20), n=20)
     >>> len(g), max(g) < 1e-8  # below Adam's eps: no layer moves
@@ -365,7 +365,7 @@ def alexnet_study(
     E's final choice: Adam, lr 1e-3, batch 100, no batch norm, 10 epochs: about 70% test.
     """
     p = get_profile(profile)
-    sizes = pick(Sizes(300, 200, 2), Sizes(None, None, 10), p)
+    sizes = pick(Sizes(200, 200, 2), Sizes(None, None, 10), p)
     base = {
         "model": "alexnet",
         "optimizer": "adam",
@@ -383,7 +383,7 @@ def alexnet_study(
         ("lr1e-5", {**base, "lr": 1e-5}),
     ]
     if p is Profile.QUICK:  # a 23M-parameter net on a CPU: keep one run per question
-        runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd", "lr1e-4")]
+        runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd")]
     return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
 
 
