@@ -15,6 +15,7 @@ every run under ``runs/part4/<name>/`` as it goes.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import tempfile
 import time
@@ -521,6 +522,7 @@ EXPERIMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "a_fc_depth": a_fc_depth,
     "a_cnn_studies": a_cnn_studies,
     "b_mlps": b_mlps,
+    "b_mlps_small_init": functools.partial(b_mlps, init_std=1e-4),
     "alexnet_study": alexnet_study,
     "lenet5": lenet5_run,
     "d_grid": d_grid,
