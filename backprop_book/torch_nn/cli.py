@@ -53,7 +53,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs in total (default 2; on --resume: as before)",
+    )
     p.add_argument("--schedule", default="constant", choices=SCHEDULES)
     p.add_argument("--gamma", type=float, default=0.95, help="decay of step/exponential schedules")
     p.add_argument("--step-size", type=int, default=1)
@@ -98,7 +103,7 @@ def _config(args: argparse.Namespace) -> Any:
         momentum=args.momentum,
         weight_decay=args.weight_decay,
         batch_size=args.batch_size,
-        epochs=args.epochs,
+        epochs=2 if args.epochs is None else args.epochs,
         schedule=args.schedule,
         step_size=args.step_size,
         gamma=args.gamma,
@@ -129,7 +134,8 @@ def main_train(args: argparse.Namespace) -> int:
     ckpt = out / "checkpoint.pt"
     t0 = time.perf_counter()
     if args.resume:
-        trainer = Trainer.from_checkpoint(ckpt, epochs=args.epochs, progress=args.progress)
+        more = {} if args.epochs is None else {"epochs": args.epochs}
+        trainer = Trainer.from_checkpoint(ckpt, progress=args.progress, **more)
     else:
         trainer = Trainer(_config(args))
     if trainer.rank == 0:
