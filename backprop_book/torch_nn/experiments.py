@@ -1,0 +1,596 @@
+"""The reports' PyTorch studies as functions, sized by profile, plus a runner.
+
+Each study returns plain data (a dict with one row per run: the settings, the
+history, the test accuracy) so that chapters tabulate and plot it and
+:func:`main` records it.  Under ``quick`` the runs use seeded CIFAR-10 subsets and
+few epochs (the chapters say so next to every table); under ``full`` they use the
+reports' own settings, which need a GPU.  Record a full run with::
+
+    python -m backprop_book.torch_nn.experiments run tutorial_optimizers --profile full --record
+
+which writes ``docs/results/part4/<name>.json`` with provenance and checkpoints
+every run under ``runs/part4/<name>/`` as it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from backprop_book.profiles import Profile, get_profile, pick
+from backprop_book.torch_nn.data import (
+    ImageTensors,
+    d_transforms,
+    extract_image_folder,
+    image_folder_tensors,
+    load_data,
+)
+from backprop_book.torch_nn.models import build_model, count_parameters
+from backprop_book.torch_nn.trainer import TrainConfig, Trainer
+
+__all__ = [
+    "EXPERIMENTS",
+    "Sizes",
+    "a_cnn_studies",
+    "a_fc_depth",
+    "alexnet_study",
+    "b_collapse_diagnosis",
+    "b_mlps",
+    "d_grid",
+    "d_preprocessing",
+    "d_softmax_floor",
+    "gradient_norms",
+    "lenet5_run",
+    "main",
+    "run_one",
+    "softmax_loss_floor",
+    "tutorial_optimizers",
+]
+
+Data = tuple[ImageTensors, ImageTensors | None, ImageTensors]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much data and how many epochs a study uses under a profile."""
+
+    max_train: int | None
+    max_test: int | None
+    epochs: int
+    val_size: int = 0
+
+    def describe(self) -> str:
+        """One line for a chapter, e.g. ``2,000 training / 1,000 test images, 2 epochs``."""
+        tr = "all 50,000" if self.max_train is None else f"{self.max_train:,}"
+        te = "all 10,000" if self.max_test is None else f"{self.max_test:,}"
+        val = f" ({self.val_size:,} of them held out for validation)" if self.val_size else ""
+        return f"{tr} training{val} / {te} test images, {self.epochs} epoch(s)"
+
+
+def run_one(
+    tensors: Data,
+    /,
+    *,
+    checkpoint_dir: str | Path | None = None,
+    name: str = "run",
+    **config: Any,
+) -> dict[str, Any]:
+    """Train one configuration on ``tensors`` and return settings, history and test evaluation.
+
+    ``config`` holds :class:`~backprop_book.torch_nn.trainer.TrainConfig` fields.
+    With ``checkpoint_dir`` the run checkpoints after every epoch to
+    ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.
+
+    >>> d = load_data("fake", max_train=64, max_test=32)
+    >>> r = run_one(d, model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=1,
+    ...             device="cpu", data="fake")
+    >>> len(r["history"]), 0.0 <= r["test_acc"] <= 1.0, r["num_parameters"]
+    (1, True, 24674)
+    """
+    cfg = TrainConfig(**config)
+    ckpt = None
+    if checkpoint_dir is not None:
+        ckpt = Path(checkpoint_dir) / f"{name}.pt"
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    if ckpt is not None and ckpt.is_file():
+        trainer = Trainer.from_checkpoint(ckpt, data=tensors)
+    else:
+        trainer = Trainer(cfg, data=tensors)
+    trainer.fit(checkpoint=ckpt)
+    ev = trainer.evaluate()
+    return {
+        "name": name,
+        "config": cfg.to_dict(),
+        "num_parameters": count_parameters(trainer.model),
+        "history": trainer.history,
+        "test_acc": ev.accuracy,
+        "test_loss": ev.loss,
+        "per_class": ev.per_class,
+        "confusion": ev.confusion,
+        "classes": list(ev.classes),
+        "train_acc": trainer.history[-1]["train_acc"],
+        "epochs_done": trainer.epoch,
+        "stopped_early": trainer.stopped_early,
+        "device": str(trainer.device),
+        "data_source": trainer.train_data.source,
+        "wall_time_s": time.perf_counter() - t0,
+        "model": trainer.model if checkpoint_dir is None else None,
+    }
+
+
+def _strip(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "model"}
+
+
+def _load(sizes: Sizes, seed: int = 0, grayscale: bool = False) -> Data:
+    return load_data(
+        "cifar10",
+        max_train=sizes.max_train,
+        max_test=sizes.max_test,
+        val_size=sizes.val_size,
+        seed=seed,
+        grayscale=grayscale,
+    )
+
+
+def _study(
+    runs: Sequence[tuple[str, dict[str, Any]]],
+    data: Data,
+    sizes: Sizes,
+    profile: Profile,
+    checkpoint_dir: str | Path | None,
+    keep_models: bool = False,
+) -> dict[str, Any]:
+    rows = []
+    for name, kw in runs:
+        kw = {"epochs": sizes.epochs, "device": "auto", **kw}
+        row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **kw)
+        rows.append(row if keep_models else _strip(row))
+    return {
+        "profile": profile.value,
+        "sizes": sizes.describe(),
+        "data_source": data[0].source,
+        "device": rows[0]["device"] if rows else "cpu",
+        "runs": rows,
+    }
+
+
+# ----------------------------------------------------------------------------- C Q10 / tutorial
+
+TUTORIAL = {"model": "tutorial_cnn", "batch_size": 4, "lr": 0.001, "momentum": 0.9}
+
+
+def tutorial_optimizers(
+    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """C's Q10: the tutorial CNN with SGD, Adam, Adam at lr 0.1 (2 epochs) and Adam for 5 epochs.
+
+    Reports: SGD 55%, Adam 52%, Adam lr 0.1 10% (no learning), Adam 5 epochs 59%.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(1500, 500, 2), Sizes(None, None, 2), p)
+    long = pick(3, 5, p)
+    runs = [
+        ("sgd", {**TUTORIAL, "optimizer": "sgd"}),
+        ("adam", {**TUTORIAL, "optimizer": "adam"}),
+        ("adam_lr0.1", {**TUTORIAL, "optimizer": "adam", "lr": 0.1}),
+        (f"adam_{long}_epochs", {**TUTORIAL, "optimizer": "adam", "epochs": long}),
+    ]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+
+
+# ----------------------------------------------------------------------------- A
+
+
+def a_fc_depth(
+    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """A's fully connected nets with 2-5 linear layers (tutorial settings, 10 epochs in full).
+
+    Report A, after 10 epochs, train/test: 0.6636/0.4994, 0.6952/0.5072,
+    0.7602/0.5212, 0.8301/0.5401.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(1500, 500, 1), Sizes(None, None, 10), p)
+    runs = [
+        (f"fc{k}", {**TUTORIAL, "model": "fc", "model_args": {"n_linear": k}}) for k in (2, 3, 4, 5)
+    ]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+
+
+def a_cnn_studies(
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    keep_models: bool = False,
+) -> dict[str, Any]:
+    """A's CNN studies: activation, learning rate, number of conv layers, double channels.
+
+    The base run (ReLU, lr 0.001, 2 conv layers) is shared by the three studies.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(1500, 500, 1), Sizes(None, None, 10), p)
+    base = {**TUTORIAL, "model": "cnn"}
+    runs = [
+        ("relu_lr0.001_conv2", {**base, "model_args": {"activation": "relu", "n_conv": 2}}),
+        ("leaky_relu", {**base, "model_args": {"activation": "leaky_relu"}}),
+        ("tanh", {**base, "model_args": {"activation": "tanh"}}),
+        ("lr0.0005", {**base, "lr": 0.0005}),
+        ("lr0.01", {**base, "lr": 0.01}),
+        ("conv1", {**base, "model_args": {"n_conv": 1}}),
+        ("conv3", {**base, "model_args": {"n_conv": 3}}),
+        ("double_channels", {**TUTORIAL, "model": "double_channel_cnn"}),
+    ]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models)
+
+
+# ----------------------------------------------------------------------------- B
+
+B_MODELS: tuple[tuple[int, ...], ...] = (
+    (50,),
+    (30,),
+    (70,),
+    (50, 70),
+    (70, 70),
+    (50, 70, 50),
+    (50, 70, 70, 50),
+)
+
+
+def b_mlps(
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    init_std: float | None = None,
+) -> dict[str, Any]:
+    """B's Q4: seven torch MLPs, batch 100, 10 epochs, 49,000 train / 1,000 validation.
+
+    ``init_std=1e-4`` draws the weights as the NumPy exercise does (``std * randn``).
+    The rows' ``history`` holds the validation accuracy per epoch.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(2000, 500, 3, val_size=500), Sizes(None, 1000, 10, val_size=1000), p)
+    runs = []
+    for h in B_MODELS:
+        args: dict[str, Any] = {"hidden_sizes": list(h)}
+        if init_std is not None:
+            args["init_std"] = init_std
+        name = "mlp_" + "_".join(map(str, h)) + ("" if init_std is None else f"_std{init_std:g}")
+        runs.append(
+            (
+                name,
+                {
+                    "model": "mlp",
+                    "model_args": args,
+                    "batch_size": 100,
+                    "lr": 1e-3,
+                    "optimizer": "adam",
+                },
+            )
+        )
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+
+
+def gradient_norms(
+    model: torch.nn.Module, data: ImageTensors, n: int = 200, seed: int = 0
+) -> list[float]:
+    """Norm of the loss gradient with respect to each linear layer's weight ``W``, input to output.
+
+    :math:`\\|\\partial L / \\partial W_l\\|_F` for the mean cross-entropy over ``n`` images
+    (normalised as the tutorial does).
+
+    >>> from backprop_book.torch_nn.models import MLP
+    >>> from backprop_book.torch_nn.data import fake_cifar10
+    >>> torch.manual_seed(0) and None
+    >>> g = gradient_norms(MLP([50, 70, 50], init_std=1e-4), fake_cifar10(20), n=20)
+    >>> len(g), max(g) < 1e-8  # below Adam's eps: no layer moves
+    (4, True)
+    >>> min(gradient_norms(MLP([50, 70, 50]), fake_cifar10(20), n=20)) > 1e-3
+    True
+    """
+    from backprop_book.torch_nn.data import normalize
+
+    model.zero_grad(set_to_none=True)
+    x = normalize(data.images[:n], (0.5,) * data.images.shape[1], (0.5,) * data.images.shape[1])
+    loss = torch.nn.functional.cross_entropy(model(x), data.labels[:n])
+    loss.backward()
+    return [float(m.weight.grad.norm()) for m in model.modules() if isinstance(m, torch.nn.Linear)]  # type: ignore[union-attr]
+
+
+def b_collapse_diagnosis(profile: str | Profile | None = None) -> dict[str, Any]:
+    """Why B's 4- and 5-layer MLPs sit at chance: gradient norms and predictions at init.
+
+    Compares the exercise's ``std = 1e-4`` Gaussian init with PyTorch's default
+    for every B model: per-layer gradient norms, and after a short training run
+    the number of distinct classes the model predicts and its accuracy.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(2000, 500, 3, val_size=500), Sizes(None, 1000, 10, val_size=1000), p)
+    data = _load(sizes)
+    rows = []
+    for init in (1e-4, None):
+        for h in B_MODELS[3:]:
+            torch.manual_seed(0)
+            m = build_model("mlp", hidden_sizes=list(h), init_std=init)
+            norms = gradient_norms(m, data[0])
+            args: dict[str, Any] = {"hidden_sizes": list(h)}
+            if init is not None:
+                args["init_std"] = init
+            r = run_one(
+                data, model="mlp", model_args=args, batch_size=100, lr=1e-3, optimizer="adam",
+                epochs=sizes.epochs, device="auto", val_size=0,
+            )  # fmt: skip
+            model = r.pop("model")
+            with torch.no_grad():
+                from backprop_book.torch_nn.data import normalize
+
+                x = normalize(data[2].images.to(r["device"]), (0.5,) * 3, (0.5,) * 3)
+                pred = model(x).argmax(1).cpu()
+            rows.append(
+                {
+                    "hidden": list(h),
+                    "init": "std 1e-4 Gaussian" if init else "PyTorch default",
+                    "grad_norms": norms,
+                    "distinct_predictions": int(pred.unique().numel()),
+                    "val_acc": r["history"][-1]["val_acc"],
+                    "test_acc": r["test_acc"],
+                    "majority_share": float(
+                        torch.bincount(pred, minlength=10).max() / pred.numel()
+                    ),
+                }
+            )
+    return {
+        "profile": p.value,
+        "sizes": sizes.describe(),
+        "data_source": data[0].source,
+        "rows": rows,
+    }
+
+
+# ----------------------------------------------------------------------------- E AlexNet
+
+
+def alexnet_study(
+    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """E's AlexNet tuning: batch norm, optimizer, batch size, learning rate (curves per epoch).
+
+    E's final choice: Adam, lr 1e-3, batch 100, no batch norm, 10 epochs: about 70% test.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(200, 200, 2), Sizes(None, None, 10), p)
+    base = {
+        "model": "alexnet",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "batch_size": 100,
+        "track_test": True,
+    }
+    runs = [
+        ("adam_lr1e-3_b100", base),
+        ("batch_norm", {**base, "model_args": {"batch_norm": True}}),
+        ("sgd", {**base, "optimizer": "sgd", "lr": 1e-2}),
+        ("batch10", {**base, "batch_size": 10}),
+        ("batch500", {**base, "batch_size": 500}),
+        ("lr1e-4", {**base, "lr": 1e-4}),
+        ("lr1e-5", {**base, "lr": 1e-5}),
+    ]
+    if p is Profile.QUICK:  # a 23M-parameter net on a CPU: keep one run per question
+        runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd")]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+
+
+# ----------------------------------------------------------------------------- LeNet-5
+
+
+def lenet5_run(
+    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """LeNet-5 (D's Q4 layout, full C3) on grayscale CIFAR-10, tutorial optimizer settings."""
+    p = get_profile(profile)
+    sizes = pick(Sizes(1500, 500, 2), Sizes(None, None, 10), p)
+    runs = [("lenet5_gray", {**TUTORIAL, "model": "lenet5", "grayscale": True})]
+    return _study(runs, _load(sizes, grayscale=True), sizes, p, checkpoint_dir)
+
+
+# ----------------------------------------------------------------------------- D
+
+
+def softmax_loss_floor(k: int) -> float:
+    """Smallest cross-entropy when the scores are already probabilities.
+
+    ``CrossEntropyLoss`` applied to ``p = softmax(z)`` computes
+    :math:`-\\log(e^{p_y} / \\sum_j e^{p_j})`, smallest at the one-hot
+    :math:`p = e_y`: :math:`\\log(e + K - 1) - 1`.
+
+    >>> round(softmax_loss_floor(10), 4)
+    1.4612
+    >>> round(softmax_loss_floor(2), 4)
+    0.3133
+    """
+    if k < 2:
+        raise ValueError(f"expected at least 2 classes, got {k}")
+    return math.log(math.e + k - 1) - 1
+
+
+def d_softmax_floor(profile: str | Profile | None = None) -> dict[str, Any]:
+    """Fit D's net, with and without the extra softmax, to a small grayscale CIFAR-10 subset.
+
+    The net memorises the subset (training accuracy near 1), so the training loss
+    shows where each version can go: towards 0 without the softmax layer, never
+    below :func:`softmax_loss_floor` with it.
+    """
+    p = get_profile(profile)
+    data = load_data("cifar10", max_train=256, max_test=100, seed=0, grayscale=True)
+    rows = []
+    for soft in (True, False):
+        r = run_one(
+            data, model="grayscale_net", model_args={"softmax_output": soft},
+            optimizer="adam", lr=1e-3, batch_size=32, epochs=pick(40, 100, p), device="auto",
+            grayscale=True,
+        )  # fmt: skip
+        r.pop("model")
+        rows.append({"softmax_output": soft, **r})
+    return {
+        "profile": p.value,
+        "floor": softmax_loss_floor(10),
+        "data_source": data[0].source,
+        "runs": rows,
+    }
+
+
+D_OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
+D_LRS = (0.001, 0.01, 0.05, 0.1, 0.5)
+
+
+def d_grid(
+    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """D's optimizer x learning-rate grid, hidden units, layers and dropout, early stopping.
+
+    On grayscale CIFAR-10 (D's own data set is not available), batch 64, tutorial
+    normalisation, early stopping with patience 3 on the validation loss.
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(1500, 500, 3, val_size=300), Sizes(None, None, 30, val_size=5000), p)
+    data = _load(sizes, grayscale=True)
+    base = {"model": "grayscale_net", "batch_size": 64, "grayscale": True, "patience": 3,
+            "val_size": sizes.val_size, "momentum": 0.0}  # fmt: skip
+    runs = [
+        (f"{o}_lr{lr:g}", {**base, "optimizer": o, "lr": lr}) for o in D_OPTIMIZERS for lr in D_LRS
+    ]
+    best = {**base, "optimizer": "adam", "lr": 0.001}
+    runs += [(f"hidden{h}", {**best, "model_args": {"hidden": h}}) for h in (500, 1000)]
+    runs += [("two_layers", {**best, "model_args": {"n_hidden": 2}})]
+    runs += [("dropout0.5", {**best, "model_args": {"dropout": 0.5}})]
+    return _study(runs, data, sizes, p, checkpoint_dir)
+
+
+def d_preprocessing(
+    profile: str | Profile | None = None, workdir: str | Path | None = None
+) -> dict[str, Any]:
+    """D's preprocessing study through torchvision transforms on an image-folder copy.
+
+    Unpacks ``per_class`` training and test JPEGs of each class from the shared
+    CIFAR-10 archive into ``workdir`` (a temporary folder by default), reads them
+    with :class:`torchvision.datasets.ImageFolder` and D's transforms (Grayscale,
+    optional GaussianBlur(3, 0.7), ToTensor, optional Normalize(0.5, 0.5)), and trains
+    D's net with Adam (lr 1e-3, batch 64) on each variant.
+    """
+    p = get_profile(profile)
+    per_train, per_test, epochs = pick((150, 50, 4), (5000, 1000, 20), p)
+    variants = [("grayscale + normalise", True, False), ("grayscale, no normalise", False, False),
+                ("grayscale + normalise + blur", True, True)]  # fmt: skip
+    rows = []
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        tr_dir = extract_image_folder(tmp, "train", per_train)
+        te_dir = extract_image_folder(tmp, "test", per_test)
+        for name, norm, blur in variants:
+            tf = d_transforms(grayscale=True, normalize=norm, blur=blur)
+            xtr, ytr = image_folder_tensors(tr_dir, tf)
+            xte, yte = image_folder_tensors(te_dir, tf)
+            torch.manual_seed(0)
+            model = build_model("grayscale_net")
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            g = torch.Generator().manual_seed(1)
+            for _ in range(epochs):
+                for idx in torch.randperm(len(ytr), generator=g).split(64):
+                    loss = torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+            with torch.no_grad():
+                acc = float((model(xte).argmax(1) == yte).float().mean())
+            rows.append(
+                {"preprocessing": name, "test_acc": acc, "n_train": len(ytr), "n_test": len(yte),
+                 "pixel_range": [float(xtr.min()), float(xtr.max())]}
+            )  # fmt: skip
+    return {"profile": p.value, "epochs": epochs, "rows": rows,
+            "data_source": "CIFAR-10 image-folder JPEG copy, unpacked subset"}  # fmt: skip
+
+
+EXPERIMENTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "tutorial_optimizers": tutorial_optimizers,
+    "a_fc_depth": a_fc_depth,
+    "a_cnn_studies": a_cnn_studies,
+    "b_mlps": b_mlps,
+    "b_mlps_small_init": functools.partial(b_mlps, init_std=1e-4),
+    "alexnet_study": alexnet_study,
+    "lenet5": lenet5_run,
+    "d_grid": d_grid,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m backprop_book.torch_nn.experiments run NAME [--profile full] [--record]``."""
+    from backprop_book.results import record_result
+
+    ap = argparse.ArgumentParser(prog="python -m backprop_book.torch_nn.experiments")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run one study")
+    r.add_argument("name", choices=sorted(EXPERIMENTS))
+    r.add_argument("--profile", default=None, choices=("quick", "full"))
+    r.add_argument("--record", action="store_true", help="write docs/results/part4/NAME.json")
+    r.add_argument("--checkpoints", default="runs/part4", help="checkpoint folder (resumable)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    out = EXPERIMENTS[args.name](args.profile, checkpoint_dir=Path(args.checkpoints) / args.name)
+    wall = time.perf_counter() - t0
+    for row in out.get("runs", []):
+        print(f"{row['name']:<24} test acc {row['test_acc']:.4f} ({row['wall_time_s']:.0f} s)")
+    if args.record:
+        path = record_result(
+            f"part4/{args.name}", out, device=out["device"], data_source=out["data_source"],
+            seed=0, wall_time_s=wall, profile=args.profile,
+        )  # fmt: skip
+        print(f"recorded {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
+def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) -> str:
+    """A study's runs as a text table: name, parameters, train and test accuracy, time.
+
+    ``reported`` maps a run name to the report's figure, shown in a last column.
+
+    >>> print(format_runs({"runs": [{"name": "a", "num_parameters": 10, "train_acc": 0.5,
+    ...                              "test_acc": 0.25, "wall_time_s": 1.0}]}, {"a": "55%"}))
+    run                         params  train acc  test acc    time  report
+    a                               10     0.5000    0.2500    1.0s  55%
+    """
+    lines = [f"{'run':<24}{'params':>10}{'train acc':>11}{'test acc':>10}{'time':>8}  report"]
+    for r in result["runs"]:
+        rep = (reported or {}).get(r["name"], "")
+        lines.append(
+            f"{r['name']:<24}{r['num_parameters']:>10,}{r['train_acc']:>11.4f}"
+            f"{r['test_acc']:>10.4f}{r['wall_time_s']:>7.1f}s  {rep}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def recorded(name: str) -> str:
+    """The recorded full-profile result ``part4/<name>`` as a table with provenance, or the
+    command that records it.
+
+    >>> "experiments run nope --profile full --record" in recorded("nope")
+    True
+    """
+    from backprop_book.results import load_result
+
+    cmd = f"python -m backprop_book.torch_nn.experiments run {name} --profile full --record"
+    try:
+        rec = load_result(f"part4/{name}")
+    except FileNotFoundError:
+        return f"full profile not recorded yet (needs a GPU); record it with\n  {cmd}"
+    return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data)

@@ -1,0 +1,671 @@
+"""One trainer for every Part IV experiment: config, training loop, checkpoints, DDP.
+
+* :class:`TrainConfig` -- a typed dataclass whose fields carry help text and a
+  validator (the CLI's options and the chapter's table of options come from it);
+* :class:`Trainer` -- device chosen once (CUDA, MPS, CPU), seeded, mixed precision
+  on CUDA, per-epoch history, early stopping on validation loss, learning-rate
+  schedules, evaluation with per-class accuracy and confusion matrix;
+* checkpoints hold every piece of state (model, optimizer, scheduler, scaler, RNG
+  states, history), are written atomically and read back with
+  ``torch.load(..., weights_only=True)``; a run stopped after epoch ``k`` and
+  resumed gives bit-identical weights on CPU;
+* started by ``torchrun``, the trainer wraps the model in
+  :class:`~torch.nn.parallel.DistributedDataParallel` and deals each global batch
+  out to the processes, so ``P`` processes compute the same update as one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from backprop_book._io import atomic_path
+from backprop_book.torch_nn.data import (
+    CIFAR10_MEAN,
+    CIFAR10_STD,
+    ImageTensors,
+    batch_indices,
+    load_data,
+    n_batches,
+    normalize,
+    random_crop_flip,
+)
+from backprop_book.torch_nn.models import MODELS, build_model, count_parameters
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "Evaluation",
+    "TrainConfig",
+    "Trainer",
+    "config_table",
+    "load_checkpoint",
+    "resolve_device",
+]
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = "backprop_book.torch_nn.checkpoint/1"
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
+SCHEDULES = ("constant", "step", "exponential", "cosine")
+NORMALIZATIONS = ("tutorial", "cifar", "none")
+
+
+def _opt(
+    default: Any, help: str, check: Callable[[Any], bool] | None = None, expect: str = ""
+) -> Any:
+    meta = {"help": help, "check": check, "expect": expect}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _pos(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+
+
+def _pos_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _opt_pos_int(v: Any) -> bool:
+    return v is None or _pos_int(v)
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; validated on construction.
+
+    The defaults are the PyTorch CIFAR-10 tutorial's: the tutorial CNN, SGD with
+    learning rate 0.001 and momentum 0.9, batch size 4, 2 epochs.
+
+    >>> TrainConfig(optimizer="adam", lr=1e-3).optimizer
+    'adam'
+    >>> TrainConfig(batch_size=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: TrainConfig.batch_size: expected a positive integer, got 0
+    """
+
+    model: str = _opt(
+        "tutorial_cnn", "model name", lambda v: v in MODELS, f"one of {sorted(MODELS)}"
+    )
+    model_args: dict[str, Any] = _opt(  # noqa: RUF009
+        {}, "keyword arguments of the model class", lambda v: isinstance(v, dict), "a dict"
+    )
+    optimizer: str = _opt("sgd", "optimizer", lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}")
+    lr: float = _opt(0.001, "learning rate", _pos, "a positive number")
+    momentum: float = _opt(
+        0.9,
+        "momentum (SGD, RMSprop)",
+        lambda v: isinstance(v, int | float) and 0 <= v < 1,
+        "in [0, 1)",
+    )
+    weight_decay: float = _opt(
+        0.0, "L2 weight decay", lambda v: isinstance(v, int | float) and v >= 0, "a number >= 0"
+    )
+    batch_size: int = _opt(4, "global mini-batch size", _pos_int, "a positive integer")
+    epochs: int = _opt(2, "number of epochs", _pos_int, "a positive integer")
+    schedule: str = _opt(
+        "constant", "learning-rate schedule, stepped once per epoch", lambda v: v in SCHEDULES,
+        f"one of {SCHEDULES}",
+    )  # fmt: skip
+    step_size: int = _opt(
+        1, "epochs between decays of the step schedule", _pos_int, "a positive integer"
+    )
+    gamma: float = _opt(
+        0.95, "decay factor of the step/exponential schedules", _pos, "a positive number"
+    )
+    patience: int | None = _opt(
+        None, "early stopping: epochs without a lower validation loss (needs val_size)",
+        _opt_pos_int, "None or a positive integer",
+    )  # fmt: skip
+    val_size: int = _opt(
+        0, "validation images split off the training set (seeded)",
+        lambda v: isinstance(v, int) and v >= 0, "an integer >= 0",
+    )  # fmt: skip
+    max_train: int | None = _opt(
+        None, "keep a seeded random subset of this many training images", _opt_pos_int,
+        "None or a positive integer",
+    )  # fmt: skip
+    max_test: int | None = _opt(
+        None, "keep a seeded random subset of this many test images", _opt_pos_int,
+        "None or a positive integer",
+    )  # fmt: skip
+    data: str = _opt(
+        "cifar10", "data source", lambda v: v in ("cifar10", "fake"), "'cifar10' or 'fake'"
+    )
+    data_root: str | None = _opt(
+        None, "CIFAR-10 path (default $BACKPROP_BOOK_CIFAR10)",
+        lambda v: v is None or isinstance(v, str),
+        "None or a path",
+    )  # fmt: skip
+    grayscale: bool = _opt(
+        False, "convert images to grayscale", lambda v: isinstance(v, bool), "a bool"
+    )
+    normalization: str = _opt(
+        "tutorial", "'tutorial' (0.5, 0.5), 'cifar' (channel mean/std) or 'none'",
+        lambda v: v in NORMALIZATIONS, f"one of {NORMALIZATIONS}",
+    )  # fmt: skip
+    augment: bool = _opt(
+        False,
+        "random crop (padding 4) and horizontal flip",
+        lambda v: isinstance(v, bool),
+        "a bool",
+    )
+    device: str = _opt(
+        "auto", "'auto' (CUDA, MPS, CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'",
+        lambda v: isinstance(v, str) and v.split(":")[0] in ("auto", "cpu", "cuda", "mps"),
+        "'auto', 'cpu', 'cuda[:N]' or 'mps'",
+    )  # fmt: skip
+    amp: bool = _opt(
+        True, "mixed precision (float16 autocast) on CUDA", lambda v: isinstance(v, bool), "a bool"
+    )
+    seed: int = _opt(
+        0, "seed of every generator", lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"
+    )
+    progress: bool = _opt(False, "tqdm progress bars", lambda v: isinstance(v, bool), "a bool")
+    track_test: bool = _opt(
+        False, "evaluate on the test set after every epoch", lambda v: isinstance(v, bool), "a bool"
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and f.type in ("int", "int | None") and value.is_integer():
+                value = int(value)
+                setattr(self, f.name, value)
+            check = f.metadata.get("check")
+            if check is not None and not check(value):
+                raise ValueError(
+                    f"TrainConfig.{f.name}: expected {f.metadata['expect']}, got {value!r}"
+                )
+        if self.patience is not None and self.val_size == 0:
+            raise ValueError(
+                "TrainConfig.patience: early stopping needs a validation set (val_size > 0)"
+            )
+        if self.normalization == "cifar" and self.grayscale:
+            raise ValueError(
+                "TrainConfig.normalization: 'cifar' statistics are for RGB, not grayscale"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain values (stored in checkpoints and metrics)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Build a config from :meth:`to_dict` output; unknown keys are an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(
+                f"unknown TrainConfig field(s) {unknown}; expected some of {sorted(names)}"
+            )
+        return cls(**values)
+
+
+def config_table() -> list[tuple[str, str, str]]:
+    """``(field, default, help)`` for every :class:`TrainConfig` field (for docs and the CLI).
+
+    >>> config_table()[0]
+    ('model', "'tutorial_cnn'", 'model name')
+    """
+    rows = []
+    for f in dataclasses.fields(TrainConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
+        rows.append((f.name, repr(default), str(f.metadata["help"])))
+    return rows
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """The device to train on: ``auto`` picks CUDA, then MPS, then CPU.
+
+    Raises
+    ------
+    ValueError
+        If a device is asked for that this machine does not have.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device {name!r} was asked for, but torch sees no CUDA GPU on this machine"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s)")
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f"device {name!r} was asked for, but MPS is not available here")
+    return dev
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Loss, accuracy, per-class accuracy and confusion matrix (rows: true, columns: predicted)."""
+
+    loss: float
+    accuracy: float
+    per_class: list[float]
+    confusion: list[list[int]]
+    classes: tuple[str, ...]
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, for JSON."""
+        return dataclasses.asdict(self)
+
+    def format(self) -> str:
+        """A text report: accuracy, per-class accuracy and the confusion matrix."""
+        lines = [f"accuracy {self.accuracy:.4f} on {self.n} images (loss {self.loss:.4f})"]
+        lines += [f"  {c:<12}{a:.4f}" for c, a in zip(self.classes, self.per_class, strict=True)]
+        lines.append("confusion matrix (rows: true class, columns: predicted):")
+        lines.append("            " + "".join(f"{c[:5]:>6}" for c in self.classes))
+        for c, row in zip(self.classes, self.confusion, strict=True):
+            lines.append(f"  {c:<10}" + "".join(f"{v:>6}" for v in row))
+        return "\n".join(lines)
+
+
+def _dist_setup(device_name: str) -> tuple[int, int]:
+    """Join the torchrun process group if this process was started by torchrun."""
+    import torch.distributed as dist
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        use_nccl = torch.cuda.is_available() and device_name != "cpu"
+        dist.init_process_group(backend="nccl" if use_nccl else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+class Trainer:
+    """Train and evaluate one model as :class:`TrainConfig` says.
+
+    Parameters
+    ----------
+    config
+        The run's settings.
+    data
+        ``(train, validation or None, test)`` tensors; loaded from
+        ``config.data`` when ``None``.
+
+    Examples
+    --------
+    >>> cfg = TrainConfig(model="mlp", model_args={"hidden_sizes": [8]}, data="fake",
+    ...                   max_train=64, max_test=32, batch_size=16, epochs=1, device="cpu")
+    >>> t = Trainer(cfg)
+    >>> hist = t.fit()
+    >>> len(hist), sorted(hist[0])[:3]
+    (1, ['epoch', 'lr', 'test_acc'])
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        data: tuple[ImageTensors, ImageTensors | None, ImageTensors] | None = None,
+    ):
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"expected a TrainConfig, got {type(config).__name__}")
+        self.config = config
+        self.rank, self.world_size = _dist_setup(config.device)
+        self.device = resolve_device(config.device)
+        if self.device.type == "cuda" and self.world_size > 1:
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(self.device)
+        self.use_amp = bool(config.amp and self.device.type == "cuda")
+        torch.manual_seed(config.seed)
+        self.model = build_model(config.model, **config.model_args).to(self.device)
+        self.data_generator = torch.Generator().manual_seed(config.seed + 1)
+        if data is None:
+            data = load_data(
+                config.data,
+                max_train=config.max_train,
+                max_test=config.max_test,
+                val_size=config.val_size,
+                seed=config.seed,
+                grayscale=config.grayscale,
+                root=config.data_root,
+            )
+        train, val, test = data
+        channels = self.model.input_shape[0]
+        for nm, d in (("training", train), ("validation", val), ("test", test)):
+            if d is not None and tuple(d.images.shape[1:]) != tuple(self.model.input_shape):
+                raise ValueError(
+                    f"{config.model} expects images of shape {self.model.input_shape}, "
+                    f"the {nm} data has {tuple(d.images.shape[1:])} (grayscale={config.grayscale})"
+                )
+        self.train_data = train.to(self.device)
+        self.val_data = val.to(self.device) if val is not None else None
+        self.test_data = test.to(self.device)
+        if config.normalization == "tutorial":
+            self.mean: tuple[float, ...] | None = (0.5,) * channels
+            self.std: tuple[float, ...] | None = (0.5,) * channels
+        elif config.normalization == "cifar":
+            self.mean, self.std = CIFAR10_MEAN, CIFAR10_STD
+        else:
+            self.mean = self.std = None
+        self.criterion = nn.CrossEntropyLoss()
+        self.optimizer = self._make_optimizer()
+        self.scheduler = self._make_scheduler()
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
+        self.net: nn.Module = self.model
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = DDP(self.model, device_ids=ids)
+        self.epoch = 0
+        self.history: list[dict[str, Any]] = []
+        self.best_val_loss = math.inf
+        self.bad_epochs = 0
+        self.stopped_early = False
+
+    # ------------------------------------------------------------------ building blocks
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        c, params = self.config, self.model.parameters()
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(
+                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay
+            )
+        if c.optimizer == "adam":
+            return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+        if c.optimizer == "rmsprop":
+            return torch.optim.RMSprop(
+                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay
+            )
+        return torch.optim.Adadelta(params, lr=c.lr, weight_decay=c.weight_decay)
+
+    def _make_scheduler(self) -> torch.optim.lr_scheduler.LRScheduler | None:
+        c = self.config
+        if c.schedule == "step":
+            return torch.optim.lr_scheduler.StepLR(self.optimizer, c.step_size, c.gamma)
+        if c.schedule == "exponential":
+            return torch.optim.lr_scheduler.ExponentialLR(self.optimizer, c.gamma)
+        if c.schedule == "cosine":
+            return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, c.epochs)
+        return None
+
+    def prepare(self, images: torch.Tensor, train: bool) -> torch.Tensor:
+        """uint8 batch -> (augmented) normalised float batch, all on the device."""
+        if train and self.config.augment:
+            images = random_crop_flip(images, self.data_generator)
+        return normalize(images, self.mean, self.std)
+
+    @property
+    def lr(self) -> float:
+        """The current learning rate."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    # ------------------------------------------------------------------ training
+    def train_epoch(self) -> tuple[float, float]:
+        """One pass over the training data; returns (mean loss, accuracy) of this process."""
+        c, d = self.config, self.train_data
+        self.net.train()
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        seen = 0
+        total = n_batches(len(d), c.batch_size)
+        show = c.progress and self.rank == 0
+        bar = tqdm(
+            total=total, desc=f"epoch {self.epoch + 1}/{c.epochs}", disable=not show, leave=False
+        )
+        batches = batch_indices(
+            len(d), c.batch_size, self.data_generator, self.rank, self.world_size
+        )
+        for step, idx in enumerate(batches):
+            idx = idx.to(self.device)
+            x = self.prepare(d.images[idx], train=True)
+            y = d.labels[idx]
+            with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+                scores = self.net(x)
+                loss = self.criterion(scores, y)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            n = int(y.shape[0])
+            loss_sum += loss.detach().float() * n
+            correct += (scores.detach().argmax(1) == y).sum()
+            seen += n
+            if show:
+                bar.update(1)
+                if step % 200 == 0:
+                    bar.set_postfix(loss=f"{loss_sum.item() / seen:.3f}")
+        bar.close()
+        return float(loss_sum.item()) / max(seen, 1), float(correct.item()) / max(seen, 1)
+
+    @torch.no_grad()
+    def evaluate(self, data: ImageTensors | None = None, batch_size: int = 1000) -> Evaluation:
+        """Loss, accuracy, per-class accuracy and confusion matrix on ``data`` (default: test)."""
+        data = self.test_data if data is None else data.to(self.device)
+        was = self.model.training
+        self.model.eval()
+        k = self.model.num_classes
+        conf = torch.zeros(k * k, dtype=torch.int64, device=self.device)
+        loss_sum = torch.zeros((), device=self.device)
+        for idx in batch_indices(len(data), batch_size, None):
+            idx = idx.to(self.device)
+            x = self.prepare(data.images[idx], train=False)
+            y = data.labels[idx]
+            with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+                scores = self.model(x)
+                loss = nn.functional.cross_entropy(scores.float(), y, reduction="sum")
+            loss_sum += loss
+            conf += torch.bincount(y * k + scores.argmax(1), minlength=k * k)
+        self.model.train(was)
+        m = conf.view(k, k).cpu()
+        n = int(m.sum())
+        rows = m.sum(1).clamp(min=1)
+        per_class = (m.diag().double() / rows.double()).tolist()
+        return Evaluation(
+            loss=float(loss_sum.item()) / max(n, 1),
+            accuracy=float(m.diag().sum()) / max(n, 1),
+            per_class=[float(v) for v in per_class],
+            confusion=m.tolist(),
+            classes=tuple(data.classes),
+            n=n,
+        )
+
+    def fit(
+        self,
+        epochs: int | None = None,
+        *,
+        checkpoint: str | os.PathLike[str] | None = None,
+        stop_after: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Train up to ``epochs`` (default ``config.epochs``) epochs in total.
+
+        Continues from :attr:`epoch` (so after :meth:`load_state` it resumes).
+        ``checkpoint`` is written (atomically, rank 0 only) after every epoch;
+        ``stop_after`` stops after that epoch number, as an interruption would.
+        Returns the history: one dict per epoch with ``train_loss``, ``train_acc``,
+        ``val_loss``, ``val_acc``, ``test_loss``, ``test_acc`` (``None`` where not
+        measured), ``lr`` and ``time_s``.
+        """
+        last = self.config.epochs if epochs is None else epochs
+        while self.epoch < last and not self.stopped_early:
+            if stop_after is not None and self.epoch >= stop_after:
+                break
+            t0 = time.perf_counter()
+            lr = self.lr
+            train_loss, train_acc = self.train_epoch()
+            if self.world_size > 1:
+                train_loss, train_acc = self._all_mean(train_loss, train_acc)
+            self.epoch += 1
+            rec: dict[str, Any] = {
+                "epoch": self.epoch,
+                "train_loss": train_loss,
+                "train_acc": train_acc,
+                "val_loss": None,
+                "val_acc": None,
+                "test_loss": None,
+                "test_acc": None,
+                "lr": lr,
+            }
+            if self.val_data is not None:
+                ev = self.evaluate(self.val_data)
+                rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy
+            if self.config.track_test or self.epoch == last:
+                ev = self.evaluate(self.test_data)
+                rec["test_loss"], rec["test_acc"] = ev.loss, ev.accuracy
+            if self.scheduler is not None:
+                self.scheduler.step()
+            rec["time_s"] = time.perf_counter() - t0
+            self.history.append(rec)
+            log.info("epoch %d: %s", self.epoch, rec)
+            if self.config.patience is not None and rec["val_loss"] is not None:
+                if rec["val_loss"] < self.best_val_loss:
+                    self.best_val_loss, self.bad_epochs = rec["val_loss"], 0
+                else:
+                    self.bad_epochs += 1
+                    if self.bad_epochs >= self.config.patience:
+                        self.stopped_early = True
+            if checkpoint is not None and self.rank == 0:
+                self.save_checkpoint(checkpoint)
+        return self.history
+
+    def _all_mean(self, *values: float) -> tuple[float, ...]:
+        import torch.distributed as dist
+
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return tuple((t / self.world_size).tolist())
+
+    # ------------------------------------------------------------------ checkpoints
+    def state(self) -> dict[str, Any]:
+        """Every piece of training state, as tensors and plain values."""
+        rng: dict[str, Any] = {
+            "torch": torch.get_rng_state(),
+            "data": self.data_generator.get_state(),
+        }
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "model_name": self.config.model,
+            "model_class": type(self.model).__name__,
+            "model_args": dict(self.config.model_args),
+            "num_parameters": count_parameters(self.model),
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "scaler": self.scaler.state_dict(),
+            "rng": rng,
+            "history": list(self.history),
+            "best_val_loss": self.best_val_loss,
+            "bad_epochs": self.bad_epochs,
+            "stopped_early": self.stopped_early,
+            "classes": list(self.train_data.classes),
+        }
+
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`state` to ``path`` atomically."""
+        with atomic_path(path) as tmp:
+            torch.save(self.state(), tmp)
+        return Path(path)
+
+    def load_state(self, ckpt: dict[str, Any], weights_only: bool = False) -> None:
+        """Restore a checkpoint (from :func:`load_checkpoint`) into this trainer.
+
+        ``weights_only=True`` restores only the model weights (for evaluation).
+
+        Raises
+        ------
+        ValueError
+            If the checkpoint holds another model (name, arguments or shapes).
+        """
+        if (ckpt["model_name"], ckpt["model_args"]) != (
+            self.config.model,
+            dict(self.config.model_args),
+        ):
+            raise ValueError(
+                f"the checkpoint holds model {ckpt['model_name']!r} {ckpt['model_args']} "
+                f"({ckpt['model_class']}), but this run builds {self.config.model!r} "
+                f"{dict(self.config.model_args)}"
+            )
+        try:
+            self.model.load_state_dict(ckpt["model"])
+        except RuntimeError as exc:
+            raise ValueError(
+                f"the checkpoint's weights do not fit {ckpt['model_class']}: {exc}"
+            ) from exc
+        if weights_only:
+            return
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        if self.scheduler is not None and ckpt["scheduler"] is not None:
+            self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.scaler.load_state_dict(ckpt["scaler"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        self.data_generator.set_state(ckpt["rng"]["data"])
+        if self.device.type == "cuda" and "cuda" in ckpt["rng"]:
+            torch.cuda.set_rng_state(ckpt["rng"]["cuda"], self.device)
+        self.epoch = int(ckpt["epoch"])
+        self.history = list(ckpt["history"])
+        self.best_val_loss = float(ckpt["best_val_loss"])
+        self.bad_epochs = int(ckpt["bad_epochs"])
+        self.stopped_early = bool(ckpt["stopped_early"])
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        path: str | os.PathLike[str],
+        data: tuple[ImageTensors, ImageTensors | None, ImageTensors] | None = None,
+        **overrides: Any,
+    ) -> Trainer:
+        """A trainer rebuilt from a checkpoint's config (``overrides`` replace fields), restored."""
+        ckpt = load_checkpoint(path)
+        values = dict(ckpt["config"])
+        values.update(overrides)
+        trainer = cls(TrainConfig.from_dict(values), data=data)
+        trainer.load_state(ckpt)
+        return trainer
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a checkpoint written by :meth:`Trainer.save_checkpoint` with ``weights_only=True``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a backprop_book checkpoint.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no checkpoint at {p}")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for foreign files
+        raise ValueError(f"{p} is not a readable torch checkpoint: {exc}") from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ValueError(
+            f"{p} is not a backprop_book checkpoint: "
+            f"expected format {CHECKPOINT_FORMAT!r}, got {found!r}"
+        )
+    return ckpt

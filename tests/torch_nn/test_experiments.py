@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+from backprop_book.torch_nn import experiments as X
+from backprop_book.torch_nn.data import load_data
+from backprop_book.torch_nn.models import MLP
+
+pytestmark = pytest.mark.part4
+
+
+@pytest.mark.parametrize("k", [2, 3, 10, 100])
+def test_softmax_loss_floor_matches_torch_on_one_hot_probabilities(k):
+    p = torch.eye(k, dtype=torch.float64)[:1]  # a perfect, fully confident 'probability' vector
+    ce = torch.nn.functional.cross_entropy(p, torch.tensor([0]))
+    assert X.softmax_loss_floor(k) == pytest.approx(float(ce), abs=1e-12)
+    # and it is the minimum: any other probability vector scores higher
+    q = torch.softmax(torch.randn(50, k, dtype=torch.float64), 1)
+    assert float(torch.nn.functional.cross_entropy(q, torch.zeros(50, dtype=torch.long))) > float(
+        ce
+    )
+
+
+def test_small_init_vanishes_gradients_only_in_deep_mlps():
+    data = load_data("fake", max_train=64, max_test=8)[0]
+    torch.manual_seed(0)
+    deep = X.gradient_norms(MLP([50, 70, 50], init_std=1e-4), data, n=64)
+    shallow = X.gradient_norms(MLP([50], init_std=1e-4), data, n=64)
+    default = X.gradient_norms(MLP([50, 70, 50]), data, n=64)
+    assert max(deep) < 1e-8 < 1e-4 < min(shallow)  # below / above Adam's eps
+    assert min(default) > 1e-3
+
+
+def test_run_one_checkpoints_and_resumes(tmp_path):
+    data = load_data("fake", max_train=64, max_test=16)
+    kw = dict(model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=2,
+              device="cpu", data="fake")  # fmt: skip
+    a = X.run_one(data, checkpoint_dir=tmp_path, name="r", **kw)
+    assert (tmp_path / "r.pt").is_file() and a["model"] is None
+    b = X.run_one(data, checkpoint_dir=tmp_path, name="r", **kw)  # finished: nothing to do
+    assert b["history"] == a["history"] and b["test_acc"] == a["test_acc"]
+    text = X.format_runs({"runs": [a]}, {"r": "51.9%"})
+    assert "24,674" in text and "51.9%" in text
+
+
+@pytest.mark.skipif(
+    not os.environ.get("BACKPROP_BOOK_CIFAR10"), reason="needs the shared CIFAR-10 archive"
+)
+def test_image_folder_copy_through_d_transforms(tmp_path):
+    from backprop_book.torch_nn.data import d_transforms, extract_image_folder, image_folder_tensors
+
+    folder = extract_image_folder(tmp_path, "test", per_class=2)
+    assert sorted(p.name for p in folder.iterdir())[:2] == ["airplane", "automobile"]
+    x, y = image_folder_tensors(folder, d_transforms(grayscale=True, normalize=True))
+    assert x.shape == (20, 1, 32, 32) and sorted(y.tolist()) == sorted(list(range(10)) * 2)
+    assert -1.0 <= float(x.min()) and float(x.max()) <= 1.0
+    x0, _ = image_folder_tensors(folder, d_transforms(grayscale=True, normalize=False))
+    torch.testing.assert_close(x, (x0 - 0.5) / 0.5)

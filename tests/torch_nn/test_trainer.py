@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from backprop_book.torch_nn import data as D
+from backprop_book.torch_nn.trainer import (
+    TrainConfig,
+    Trainer,
+    config_table,
+    load_checkpoint,
+    resolve_device,
+)
+
+pytestmark = pytest.mark.part4
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def small(**kw):
+    base = dict(
+        model="tutorial_cnn", data="fake", max_train=96, max_test=32, batch_size=16,
+        epochs=3, device="cpu", seed=0,
+    )  # fmt: skip
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    return D.load_data("fake", max_train=96, max_test=32, val_size=32, seed=0)
+
+
+def weights(t):
+    return {k: v.clone() for k, v in t.model.state_dict().items()}
+
+
+def test_same_seed_same_weights_different_seed_different(fake):
+    a = Trainer(small(epochs=1), data=fake)
+    a.fit()
+    b = Trainer(small(epochs=1), data=fake)
+    b.fit()
+    c = Trainer(small(epochs=1, seed=1), data=fake)
+    c.fit()
+    wa, wb, wc = weights(a), weights(b), weights(c)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert not all(torch.equal(wa[k], wc[k]) for k in wa)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(optimizer="adam", lr=1e-3, schedule="step", step_size=1, gamma=0.5, augment=True),
+        dict(
+            model="grayscale_net", model_args={"dropout": 0.5, "in_shape": [3, 32, 32]},
+            optimizer="rmsprop", lr=1e-4, schedule="cosine",
+        ),
+    ],
+)  # fmt: skip
+def test_resume_is_bit_identical(tmp_path, fake, kw):
+    """Stopped after epoch 1 and resumed == uninterrupted (optimizer, schedule, dropout, crops)."""
+    cfg = small(val_size=32, **kw)
+    ref = Trainer(cfg, data=fake)
+    ref.fit()
+    ck = tmp_path / "ck.pt"
+    first = Trainer(cfg, data=fake)
+    first.fit(checkpoint=ck, stop_after=1)
+    assert first.epoch == 1
+    torch.manual_seed(12345)  # disturb the global RNG: the checkpoint must restore it
+    resumed = Trainer.from_checkpoint(ck, data=fake)
+    assert resumed.epoch == 1
+    resumed.fit()
+    wr, wx = weights(ref), weights(resumed)
+    assert all(torch.equal(wr[k], wx[k]) for k in wr)
+    assert [h["train_loss"] for h in ref.history] == [h["train_loss"] for h in resumed.history]
+    assert [h["lr"] for h in resumed.history] == [h["lr"] for h in ref.history]
+
+
+def test_schedule_and_history(fake):
+    t = Trainer(small(schedule="step", step_size=1, gamma=0.5, val_size=32), data=fake)
+    hist = t.fit()
+    assert [h["lr"] for h in hist] == [0.001, 0.0005, 0.00025]
+    assert [h["epoch"] for h in hist] == [1, 2, 3]
+    assert all(h["val_loss"] is not None and h["time_s"] > 0 for h in hist)
+    assert hist[-1]["test_acc"] is not None and hist[0]["test_acc"] is None
+
+
+def test_early_stopping_stops_when_validation_loss_stops_falling(fake, monkeypatch):
+    t = Trainer(small(model="mlp", model_args={"hidden_sizes": [4]}, epochs=10, patience=2,
+                      val_size=32), data=fake)  # fmt: skip
+    losses = iter([3.0, 2.0, 2.5, 1.5, 1.6, 1.5, 0.1, 0.1, 0.1, 0.1])
+    real = t.evaluate
+
+    def fake_eval(data=None, batch_size=1000):
+        ev = real(data, batch_size)
+        return (
+            ev
+            if data is t.test_data or data is None
+            else type(ev)(**{**ev.__dict__, "loss": next(losses)})
+        )
+
+    monkeypatch.setattr(t, "evaluate", fake_eval)
+    hist = t.fit()
+    # best 1.5 at epoch 4, no lower loss at epochs 5 and 6 -> stop after epoch 6
+    assert t.stopped_early and [h["val_loss"] for h in hist] == [3.0, 2.0, 2.5, 1.5, 1.6, 1.5]
+
+
+def test_learning_on_fake_data_and_evaluation_consistency():
+    data = D.load_data("fake", max_train=512, max_test=200, seed=0)
+    t = Trainer(small(model="mlp", optimizer="adam", lr=1e-3, batch_size=32, epochs=3), data=data)
+    t.fit()
+    ev = t.evaluate()
+    assert ev.accuracy > 0.5  # ten separable colour classes
+    conf = torch.tensor(ev.confusion)
+    assert int(conf.sum()) == 200 == ev.n
+    assert ev.accuracy == pytest.approx(float(conf.diag().sum()) / 200)
+    rows = conf.sum(1).clamp(min=1)
+    assert ev.per_class == pytest.approx((conf.diag() / rows).tolist())
+    assert "confusion matrix" in ev.format()
+
+
+@pytest.mark.parametrize(
+    ("kw", "msg"),
+    [
+        (dict(optimizer="lbfgs"), r"TrainConfig.optimizer: expected one of .*got 'lbfgs'"),
+        (dict(lr=-1.0), r"TrainConfig.lr: expected a positive number, got -1.0"),
+        (dict(model="resnet"), r"TrainConfig.model: expected one of"),
+        (dict(patience=2), r"early stopping needs a validation set"),
+        (dict(device="tpu"), r"TrainConfig.device"),
+    ],
+)
+def test_config_validation(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        small(**kw)
+
+
+def test_config_table_has_help_for_every_field():
+    rows = config_table()
+    assert len(rows) == len(TrainConfig.__dataclass_fields__)
+    assert all(help_ for _, _, help_ in rows)
+
+
+def test_unavailable_device_is_a_clear_error():
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            resolve_device("cuda")
+    assert resolve_device("auto").type in ("cuda", "mps", "cpu")
+
+
+def test_checkpoint_of_another_model_is_rejected(tmp_path, fake):
+    t = Trainer(small(epochs=1), data=fake)
+    ck = t.save_checkpoint(tmp_path / "a.pt")
+    other = Trainer(small(model="fc", model_args={"n_linear": 3}), data=fake)
+    with pytest.raises(ValueError, match=r"holds model 'tutorial_cnn'.*this run builds 'fc'"):
+        other.load_state(load_checkpoint(ck))
+
+
+def test_foreign_and_missing_checkpoints(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "none.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "x.pt")
+    with pytest.raises(ValueError, match="not a backprop_book checkpoint"):
+        load_checkpoint(tmp_path / "x.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_wrong_image_shape_is_a_clear_error(fake):
+    with pytest.raises(ValueError, match=r"grayscale_net expects images of shape \(1, 32, 32\)"):
+        Trainer(small(model="grayscale_net"), data=fake)
+
+
+def _run(args, **env):
+    e = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", **env)
+    return subprocess.run(args, cwd=ROOT, env=e, capture_output=True, text=True, timeout=240)
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_match_one_process(tmp_path):
+    """torchrun with gloo, 2 processes, global batch 16 == one process with batch 16."""
+    common = [
+        "train", "--data", "fake", "--model", "mlp", "--model-arg", "hidden_sizes=[32]",
+        "--max-train", "128", "--max-test", "32", "--batch-size", "16", "--epochs", "2",
+        "--optimizer", "sgd", "--lr", "0.05", "--device", "cpu",
+    ]  # fmt: skip
+    one = _run([sys.executable, "-m", "backprop_book.cli", *common, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr
+    two = _run(
+        [
+            sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+            "-m", "backprop_book.cli", *common, "--out", str(tmp_path / "two"),
+        ]
+    )  # fmt: skip
+    assert two.returncode == 0, two.stderr[-3000:]
+    a = load_checkpoint(tmp_path / "one" / "checkpoint.pt")["model"]
+    b = load_checkpoint(tmp_path / "two" / "checkpoint.pt")["model"]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
+    assert not torch.equal(a["classifier.1.weight"], torch.zeros_like(a["classifier.1.weight"]))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_training_with_amp(fake):
+    t = Trainer(small(device="cuda", epochs=2, optimizer="adam"), data=fake)
+    assert t.use_amp and t.device.type == "cuda"
+    hist = t.fit()
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"] + 0.5
+    assert 0.0 <= t.evaluate().accuracy <= 1.0
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_augmentation_matches_cpu():
+    x = D.fake_cifar10(32, seed=0).images
+    a = D.random_crop_flip(x, torch.Generator().manual_seed(3))
+    b = D.random_crop_flip(x.cuda(), torch.Generator().manual_seed(3)).cpu()
+    assert torch.equal(a, b)
