@@ -96,6 +96,18 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_experiments(args: argparse.Namespace) -> int:
+    from backprop_book import experiments
+
+    if args.action == "run":
+        return experiments.run(args.part, args.names, profile=args.profile, record=args.record)
+    status = experiments.recorded_status()
+    for e in experiments.find(report=args.report):
+        runs = ", ".join(f"{r}{' (recorded)' if status[(e.part, r)] else ''}" for r in e.runs)
+        print(f"{e.report} | {e.item}\n    report: {e.reported}\n    {e.part}: {runs}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered sub-command."""
     parser = argparse.ArgumentParser(
@@ -132,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_data.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p_data.set_defaults(func=_cmd_data)
+    p_exp = sub.add_parser(
+        "experiments", help="the reports' experiments and the runs that redo them"
+    )
+    exp_sub = p_exp.add_subparsers(dest="action", required=True)
+    p_list = exp_sub.add_parser("list", help="list the catalogue and which runs are recorded")
+    p_list.add_argument("--report", choices=list("ABCDE"), default=None, help="only this report")
+    p_run = exp_sub.add_parser("run", help="run (and record) runs through their part's runner")
+    p_run.add_argument("part", choices=("part2", "part3", "part4"))
+    p_run.add_argument("names", nargs="+", help="run names (see 'experiments list')")
+    p_run.add_argument("--profile", choices=("quick", "full"), default=None)
+    p_run.add_argument("--record", action="store_true", help="record into docs/results/PART/")
+    p_exp.set_defaults(func=_cmd_experiments)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
