@@ -36,6 +36,7 @@ def plot_history(
     title: str = "",
     loss_smooth: int = 1,
     reference: Mapping[str, float] | None = None,
+    show_train: bool = True,
 ) -> Any:
     """Loss against iterations and train/validation accuracy against epochs, side by side.
 
@@ -48,6 +49,8 @@ def plot_history(
         Width of a moving average applied to the loss curve.
     reference
         ``{label: accuracy}`` drawn as horizontal lines (e.g. the report's numbers).
+    show_train
+        Also draw the per-epoch accuracy on the last training batch (dashed).
 
     Returns
     -------
@@ -76,7 +79,7 @@ def plot_history(
             it = it[loss_smooth - 1 :]
         ax1.plot(it, loss, color=color, lw=1, label=label)
         epochs = np.arange(1, len(h["val_acc"]) + 1)
-        if len(h["train_acc"]):
+        if show_train and len(h["train_acc"]):
             ax2.plot(
                 np.arange(1, len(h["train_acc"]) + 1),
                 h["train_acc"],
@@ -97,6 +100,9 @@ def plot_history(
             va="bottom",
             color="grey",
         )
+    if reference:
+        lo, hi = ax2.get_ylim()
+        ax2.set_ylim(min(lo, *reference.values()) - 0.01, max(hi, *reference.values()) + 0.02)
     ax1.set_xlabel("iteration")
     ax1.set_ylabel("training loss (mini-batch)")
     ax2.set_xlabel("epoch")
