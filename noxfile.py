@@ -79,7 +79,12 @@ def tests(session: nox.Session) -> None:
     # docs session's, so both share one execution-cache key.
     install(session, "docs,test")
     args = session.posargs or ["-n", "2", "--durations=15"]
-    session.run("pytest", *args, env=data_env(session))
+    env = data_env(session)
+    if "-n" in args:
+        # one BLAS/OpenMP thread per pytest worker: two workers with two threads each
+        # oversubscribe a 2-core machine and make every matrix product several times slower
+        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    session.run("pytest", *args, env=env)
 
 
 def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
