@@ -579,7 +579,7 @@ def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) 
     return "\n".join(lines)
 
 
-def recorded(name: str) -> str:
+def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     """The recorded full-profile result ``part4/<name>`` as a table with provenance, or the
     command that records it.
 
@@ -593,4 +593,4 @@ def recorded(name: str) -> str:
         rec = load_result(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet (needs a GPU); record it with\n  {cmd}"
-    return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data)
+    return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
