@@ -555,10 +555,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
-
-
 def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) -> str:
     """A study's runs as a text table: name, parameters, train and test accuracy, time.
 
@@ -594,3 +590,7 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     except FileNotFoundError:
         return f"full profile not recorded yet (needs a GPU); record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
