@@ -289,29 +289,23 @@ def _decode(
     return images, labels
 
 
-def _archive_members(path: Path, split: str) -> list[tuple[int, str, tarfile.TarInfo]]:
-    with tarfile.open(path, "r:*") as tar:
-        members = [(m, _split_member(m.name)) for m in tar.getmembers() if m.isfile()]
-    chosen = [(info[1], info[2], m) for m, info in members if info is not None and info[0] == split]
-    if not chosen:
-        raise ValueError(f"the archive {path} has no images under a {split}/<class>/ folder")
-    _check_classes({c for c, _, _ in chosen}, split, path)
-    index = {c: i for i, c in enumerate(CIFAR10_CLASSES)}
-    return sorted(((index[c], f, m) for c, f, m in chosen), key=lambda t: (t[0], t[1]))
-
-
 def _decode_archive(path: Path, split: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
-    members = _archive_members(path, split)
-    wanted = {m.name: (label, k) for k, (label, _, m) in enumerate(members)}
-    blobs: list[tuple[int, bytes] | None] = [None] * len(members)
+    """Decode one split of an archive in a single sequential pass over the compressed stream."""
+    found: list[tuple[str, str, bytes]] = []
     with tarfile.open(path, "r:*") as tar:
-        for m in tar:  # one sequential pass over the compressed stream
-            hit = wanted.get(m.name)
-            if hit is not None:
-                fh = tar.extractfile(m)
-                assert fh is not None  # a regular file always has a stream
-                blobs[hit[1]] = (hit[0], fh.read())
-    return _decode((b for b in blobs if b is not None), len(members), progress, f"decode {split}")
+        for m in tar:
+            info = _split_member(m.name) if m.isfile() else None
+            fh = tar.extractfile(m) if info is not None and info[0] == split else None
+            if info is not None and fh is not None:
+                found.append((info[1], info[2], fh.read()))
+    if not found:
+        raise ValueError(f"the archive {path} has no images under a {split}/<class>/ folder")
+    _check_classes({c for c, _, _ in found}, split, path)
+    index = {c: i for i, c in enumerate(CIFAR10_CLASSES)}
+    blobs = sorted(((index[c], f, blob) for c, f, blob in found), key=lambda t: (t[0], t[1]))
+    return _decode(
+        ((label, blob) for label, _, blob in blobs), len(blobs), progress, f"decode {split}"
+    )
 
 
 def _folder_files(folder: Path, split: str) -> list[tuple[int, Path]]:

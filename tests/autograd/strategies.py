@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from backprop_book.autograd import TensorNode
 
 FLOATS = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False, width=64)
 POSITIVE = st.floats(0.2, 3.0, allow_nan=False, allow_infinity=False, width=64)
@@ -38,22 +34,3 @@ def matmul_pair(draw: st.DrawFn):
     """(n, k) and (k, m) arrays."""
     n, k, m = (draw(st.integers(1, 5)) for _ in range(3))
     return draw(arrays((n, k))), draw(arrays((k, m)))
-
-
-def numerical_grads(
-    f: Callable[..., TensorNode], arrays_in: list[np.ndarray], seed: np.ndarray, h: float = 1e-6
-) -> list[np.ndarray]:
-    """Central differences of ``sum(seed * f(*inputs))`` with respect to each input."""
-    out = []
-    for i, x in enumerate(arrays_in):
-        g = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            plus = [a.copy() for a in arrays_in]
-            minus = [a.copy() for a in arrays_in]
-            plus[i][idx] += h
-            minus[i][idx] -= h
-            fp = np.sum(seed * f(*[TensorNode(a) for a in plus]).value)
-            fm = np.sum(seed * f(*[TensorNode(a) for a in minus]).value)
-            g[idx] = (fp - fm) / (2 * h)
-        out.append(g)
-    return out

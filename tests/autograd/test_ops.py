@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import backprop_book.autograd as ag
 from backprop_book.autograd import TensorNode
+from backprop_book.autograd.gradcheck import numerical_gradients
 
 from .strategies import (
     FLOATS,
@@ -22,7 +23,6 @@ from .strategies import (
     broadcast_pair,
     matmul_pair,
     matrix_shapes,
-    numerical_grads,
     small_shapes,
 )
 
@@ -161,7 +161,7 @@ def test_op_matches_finite_differences(case: Case) -> None:
         out = case.ours(*nodes)
         seed = np.random.default_rng(1).standard_normal(out.shape)
         out.backward(seed)
-        num = numerical_grads(case.ours, list(xs), seed)
+        num = numerical_gradients(case.ours, list(xs), seed)
         for i, (n, g) in enumerate(zip(nodes, num, strict=True)):
             np.testing.assert_allclose(n.grad, g, rtol=1e-5, atol=1e-6, err_msg=f"input {i}")
 
