@@ -83,3 +83,27 @@ def compare(
     return Comparison(
         name, bname, cname, statistics.median(bt), statistics.median(ct), repeats, target, note
     )
+
+
+def time_side_by_side(
+    fns: dict[str, Callable[[], object]], *, repeats: int = 3, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time of each of several implementations, run round-robin.
+
+    Every round calls each function once, in the given order, so all of them see
+    the same machine state; with more than two contenders this is fairer than
+    several :func:`compare` calls made one after another.
+
+    >>> t = time_side_by_side({"a": lambda: None, "b": lambda: sum(range(10))}, repeats=2)
+    >>> sorted(t), all(v >= 0 for v in t.values())
+    (['a', 'b'], True)
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            gc.collect()
+            times[name].append(time_call(fn))
+    return {name: statistics.median(ts) for name, ts in times.items()}

@@ -39,6 +39,7 @@ from backprop_book.torch_nn.trainer import TrainConfig, Trainer
 
 __all__ = [
     "EXPERIMENTS",
+    "SAMPLE_SIZE",
     "Sizes",
     "a_cnn_studies",
     "a_fc_depth",
@@ -52,11 +53,15 @@ __all__ = [
     "lenet5_run",
     "main",
     "run_one",
+    "sample_figure",
     "softmax_loss_floor",
     "tutorial_optimizers",
 ]
 
 Data = tuple[ImageTensors, ImageTensors | None, ImageTensors]
+
+#: Test images whose predictions every run keeps (seeded; for the twenty-image figures).
+SAMPLE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,10 @@ def run_one(
 
     ``config`` holds :class:`~backprop_book.torch_nn.trainer.TrainConfig` fields.
     With ``checkpoint_dir`` the run checkpoints after every epoch to
-    ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.
+    ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.  ``wall_time_s``
+    is this call's time, ``train_time_s`` the sum of the epochs' times (over every
+    resumed part), and ``sample`` the predictions on :data:`SAMPLE_SIZE` seeded test
+    images (indices into the test set the run used).
 
     >>> d = load_data("fake", max_train=64, max_test=32)
     >>> r = run_one(d, model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=1,
@@ -108,6 +116,12 @@ def run_one(
         trainer = Trainer(cfg, data=tensors)
     trainer.fit(checkpoint=ckpt)
     ev = trainer.evaluate()
+    test = trainer.test_data
+    pick_ = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:SAMPLE_SIZE]
+    trainer.model.eval()
+    with torch.no_grad():
+        idx = pick_.to(test.images.device)
+        pred = trainer.model(trainer.prepare(test.images[idx], train=False)).argmax(1)
     return {
         "name": name,
         "config": cfg.to_dict(),
@@ -124,6 +138,12 @@ def run_one(
         "device": str(trainer.device),
         "data_source": trainer.train_data.source,
         "wall_time_s": time.perf_counter() - t0,
+        "train_time_s": float(sum(h["time_s"] for h in trainer.history)),
+        "sample": {
+            "test_indices": pick_.tolist(),
+            "labels": test.labels[idx].cpu().tolist(),
+            "predicted": pred.cpu().tolist(),
+        },
         "model": trainer.model if checkpoint_dir is None else None,
     }
 
@@ -159,6 +179,7 @@ def _study(
     return {
         "profile": profile.value,
         "sizes": sizes.describe(),
+        "max_test": sizes.max_test,
         "data_source": data[0].source,
         "device": rows[0]["device"] if rows else "cpu",
         "runs": rows,
@@ -201,7 +222,7 @@ def a_fc_depth(
     0.7602/0.5212, 0.8301/0.5401.
     """
     p = get_profile(profile)
-    sizes = pick(Sizes(1500, 500, 1), Sizes(None, None, 10), p)
+    sizes = pick(Sizes(3000, 1000, 2), Sizes(None, None, 10), p)
     runs = [
         (f"fc{k}", {**TUTORIAL, "model": "fc", "model_args": {"n_linear": k}}) for k in (2, 3, 4, 5)
     ]
@@ -218,7 +239,7 @@ def a_cnn_studies(
     The base run (ReLU, lr 0.001, 2 conv layers) is shared by the three studies.
     """
     p = get_profile(profile)
-    sizes = pick(Sizes(1500, 500, 1), Sizes(None, None, 10), p)
+    sizes = pick(Sizes(4000, 1000, 2), Sizes(None, None, 10), p)
     base = {**TUTORIAL, "model": "cnn"}
     runs = [
         ("relu_lr0.001_conv2", {**base, "model_args": {"activation": "relu", "n_conv": 2}}),
@@ -545,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = EXPERIMENTS[args.name](args.profile, checkpoint_dir=Path(args.checkpoints) / args.name)
     wall = time.perf_counter() - t0
     for row in out.get("runs", []):
-        print(f"{row['name']:<24} test acc {row['test_acc']:.4f} ({row['wall_time_s']:.0f} s)")
+        print(f"{row['name']:<24} test acc {row['test_acc']:.4f} ({row['train_time_s']:.0f} s)")
     if args.record:
         path = record_result(
             f"part4/{args.name}", out, device=out["device"], data_source=out["data_source"],
@@ -570,9 +591,45 @@ def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) 
         rep = (reported or {}).get(r["name"], "")
         lines.append(
             f"{r['name']:<24}{r['num_parameters']:>10,}{r['train_acc']:>11.4f}"
-            f"{r['test_acc']:>10.4f}{r['wall_time_s']:>7.1f}s  {rep}".rstrip()
+            f"{r['test_acc']:>10.4f}{r.get('train_time_s', r['wall_time_s']):>7.1f}s  {rep}".rstrip()
         )
     return "\n".join(lines)
+
+
+def sample_figure(row: dict[str, Any], test: ImageTensors, title: str = "") -> Any:
+    """The reports' figure of test images with predicted labels, wrong ones in red.
+
+    ``row`` is a run from :func:`run_one` (or a recorded study); ``test`` the test
+    set it was evaluated on, so that ``row["sample"]["test_indices"]`` index it.
+    Returns the matplotlib figure.
+
+    Raises
+    ------
+    ValueError
+        If ``test`` is not the run's test set (the labels at the indices differ).
+    """
+    import matplotlib.pyplot as plt
+
+    sample = row["sample"]
+    idx = torch.tensor(sample["test_indices"])
+    if int(idx.max()) >= len(test) or test.labels[idx].tolist() != sample["labels"]:
+        raise ValueError(
+            f"the test set given ({len(test):,} images, {test.source}) is not the one run "
+            f"{row.get('name', '?')!r} was evaluated on: its labels at the sample indices differ"
+        )
+    pred = sample["predicted"]
+    cols = (len(pred) + 1) // 2
+    fig, axes = plt.subplots(2, cols, figsize=(1.2 * cols, 3))
+    for ax, i, p in zip(axes.flat, idx.tolist(), pred, strict=False):
+        ax.imshow(test.images[i].permute(1, 2, 0).squeeze().numpy(), cmap="gray")
+        ok = p == int(test.labels[i])
+        ax.set_title(test.classes[p], color="black" if ok else "red", fontsize=8)
+        ax.axis("off")
+    right = sum(p == y for p, y in zip(pred, sample["labels"], strict=True))
+    fig.suptitle(f"run {row.get('name', '')}: {right}/{len(pred)} right" + (f" -- {title}" if title else ""),
+                 fontsize=8)  # fmt: skip
+    fig.tight_layout()
+    return fig
 
 
 def recorded(name: str, reported: dict[str, str] | None = None) -> str:

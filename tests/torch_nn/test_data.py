@@ -21,6 +21,44 @@ def test_normalize_matches_torchvision_per_image():
     torch.testing.assert_close(ours, ref)
 
 
+@pytest.mark.parametrize(
+    "mean,std", [(D.CIFAR10_MEAN, D.CIFAR10_STD), (D.TUTORIAL_MEAN, D.TUTORIAL_STD)]
+)
+def test_normalizer_matches_torchvision_and_normalize(mean, std):
+    from torchvision import transforms as T
+
+    g = torch.Generator().manual_seed(2)
+    u = torch.randint(0, 256, (5, 3, 8, 8), generator=g, dtype=torch.uint8)
+    tv = T.Compose([T.ToPILImage(), T.ToTensor(), T.Normalize(mean, std)])
+    ref = torch.stack([tv(img) for img in u])
+    got = D.Normalizer(mean, std, channels=3)(u)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, ref, rtol=0, atol=2e-6)
+    torch.testing.assert_close(got, D.normalize(u, mean, std), rtol=0, atol=2e-6)
+    assert u.dtype == torch.uint8 and int(u[0, 0, 0, 0]) == int(  # the input is left alone
+        torch.randint(0, 256, (5, 3, 8, 8), generator=torch.Generator().manual_seed(2),
+                      dtype=torch.uint8)[0, 0, 0, 0]
+    )  # fmt: skip
+
+
+def test_normalizer_without_statistics_scales_to_unit_range_and_checks_shapes():
+    u = torch.tensor([0, 51, 255], dtype=torch.uint8).view(1, 1, 1, 3)
+    assert D.Normalizer(None, None, channels=1)(u).flatten().tolist() == pytest.approx(
+        [0.0, 0.2, 1.0]
+    )
+    with pytest.raises(ValueError, match=r"shape \(N, 3, H, W\), got \(1, 1, 1, 3\)"):
+        D.Normalizer(D.TUTORIAL_MEAN, D.TUTORIAL_STD, channels=3)(u)
+    with pytest.raises(ValueError, match="positive standard deviations"):
+        D.Normalizer((0.5,), (0.0,), channels=1)
+
+
+def test_batch_indices_moves_the_permutation_once_and_keeps_it():
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    a = [b.tolist() for b in D.batch_indices(10, 4, g1)]
+    b = [b.tolist() for b in D.batch_indices(10, 4, g2, device="cpu")]
+    assert a == b and sorted(i for batch in a for i in batch) == list(range(10))
+
+
 def test_grayscale_matches_torchvision_within_rounding():
     from torchvision.transforms import functional as TF
 

@@ -59,3 +59,42 @@ def test_image_folder_copy_through_d_transforms(tmp_path):
     assert -1.0 <= float(x.min()) and float(x.max()) <= 1.0
     x0, _ = image_folder_tensors(folder, d_transforms(grayscale=True, normalize=False))
     torch.testing.assert_close(x, (x0 - 0.5) / 0.5)
+
+
+def test_run_one_keeps_seeded_sample_predictions_and_training_time():
+    data = load_data("fake", max_train=64, max_test=40)
+    r = X.run_one(data, model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=2,
+                  device="cpu", data="fake")  # fmt: skip
+    s = r["sample"]
+    assert len(s["test_indices"]) == X.SAMPLE_SIZE == len(set(s["test_indices"]))
+    test = data[2]
+    assert s["labels"] == test.labels[s["test_indices"]].tolist()
+    from backprop_book.torch_nn.data import normalize
+
+    with torch.no_grad():
+        x = normalize(test.images[s["test_indices"]], (0.5,) * 3, (0.5,) * 3)
+        assert s["predicted"] == r["model"](x).argmax(1).tolist()
+    assert r["train_time_s"] == pytest.approx(sum(h["time_s"] for h in r["history"]))
+    # the same seed picks the same images in another run
+    r2 = X.run_one(data, model="mlp", model_args={"hidden_sizes": [4]}, batch_size=16, epochs=1,
+                   device="cpu", data="fake")  # fmt: skip
+    assert r2["sample"]["test_indices"] == s["test_indices"]
+
+
+def test_sample_figure_marks_wrong_predictions_and_rejects_another_test_set():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    data = load_data("fake", max_train=8, max_test=30, seed=0)
+    test = data[2]
+    idx = list(range(20))
+    labels = test.labels[idx].tolist()
+    pred = [(y + 1) % 10 if i < 5 else y for i, y in enumerate(labels)]  # 5 wrong
+    row = {"name": "r", "sample": {"test_indices": idx, "labels": labels, "predicted": pred}}
+    fig = X.sample_figure(row, test, "t")
+    colours = [ax.title.get_color() for ax in fig.axes]
+    assert colours.count("red") == 5 and len(colours) == 20
+    assert "15/20 right" in fig._suptitle.get_text()
+    other = load_data("fake", max_train=8, max_test=30, seed=5)[2]
+    with pytest.raises(ValueError, match="not the one run 'r' was evaluated on"):
+        X.sample_figure(row, other)

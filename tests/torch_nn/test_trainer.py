@@ -138,6 +138,26 @@ def test_config_validation(kw, msg):
         small(**kw)
 
 
+def test_epoch_loss_and_accuracy_weight_a_short_last_batch():
+    """With a learning rate too small to move the weights, the epoch's training loss
+    and accuracy are those of the starting model on the training set: 30 images in
+    batches of 7 (the last holds 2) must be weighted by batch size."""
+    data = D.load_data("fake", max_train=30, max_test=10, seed=4)
+    t = Trainer(small(model="mlp", lr=1e-30, momentum=0.0, batch_size=7, epochs=1), data=data)
+    before = t.evaluate(t.train_data, batch_size=1000)
+    loss, acc = t.train_epoch()
+    assert loss == pytest.approx(before.loss, rel=1e-6)
+    assert acc == pytest.approx(before.accuracy)
+
+
+def test_cpu_optimizers_use_the_multi_tensor_update():
+    for opt in ("sgd", "adam", "rmsprop", "adadelta"):
+        t = Trainer(
+            small(optimizer=opt, epochs=1), data=D.load_data("fake", max_train=8, max_test=8)
+        )
+        assert t.optimizer.param_groups[0]["foreach"] is True, opt
+
+
 def test_config_table_has_help_for_every_field():
     rows = config_table()
     assert len(rows) == len(TrainConfig.__dataclass_fields__)

@@ -1,0 +1,37 @@
+"""The benchmarks' timing helpers: ratios, targets and round-robin order."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.common import Comparison, compare, time_side_by_side
+
+pytestmark = pytest.mark.core
+
+
+def test_comparison_ratio_speedup_and_target():
+    c = Comparison("x", "base", "cand", baseline_s=7.0, candidate_s=2.0, repeats=3, target=1 / 3.5)
+    assert c.ratio == pytest.approx(2 / 7) and c.speedup == pytest.approx(3.5)
+    assert c.meets_target is True
+    slower = Comparison("x", "b", "c", 7.0, 2.1, 3, 1 / 3.5)
+    assert slower.meets_target is False
+    assert Comparison("x", "b", "c", 1.0, 1.0, 1).meets_target is None
+    d = c.as_dict()
+    assert d["speedup"] == pytest.approx(3.5) and d["meets_target"] is True
+
+
+def test_time_side_by_side_runs_round_robin_with_warmup():
+    calls: list[str] = []
+    t = time_side_by_side(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, warmup=1
+    )
+    assert calls == ["a", "b"] * 4
+    assert set(t) == {"a", "b"} and all(v >= 0 for v in t.values())
+
+
+def test_compare_alternates_and_names_the_sides():
+    calls: list[str] = []
+    c = compare("n", ("b", lambda: calls.append("b")), ("c", lambda: calls.append("c")),
+                repeats=2, warmup=0)  # fmt: skip
+    assert calls == ["b", "c", "b", "c"]
+    assert (c.baseline, c.candidate, c.repeats) == ("b", "c", 2)
