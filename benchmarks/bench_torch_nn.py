@@ -132,7 +132,9 @@ def _our_epoch(
     x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
     train = ImageTensors(x, torch.from_numpy(labels.astype(np.int64)), CIFAR10_CLASSES, "bench")
     test = ImageTensors(x[:10], train.labels[:10], CIFAR10_CLASSES, "bench")
-    cfg = TrainConfig(batch_size=batch, epochs=1, device=device, progress=True, data="fake")
+    cfg = TrainConfig(  # float32 like the tutorial: no mixed precision on CUDA either
+        batch_size=batch, epochs=1, device=device, progress=True, data="fake", amp=False
+    )
     t = Trainer(cfg, data=(train, None, test))
     with contextlib.redirect_stderr(io.StringIO()):
         hist = t.fit(checkpoint=ckpt)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import inspect
 import math
 import tempfile
 import time
@@ -47,6 +48,7 @@ __all__ = [
     "b_collapse_diagnosis",
     "b_mlps",
     "d_grid",
+    "d_grid_table",
     "d_preprocessing",
     "d_softmax_floor",
     "gradient_norms",
@@ -495,6 +497,21 @@ def d_grid(
     return _study(runs, data, sizes, p, checkpoint_dir)
 
 
+def d_grid_table(result: dict[str, Any]) -> list[list[float]]:
+    """Test accuracy of a :func:`d_grid` result as rows ``D_OPTIMIZERS`` x columns ``D_LRS``.
+
+    >>> runs = [{"name": f"{o}_lr{lr:g}", "test_acc": i / 20}
+    ...         for i, (o, lr) in enumerate((o, lr) for o in D_OPTIMIZERS for lr in D_LRS)]
+    >>> d_grid_table({"runs": runs})[1][:2]
+    [0.25, 0.3]
+    """
+    acc = {r["name"]: r["test_acc"] for r in result["runs"]}
+    missing = [f"{o}_lr{lr:g}" for o in D_OPTIMIZERS for lr in D_LRS if f"{o}_lr{lr:g}" not in acc]
+    if missing:
+        raise ValueError(f"not a d_grid result: runs {missing[:3]}... are missing")
+    return [[acc[f"{o}_lr{lr:g}"] for lr in D_LRS] for o in D_OPTIMIZERS]
+
+
 def d_preprocessing(
     profile: str | Profile | None = None, workdir: str | Path | None = None
 ) -> dict[str, Any]:
@@ -534,7 +551,7 @@ def d_preprocessing(
                 {"preprocessing": name, "test_acc": acc, "n_train": len(ytr), "n_test": len(yte),
                  "pixel_range": [float(xtr.min()), float(xtr.max())]}
             )  # fmt: skip
-    return {"profile": p.value, "epochs": epochs, "rows": rows,
+    return {"profile": p.value, "epochs": epochs, "rows": rows, "device": "cpu",
             "data_source": "CIFAR-10 image-folder JPEG copy, unpacked subset"}  # fmt: skip
 
 
@@ -547,6 +564,7 @@ EXPERIMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "alexnet_study": alexnet_study,
     "lenet5": lenet5_run,
     "d_grid": d_grid,
+    "d_preprocessing": d_preprocessing,
 }
 
 
@@ -563,7 +581,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--checkpoints", default="runs/part4", help="checkpoint folder (resumable)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    out = EXPERIMENTS[args.name](args.profile, checkpoint_dir=Path(args.checkpoints) / args.name)
+    study = EXPERIMENTS[args.name]
+    kwargs: dict[str, Any] = {}
+    if "checkpoint_dir" in inspect.signature(study).parameters:  # short studies do not checkpoint
+        kwargs["checkpoint_dir"] = Path(args.checkpoints) / args.name
+    out = study(args.profile, **kwargs)
     wall = time.perf_counter() - t0
     for row in out.get("runs", []):
         print(f"{row['name']:<24} test acc {row['test_acc']:.4f} ({row['train_time_s']:.0f} s)")
@@ -645,7 +667,7 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     try:
         rec = load_result(f"part4/{name}")
     except FileNotFoundError:
-        return f"full profile not recorded yet (needs a GPU); record it with\n  {cmd}"
+        return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
 
 

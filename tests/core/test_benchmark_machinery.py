@@ -35,3 +35,19 @@ def test_compare_alternates_and_names_the_sides():
                 repeats=2, warmup=0)  # fmt: skip
     assert calls == ["b", "c", "b", "c"]
     assert (c.baseline, c.candidate, c.repeats) == ("b", "c", 2)
+
+
+def test_gpu_session_script_checks_the_machine(tmp_path):
+    """The one-line GPU command parses and its 'check' step runs anywhere."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = root / "scripts" / "gpu_session.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": __import__("sys").executable}
+    done = subprocess.run(["bash", str(script), "check"], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "== check" in done.stdout and "torch " in done.stdout and "cuda " in done.stdout
