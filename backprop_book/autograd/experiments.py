@@ -38,6 +38,7 @@ __all__ = [
     "even_fraction",
     "layer_statistics",
     "main",
+    "plateau_epochs",
     "profile_sizes",
     "run_experiment",
     "train",
@@ -361,6 +362,21 @@ def layer_statistics(
             )
         )
     return out
+
+
+def plateau_epochs(accuracies: Sequence[float], majority: float, margin: float = 0.02) -> int:
+    """Epochs before the accuracy first rises ``margin`` above the majority-class share.
+
+    Returns ``len(accuracies)`` when it never does (the run stayed on its plateau).
+
+    >>> plateau_epochs([0.55, 0.56, 0.60, 0.70], majority=0.55)
+    2
+    >>> plateau_epochs([0.55, 0.55], majority=0.55)
+    2
+    """
+    if not 0.0 <= majority <= 1.0:
+        raise ValueError(f"majority must be a share in [0, 1], got {majority}")
+    return next((e for e, a in enumerate(accuracies) if a > majority + margin), len(accuracies))
 
 
 def even_fraction(model: Sequential, x: np.ndarray) -> float:

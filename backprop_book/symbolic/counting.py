@@ -15,6 +15,7 @@ LeNet-5 parameter table of question 4.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,7 @@ __all__ = [
     "conv_params",
     "dense_params",
     "lenet5_table",
+    "mlp_params",
     "pool_operations",
     "report_d_q3",
 ]
@@ -119,6 +121,24 @@ def dense_params(n_in: int, n_out: int, *, bias: bool = True) -> int:
     """
     n_in, n_out = _positive_int("n_in", n_in), _positive_int("n_out", n_out)
     return n_out * (n_in + (1 if bias else 0))
+
+
+def mlp_params(sizes: tuple[int, ...] | list[int], *, bias: bool = True) -> int:
+    r"""Parameters of a fully connected net with layer sizes ``sizes`` (input first).
+
+    :math:`\sum_l n_l (n_{l-1} + 1)`, the sum of :func:`dense_params` over
+    consecutive pairs.
+
+    >>> mlp_params((3072, 120, 10))  # report A's two-layer net
+    369970
+    >>> mlp_params([3072])
+    Traceback (most recent call last):
+    ...
+    ValueError: expected at least two layer sizes (input and output), got [3072]
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"expected at least two layer sizes (input and output), got {list(sizes)}")
+    return sum(dense_params(a, b, bias=bias) for a, b in itertools.pairwise(sizes))
 
 
 def conv_multiplies_adds(

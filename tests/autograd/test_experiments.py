@@ -73,3 +73,13 @@ def test_runner_records_with_provenance(tmp_path, monkeypatch, capsys) -> None:
         "python -m backprop_book.autograd.experiments run relu2 --record"
     )
     assert "relu2: val accuracy" in capsys.readouterr().out
+
+
+def test_plateau_epochs_counts_until_the_margin_is_passed():
+    from backprop_book.autograd.experiments import plateau_epochs
+
+    assert plateau_epochs([0.5, 0.51, 0.53, 0.9], majority=0.5) == 2
+    assert plateau_epochs([0.5, 0.51, 0.53, 0.9], majority=0.5, margin=0.05) == 3
+    assert plateau_epochs([0.5] * 4, majority=0.5) == 4
+    with pytest.raises(ValueError, match=r"share in \[0, 1\]"):
+        plateau_epochs([0.5], majority=1.5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -169,3 +171,16 @@ def test_counts_agree_with_torch_modules() -> None:
     assert count(alex) == ours == 23_272_266
     out = nn.Conv2d(3, 64, 3, stride=2, padding=1)(torch.zeros(1, 3, 32, 32))
     assert out.shape[-1] == conv_output_size(32, 3, 1, 2, floor=True) == 16
+
+
+def test_mlp_params_sums_dense_layers_and_matches_torch():
+    import torch
+
+    from backprop_book.symbolic.counting import mlp_params
+
+    sizes = (3072, 512, 256, 120, 84, 10)
+    layers = [torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
+    assert mlp_params(sizes) == sum(p.numel() for m in layers for p in m.parameters()) == 1_746_558
+    assert mlp_params(sizes, bias=False) == 1_746_558 - sum(sizes[1:])
+    with pytest.raises(ValueError, match="at least two layer sizes"):
+        mlp_params(())
