@@ -41,3 +41,14 @@ def test_tiny_run_reports_every_contender_and_the_ceiling():
     for c, r in zip(ceil, rows[:3], strict=True):
         assert c["ceiling"] == pytest.approx(r.baseline_s / bare)
         assert c["speedup"] == pytest.approx(r.speedup)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.skipif(
+    not os.environ.get("BACKPROP_BOOK_CIFAR10"), reason="needs the shared CIFAR-10 archive"
+)
+def test_tiny_run_on_cuda():
+    rows = B.run(True, device="cuda", sizes=((8, 40, 3.5),), repeats=1)
+    assert len(rows) == 4 and all(r.candidate_s > 0 for r in rows)
+    assert "cuda" in rows[0].name

@@ -241,3 +241,41 @@ def test_cuda_augmentation_matches_cpu():
     a = D.random_crop_flip(x, torch.Generator().manual_seed(3))
     b = D.random_crop_flip(x.cuda(), torch.Generator().manual_seed(3)).cpu()
     assert torch.equal(a, b)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_float32_training_matches_cpu_and_resumes(tmp_path, fake):
+    """Without mixed precision a small MLP trains to the same weights on CUDA as on the
+    CPU (to float32 rounding), and a CUDA run stopped and resumed matches an
+    uninterrupted one."""
+    kw = dict(model="mlp", model_args={"hidden_sizes": [32]}, optimizer="adam", lr=1e-3, epochs=2)
+    cpu = Trainer(small(**kw), data=fake)
+    cpu.fit()
+    gpu = Trainer(small(device="cuda", amp=False, **kw), data=fake)
+    gpu.fit()
+    for k, v in weights(cpu).items():
+        torch.testing.assert_close(weights(gpu)[k].cpu(), v, rtol=1e-4, atol=1e-5)
+    ck = tmp_path / "ck.pt"
+    part = Trainer(small(device="cuda", amp=False, **kw), data=fake)
+    part.fit(checkpoint=ck, stop_after=1)
+    resumed = Trainer.from_checkpoint(ck, data=fake)
+    assert resumed.device.type == "cuda"
+    resumed.fit()
+    for k, v in weights(gpu).items():
+        torch.testing.assert_close(weights(resumed)[k], v, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_normalizer_and_batches_match_cpu():
+    x = D.fake_cifar10(16, seed=1).images
+    cpu = D.Normalizer(D.CIFAR10_MEAN, D.CIFAR10_STD, 3)(x)
+    gpu = D.Normalizer(D.CIFAR10_MEAN, D.CIFAR10_STD, 3, device="cuda")(x.cuda())
+    torch.testing.assert_close(gpu.cpu(), cpu, rtol=0, atol=1e-6)
+    a = [b.tolist() for b in D.batch_indices(50, 8, torch.Generator().manual_seed(0))]
+    b = [
+        b.cpu().tolist()
+        for b in D.batch_indices(50, 8, torch.Generator().manual_seed(0), device="cuda")
+    ]
+    assert a == b
