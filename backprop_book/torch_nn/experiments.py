@@ -98,7 +98,9 @@ def run_one(
     ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.  ``wall_time_s``
     is this call's time, ``train_time_s`` the sum of the epochs' times (over every
     resumed part), and ``sample`` the predictions on :data:`SAMPLE_SIZE` seeded test
-    images (indices into the test set the run used).
+    images (indices into the test set the run used).  ``train_acc`` is the running
+    accuracy over the last epoch (the model changes while it is measured);
+    ``train_eval_acc`` evaluates the final model on the training images.
 
     >>> d = load_data("fake", max_train=64, max_test=32)
     >>> r = run_one(d, model="mlp", model_args={"hidden_sizes": [8]}, batch_size=16, epochs=1,
@@ -118,6 +120,7 @@ def run_one(
         trainer = Trainer(cfg, data=tensors)
     trainer.fit(checkpoint=ckpt)
     ev = trainer.evaluate()
+    ev_train = trainer.evaluate(trainer.train_data)
     test = trainer.test_data
     pick_ = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:SAMPLE_SIZE]
     trainer.model.eval()
@@ -135,6 +138,8 @@ def run_one(
         "confusion": ev.confusion,
         "classes": list(ev.classes),
         "train_acc": trainer.history[-1]["train_acc"],
+        "train_eval_acc": ev_train.accuracy,
+        "train_eval_loss": ev_train.loss,
         "epochs_done": trainer.epoch,
         "stopped_early": trainer.stopped_early,
         "device": str(trainer.device),

@@ -377,6 +377,10 @@ class Trainer:
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = DDP(self.model, device_ids=ids)
+        from backprop_book.runtime import git_commit
+
+        #: the code that trains this process's epochs (recorded in every epoch's history)
+        self.code_commit = git_commit()
         self.epoch = 0
         self.history: list[dict[str, Any]] = []
         self.best_val_loss = math.inf
@@ -518,9 +522,11 @@ class Trainer:
         Continues from :attr:`epoch` (so after :meth:`load_state` it resumes).
         ``checkpoint`` is written (atomically, rank 0 only) after every epoch;
         ``stop_after`` stops after that epoch number, as an interruption would.
-        Returns the history: one dict per epoch with ``train_loss``, ``train_acc``,
-        ``val_loss``, ``val_acc``, ``test_loss``, ``test_acc`` (``None`` where not
-        measured), ``lr`` and ``time_s``.
+        Returns the history: one dict per epoch with ``train_loss``, ``train_acc``
+        (running values over the epoch), ``val_loss``, ``val_acc``, ``test_loss``,
+        ``test_acc`` (``None`` where not measured), ``lr``, ``time_s`` and
+        ``git_commit`` (the code that trained the epoch, so that a run resumed under
+        other code says so).
         """
         last = self.config.epochs if epochs is None else epochs
         while self.epoch < last and not self.stopped_early:
@@ -541,6 +547,7 @@ class Trainer:
                 "test_loss": None,
                 "test_acc": None,
                 "lr": lr,
+                "git_commit": self.code_commit,
             }
             if self.val_data is not None:
                 ev = self.evaluate(self.val_data)

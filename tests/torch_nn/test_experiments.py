@@ -75,6 +75,13 @@ def test_run_one_keeps_seeded_sample_predictions_and_training_time():
         x = normalize(test.images[s["test_indices"]], (0.5,) * 3, (0.5,) * 3)
         assert s["predicted"] == r["model"](x).argmax(1).tolist()
     assert r["train_time_s"] == pytest.approx(sum(h["time_s"] for h in r["history"]))
+    with torch.no_grad():  # the final model evaluated on its training images
+        xt = normalize(data[0].images, (0.5,) * 3, (0.5,) * 3)
+        right = (r["model"](xt).argmax(1) == data[0].labels).float().mean()
+    assert r["train_eval_acc"] == pytest.approx(float(right))
+    from backprop_book.runtime import git_commit
+
+    assert [h["git_commit"] for h in r["history"]] == [git_commit()] * 2
     # the same seed picks the same images in another run
     r2 = X.run_one(data, model="mlp", model_args={"hidden_sizes": [4]}, batch_size=16, epochs=1,
                    device="cpu", data="fake")  # fmt: skip
