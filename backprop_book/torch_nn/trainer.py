@@ -317,8 +317,9 @@ class Trainer:
     ...                   max_train=64, max_test=32, batch_size=16, epochs=1, device="cpu")
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
-    >>> len(hist), sorted(hist[0])[:3]
-    (1, ['epoch', 'lr', 'test_acc'])
+    >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
+    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'time_s', 'train_acc',
+         'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(
