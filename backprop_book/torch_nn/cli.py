@@ -64,6 +64,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--step-size", type=int, default=1)
     p.add_argument("--patience", type=int, default=None, help="early stopping patience (epochs)")
     p.add_argument("--val-size", type=int, default=0, help="validation images split off train")
+    p.add_argument(
+        "--restore-best",
+        action="store_true",
+        help="end with the weights of the epoch with the lowest validation loss",
+    )
     p.add_argument("--max-train", type=int, default=None, help="train on a seeded subset")
     p.add_argument("--max-test", type=int, default=None, help="test on a seeded subset")
     p.add_argument("--data", default="cifar10", choices=("cifar10", "fake"), help="data source")
@@ -109,6 +114,7 @@ def _config(args: argparse.Namespace) -> Any:
         gamma=args.gamma,
         patience=args.patience,
         val_size=args.val_size,
+        restore_best=args.restore_best,
         max_train=args.max_train,
         max_test=args.max_test,
         data=args.data,
@@ -182,7 +188,7 @@ def main_evaluate(args: argparse.Namespace) -> int:
 
     ckpt = load_checkpoint(args.checkpoint)
     values = dict(ckpt["config"])
-    values.update(device=args.device, val_size=0, patience=None)
+    values.update(device=args.device, val_size=0, patience=None, restore_best=False)
     if args.split == "test" and args.max_examples is not None:
         values["max_test"] = args.max_examples
     cfg = TrainConfig.from_dict(values)

@@ -130,6 +130,10 @@ class TrainConfig:
         None, "early stopping: epochs without a lower validation loss (needs val_size)",
         _opt_pos_int, "None or a positive integer",
     )  # fmt: skip
+    restore_best: bool = _opt(
+        False, "after training, restore the weights of the epoch with the lowest validation "
+        "loss (needs val_size)", lambda v: isinstance(v, bool), "a bool",
+    )  # fmt: skip
     val_size: int = _opt(
         0, "validation images split off the training set (seeded)",
         lambda v: isinstance(v, int) and v >= 0, "an integer >= 0",
@@ -193,6 +197,11 @@ class TrainConfig:
         if self.patience is not None and self.val_size == 0:
             raise ValueError(
                 "TrainConfig.patience: early stopping needs a validation set (val_size > 0)"
+            )
+        if self.restore_best and self.val_size == 0:
+            raise ValueError(
+                "TrainConfig.restore_best: restoring the best epoch needs a validation set "
+                "(val_size > 0)"
             )
         if self.normalization == "cifar" and self.grayscale:
             raise ValueError(
@@ -387,6 +396,11 @@ class Trainer:
         self.best_val_loss = math.inf
         self.bad_epochs = 0
         self.stopped_early = False
+        #: weights of the epoch with the lowest validation loss (with ``restore_best``)
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.best_epoch = 0
+        #: the epoch whose weights the model holds after :meth:`fit` restored the best
+        self.restored_epoch: int | None = None
 
     # ------------------------------------------------------------------ building blocks
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -523,6 +537,9 @@ class Trainer:
         Continues from :attr:`epoch` (so after :meth:`load_state` it resumes).
         ``checkpoint`` is written (atomically, rank 0 only) after every epoch;
         ``stop_after`` stops after that epoch number, as an interruption would.
+        With ``config.restore_best``, a finished run (all epochs, or stopped early)
+        ends holding the weights of its epoch with the lowest validation loss
+        (:attr:`restored_epoch`); the history still describes every epoch trained.
         Returns the history: one dict per epoch with ``train_loss``, ``train_acc``
         (running values over the epoch), ``val_loss``, ``val_acc``, ``test_loss``,
         ``test_acc`` (``None`` where not measured), ``lr``, ``time_s`` and
@@ -561,15 +578,27 @@ class Trainer:
             rec["time_s"] = time.perf_counter() - t0
             self.history.append(rec)
             log.info("epoch %d: %s", self.epoch, rec)
-            if self.config.patience is not None and rec["val_loss"] is not None:
+            if rec["val_loss"] is not None:
                 if rec["val_loss"] < self.best_val_loss:
                     self.best_val_loss, self.bad_epochs = rec["val_loss"], 0
+                    if self.config.restore_best:
+                        self.best_epoch = self.epoch
+                        self.best_state = {
+                            k: v.detach().clone() for k, v in self.model.state_dict().items()
+                        }
                 else:
                     self.bad_epochs += 1
-                    if self.bad_epochs >= self.config.patience:
+                    patience = self.config.patience
+                    if patience is not None and self.bad_epochs >= patience:
                         self.stopped_early = True
             if checkpoint is not None and self.rank == 0:
                 self.save_checkpoint(checkpoint)
+        finished = self.epoch >= last or self.stopped_early
+        if finished and self.config.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+            self.restored_epoch = self.best_epoch
+            log.info("restored the weights of epoch %d (validation loss %.4f)",
+                     self.best_epoch, self.best_val_loss)  # fmt: skip
         return self.history
 
     def _all_mean(self, *values: float) -> tuple[float, ...]:
@@ -603,6 +632,8 @@ class Trainer:
             "rng": rng,
             "history": list(self.history),
             "best_val_loss": self.best_val_loss,
+            "best_epoch": self.best_epoch,
+            "best_state": self.best_state,
             "bad_epochs": self.bad_epochs,
             "stopped_early": self.stopped_early,
             "classes": list(self.train_data.classes),
@@ -617,7 +648,9 @@ class Trainer:
     def load_state(self, ckpt: dict[str, Any], weights_only: bool = False) -> None:
         """Restore a checkpoint (from :func:`load_checkpoint`) into this trainer.
 
-        ``weights_only=True`` restores only the model weights (for evaluation).
+        ``weights_only=True`` restores only the model weights (for evaluation): those
+        of the best epoch when the run was finished with ``restore_best``, else the
+        last epoch's.
 
         Raises
         ------
@@ -640,6 +673,11 @@ class Trainer:
                 f"the checkpoint's weights do not fit {ckpt['model_class']}: {exc}"
             ) from exc
         if weights_only:
+            cfg = ckpt["config"]
+            finished = int(ckpt["epoch"]) >= int(cfg["epochs"]) or bool(ckpt["stopped_early"])
+            if cfg.get("restore_best") and ckpt.get("best_state") is not None and finished:
+                self.model.load_state_dict(ckpt["best_state"])
+                self.restored_epoch = int(ckpt["best_epoch"])
             return
         self.optimizer.load_state_dict(ckpt["optimizer"])
         if self.scheduler is not None and ckpt["scheduler"] is not None:
@@ -652,6 +690,10 @@ class Trainer:
         self.epoch = int(ckpt["epoch"])
         self.history = list(ckpt["history"])
         self.best_val_loss = float(ckpt["best_val_loss"])
+        self.best_epoch = int(ckpt.get("best_epoch", 0))
+        self.best_state = ckpt.get("best_state")
+        if self.best_state is not None:
+            self.best_state = {k: v.to(self.device) for k, v in self.best_state.items()}
         self.bad_epochs = int(ckpt["bad_epochs"])
         self.stopped_early = bool(ckpt["stopped_early"])
 

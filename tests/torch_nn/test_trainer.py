@@ -109,6 +109,50 @@ def test_early_stopping_stops_when_validation_loss_stops_falling(fake, monkeypat
     assert t.stopped_early and [h["val_loss"] for h in hist] == [3.0, 2.0, 2.5, 1.5, 1.6, 1.5]
 
 
+def test_restore_best_keeps_the_weights_of_the_lowest_validation_loss(tmp_path, fake, monkeypatch):
+    kw = dict(model="mlp", model_args={"hidden_sizes": [4]}, epochs=5, val_size=32,
+              optimizer="adam", lr=1e-2)  # fmt: skip
+
+    def scripted(t):  # validation losses 3, 1, 2, 2.5, 2.2: the best is epoch 2
+        losses = iter([3.0, 1.0, 2.0, 2.5, 2.2])
+        real = t.evaluate
+
+        def fake_eval(data=None, batch_size=1000):
+            ev = real(data, batch_size)
+            if data is t.test_data or data is None:
+                return ev
+            return type(ev)(**{**ev.__dict__, "loss": next(losses)})
+
+        monkeypatch.setattr(t, "evaluate", fake_eval)
+        return t
+
+    two = Trainer(small(**{**kw, "epochs": 2}), data=fake)
+    two.fit()
+    t = scripted(Trainer(small(**kw, restore_best=True), data=fake))
+    t.fit(checkpoint=tmp_path / "ck.pt")
+    assert t.restored_epoch == 2 and t.epoch == 5
+    for k, v in weights(two).items():  # epochs 1-2 are the same run: same weights
+        assert torch.equal(weights(t)[k], v), k
+    plain = scripted(Trainer(small(**kw, restore_best=False), data=fake))
+    plain.fit()
+    assert plain.restored_epoch is None
+    assert not torch.equal(weights(plain)["classifier.1.weight"], weights(t)["classifier.1.weight"])
+    # the finished checkpoint carries the best weights: resuming it restores them again
+    again = Trainer.from_checkpoint(tmp_path / "ck.pt", data=fake)
+    again.fit()
+    assert again.restored_epoch == 2
+    for k, v in weights(two).items():
+        assert torch.equal(weights(again)[k], v), k
+    # evaluation from the checkpoint file uses the best weights too
+    fresh = Trainer(small(**kw), data=fake)
+    fresh.load_state(load_checkpoint(tmp_path / "ck.pt"), weights_only=True)
+    assert fresh.restored_epoch == 2
+    for k, v in weights(two).items():
+        assert torch.equal(weights(fresh)[k], v), k
+    with pytest.raises(ValueError, match=r"restore_best: .*needs a validation set"):
+        TrainConfig(restore_best=True)
+
+
 def test_learning_on_fake_data_and_evaluation_consistency():
     data = D.load_data("fake", max_train=512, max_test=200, seed=0)
     t = Trainer(small(model="mlp", optimizer="adam", lr=1e-3, batch_size=32, epochs=3), data=data)
