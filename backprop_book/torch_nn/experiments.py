@@ -229,7 +229,7 @@ def a_fc_depth(
     0.7602/0.5212, 0.8301/0.5401.
     """
     p = get_profile(profile)
-    sizes = pick(Sizes(3000, 1000, 2), Sizes(None, None, 10), p)
+    sizes = pick(Sizes(2000, 1000, 2), Sizes(None, None, 10), p)
     runs = [
         (f"fc{k}", {**TUTORIAL, "model": "fc", "model_args": {"n_linear": k}}) for k in (2, 3, 4, 5)
     ]
@@ -246,7 +246,7 @@ def a_cnn_studies(
     The base run (ReLU, lr 0.001, 2 conv layers) is shared by the three studies.
     """
     p = get_profile(profile)
-    sizes = pick(Sizes(4000, 1000, 2), Sizes(None, None, 10), p)
+    sizes = pick(Sizes(3000, 1000, 2), Sizes(None, None, 10), p)
     base = {**TUTORIAL, "model": "cnn"}
     runs = [
         ("relu_lr0.001_conv2", {**base, "model_args": {"activation": "relu", "n_conv": 2}}),
