@@ -122,10 +122,10 @@ def run_one(
     ev = trainer.evaluate()
     ev_train = trainer.evaluate(trainer.train_data)
     test = trainer.test_data
-    pick_ = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:SAMPLE_SIZE]
+    sample = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:SAMPLE_SIZE]
     trainer.model.eval()
     with torch.no_grad():
-        idx = pick_.to(test.images.device)
+        idx = sample.to(test.images.device)
         pred = trainer.model(trainer.prepare(test.images[idx], train=False)).argmax(1)
     return {
         "name": name,
@@ -147,7 +147,7 @@ def run_one(
         "wall_time_s": time.perf_counter() - t0,
         "train_time_s": float(sum(h["time_s"] for h in trainer.history)),
         "sample": {
-            "test_indices": pick_.tolist(),
+            "test_indices": sample.tolist(),
             "labels": test.labels[idx].cpu().tolist(),
             "predicted": pred.cpu().tolist(),
         },
@@ -634,6 +634,13 @@ def sample_figure(row: dict[str, Any], test: ImageTensors, title: str = "") -> A
     ------
     ValueError
         If ``test`` is not the run's test set (the labels at the indices differ).
+
+    >>> test = load_data("fake", max_train=8, max_test=30)[2]
+    >>> row = {"name": "r", "sample": {"test_indices": [0, 1], "labels": test.labels[:2].tolist(),
+    ...                                "predicted": [int(test.labels[0]), 9 - int(test.labels[1])]}}
+    >>> fig = sample_figure(row, test)
+    >>> [ax.title.get_color() for ax in fig.axes], fig._suptitle.get_text()
+    (['black', 'red'], 'run r: 1/2 right')
     """
     import matplotlib.pyplot as plt
 

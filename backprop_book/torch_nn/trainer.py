@@ -31,6 +31,7 @@ from torch import nn
 from tqdm import tqdm
 
 from backprop_book._io import atomic_path
+from backprop_book.runtime import git_commit
 from backprop_book.torch_nn.data import (
     CIFAR10_MEAN,
     CIFAR10_STD,
@@ -387,8 +388,6 @@ class Trainer:
 
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = DDP(self.model, device_ids=ids)
-        from backprop_book.runtime import git_commit
-
         #: the code that trains this process's epochs (recorded in every epoch's history)
         self.code_commit = git_commit()
         self.epoch = 0
@@ -491,7 +490,7 @@ class Trainer:
         bar.close()
         seen = sum(sizes)
         n = torch.tensor(sizes, dtype=losses.dtype, device=self.device)
-        loss_sum = float((losses[: len(sizes)].double() * n.double()).sum().item())
+        loss_sum = float((losses.double() * n.double()).sum().item())
         return loss_sum / max(seen, 1), float(correct.sum().item()) / max(seen, 1)
 
     @torch.no_grad()
