@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from backprop_book.profiles import Profile, get_profile, pick
+from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
@@ -36,7 +37,7 @@ from backprop_book.torch_nn.data import (
     load_data,
 )
 from backprop_book.torch_nn.models import build_model, count_parameters
-from backprop_book.torch_nn.trainer import TrainConfig, Trainer
+from backprop_book.torch_nn.trainer import Trainer
 
 __all__ = [
     "EXPERIMENTS",
@@ -93,7 +94,7 @@ def run_one(
 ) -> dict[str, Any]:
     """Train one configuration on ``tensors`` and return settings, history and test evaluation.
 
-    ``config`` holds :class:`~backprop_book.torch_nn.trainer.TrainConfig` fields.
+    ``config`` holds :class:`~backprop_book.torch_nn.config.TrainConfig` fields.
     With ``checkpoint_dir`` the run checkpoints after every epoch to
     ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.  ``wall_time_s``
     is this call's time, ``train_time_s`` the sum of the epochs' times (over every
