@@ -270,6 +270,7 @@ def record_result(
     data_checksum: str | None = None,
     allow_dirty: bool = False,
     notes: str = "",
+    strict: bool | None = None,
 ) -> Path:
     """Write ``data`` with its provenance to ``<results_dir>/<name>.json``, atomically.
 
@@ -300,6 +301,11 @@ def record_result(
         the SHA-256 of ``git diff HEAD``.
     notes
         How fields not measured by this recorder were established.
+    strict
+        Refuse a dirty checkout (unless ``allow_dirty``) and incomplete provenance.
+        By default only a record of the book (``results_dir`` not given) is strict;
+        a run's own metrics file elsewhere (``backprop-book train --out DIR``) still
+        says whether its checkout was dirty, but is written anyway.
 
     Returns
     -------
@@ -309,10 +315,10 @@ def record_result(
     Raises
     ------
     DirtyTreeError
-        If the checkout has uncommitted changes (outside ``docs/results``) and
+        If strict, the checkout has uncommitted changes (outside ``docs/results``) and
         ``allow_dirty`` is false: a record must name a commit that reproduces it.
     ValueError
-        If the command names a temporary path, or an argument is invalid.
+        If strict and the command names a temporary path, or an argument is invalid.
 
     Examples
     --------
@@ -332,8 +338,9 @@ def record_result(
         raise ValueError(
             f"wall_time_s must be a non-negative number of seconds, got {wall_time_s!r}"
         )
+    strict = results_dir is None if strict is None else strict
     state = git_state()
-    if state.dirty and not allow_dirty:
+    if strict and state.dirty and not allow_dirty:
         changed = ", ".join(state.changes) or "uncommitted changes"
         raise DirtyTreeError(
             f"refusing to record {name!r} from a checkout with uncommitted changes ({changed}): "
@@ -365,7 +372,7 @@ def record_result(
         notes=notes,
     )
     problems = [m for m in missing_provenance(prov) if "dirty" not in m]
-    if problems:
+    if strict and problems:
         raise ValueError(
             f"cannot record {name!r}: its provenance is incomplete: {'; '.join(problems)}"
         )

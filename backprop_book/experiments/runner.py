@@ -305,5 +305,6 @@ def run_study(
             results_dir=results_dir,
             trained=training,
             allow_dirty=allow_dirty,
+            strict=True,
         )
     return StudyRun(study, prof, seed_list, data, wall, training, command, path)

@@ -46,6 +46,7 @@ def _record(tmp_path: Path, name: str = "part9/run", **data: object) -> Path:
         profile="full",
         command="pytest",
         results_dir=tmp_path,
+        strict=True,
     )
 
 
@@ -127,6 +128,10 @@ def test_recorder_refuses_a_dirty_tree_unless_allowed(
     with pytest.raises(DirtyTreeError, match=r"M backprop_book/results.py.*--allow-dirty"):
         _record(tmp_path)
     assert not (tmp_path / "part9").exists()
+    # a run's own metrics file outside the book's results (not strict) is written, marked dirty
+    record_result("m", {}, device="cpu", data_source=None, seed=0, wall_time_s=1.0,
+                  command="backprop-book train --out /tmp/x", results_dir=tmp_path)  # fmt: skip
+    assert load_result("m", results_dir=tmp_path).provenance.dirty
     record_result(
         "part9/run", {"a": 1}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
         command="pytest", results_dir=tmp_path, allow_dirty=True,
@@ -153,12 +158,12 @@ def test_records_with_temporary_paths_or_missing_fields_are_refused(tmp_path: Pa
     with pytest.raises(ValueError, match="command names a temporary path"):
         record_result(
             "part9/run", {}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
-            command="x --checkpoints /tmp/runs", results_dir=tmp_path,
+            command="x --checkpoints /tmp/runs", results_dir=tmp_path, strict=True,
         )  # fmt: skip
     with pytest.raises(ValueError, match="hardware is empty"):
         record_result(
             "part9/run", {}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
-            command="pytest", results_dir=tmp_path, hardware_name=" ",
+            command="pytest", results_dir=tmp_path, hardware_name=" ", strict=True,
         )  # fmt: skip
 
 
