@@ -133,7 +133,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if args.json or args.report:
         raise ValueError("--json and --report go with --list")
     run = experiments.run_study(
-        args.id,
+        experiments.study_for(args.id).id,
         profile=args.profile,
         seeds=args.seeds,
         record=args.record,
@@ -220,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(--list), or run the study ID, e.g. part4/a_cnn_studies (--record writes "
         "docs/results/ID.json with provenance; checkpoints go to ~/.cache/backprop_book/runs).",
     )
-    p_rep.add_argument("id", nargs="?", help="a study id such as part4/a_cnn_studies")
+    p_rep.add_argument(
+        "id", nargs="?", help="a study id such as part4/a_cnn_studies, or a claim's id"
+    )
     p_rep.add_argument("--list", action="store_true", help="list the items and verdicts")
     p_rep.add_argument("--json", action="store_true", help="with --list: print JSON")
     p_rep.add_argument(

@@ -43,6 +43,7 @@ __all__ = [
     "resolve_study",
     "run_study",
     "study",
+    "study_for",
 ]
 
 
@@ -194,3 +195,39 @@ def listing(report: str | None = None) -> list[dict[str, str | None]]:
             }
         )
     return rows
+
+
+def study_for(name: str) -> Study:
+    """The study that ``name`` names: a study id or bare name, or the id of a report's claim.
+
+    A claim (from :func:`backprop_book.reports.all_claims`, when present) leads to the
+    study its ``experiment`` names (e.g. ``"part4/a_cnn_studies"``, possibly followed
+    by run names).
+
+    Raises
+    ------
+    UnknownStudyError
+        If neither a study nor a claim has that id (one line, nearest ids named), or
+        the claim is judged by a check rather than a run.
+    """
+    import re
+
+    try:
+        return resolve_study(name)
+    except UnknownStudyError as exc:
+        module = _claims_module()
+        if module is None:
+            raise
+        claims = {str(c.id): c for c in module.all_claims()}  # type: ignore[attr-defined]
+        claim = claims.get(str(name).strip())
+        if claim is None:
+            from backprop_book.experiments.registry import unknown_message
+
+            known = [s.id for s in REGISTRY] + list(claims)
+            raise UnknownStudyError(unknown_message(name, known, "study or claim")) from exc
+        match = re.match(r"part[0-9]+/[A-Za-z0-9_.-]+", str(claim.experiment or ""))
+        if match is None:
+            raise UnknownStudyError(
+                f"claim {claim.id!r} is judged by a check, not a run: {claim.verdict().explanation}"
+            ) from exc
+        return resolve_study(match.group(0))

@@ -129,13 +129,17 @@ def seed_outputs(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 
     >>> seed_outputs({"acc": 0.5})
     [(0, {'acc': 0.5})]
+    >>> seed_outputs({"acc": 0.5, "seeds": [0, 1, 2]})[0][0]  # the study's own seeds: one run
+    0
     >>> d = {"acc": 0.5, "seeds": [0, 1], "by_seed": {"1": {"acc": 0.6}}}
     >>> [(s, o["acc"]) for s, o in seed_outputs(d)]
     [(0, 0.5), (1, 0.6)]
     """
-    seeds = list(data.get("seeds", [0]))
+    if "by_seed" not in data:  # one run of the runner (a study may keep its own "seeds")
+        return [(0, dict(data))]
+    seeds = list(data["seeds"])
     first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
-    others = data.get("by_seed", {})
+    others = data["by_seed"]
     return [(int(seeds[0]), first)] + [(int(s), dict(others[str(s)])) for s in seeds[1:]]
 
 

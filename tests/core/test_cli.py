@@ -171,3 +171,19 @@ def test_reproduce_runs_a_study(
     assert "backprop-book reproduce part3/relu2 --profile quick --seeds 2 --record" in out
     assert main(["reproduce", "part3/relu2", "--json"]) == 1
     assert "--json and --report go with --list" in capsys.readouterr().err
+
+
+def test_reproduce_accepts_a_claim_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backprop_book import experiments
+
+    _fake_claims(monkeypatch)
+    assert experiments.study_for("A.fc_depth").id == "part4/a_fc_depth"
+    assert main(["reproduce", "A.fc_depth", "--seeds", "0"]) == 1  # resolved, then refused
+    assert "seeds must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert main(["reproduce", "C.q2"]) == 1
+    err = capsys.readouterr().err
+    assert "claim 'C.q2' is judged by a check, not a run: the checker finds" in err
+    assert main(["reproduce", "A.fc_dept"]) == 1
+    assert "unknown study or claim 'A.fc_dept'; did you mean A.fc_depth" in capsys.readouterr().err
