@@ -182,8 +182,9 @@ def training_of(
     """Commit, time and wall time of the training behind a study's outputs.
 
     The commit comes from the epochs' own ``git_commit`` fields when the study keeps
-    them (several, joined by ``", "``, for a run resumed across commits), else it is
-    ``current_commit`` (the run was trained now); the time is that of the newest
+    per-epoch histories (several, joined by ``", "``, for a run resumed across
+    commits; ``unknown`` for epochs of an old checkpoint that kept none), else it is
+    ``current_commit`` (a study without histories trains in the call); the time is that of the newest
     checkpoint, else ``ended`` (now); the wall time is the sum of the runs'
     ``train_time_s`` (their epochs' times over every resumed part), else
     ``wall_time_s``.
@@ -195,16 +196,11 @@ def training_of(
     ('abc', 2.0, '1970-01-01T00:00:00+00:00')
     >>> training_of([{"acc": 1.0}], [], 0.5, "def", ended=0.0).commit
     'def'
+    >>> training_of([{"history": [{"git_commit": None}, {"git_commit": "abc"}]}], [], 1, "d").commit
+    'abc, unknown'
     """
-    commits = sorted(
-        {
-            str(h["git_commit"])
-            for out in outputs
-            for hist in _histories(out)
-            for h in hist
-            if h.get("git_commit")
-        }
-    )
+    epochs = [h for out in outputs for hist in _histories(out) for h in hist]
+    commits = sorted({str(h.get("git_commit") or "unknown") for h in epochs})
     times = [t for out in outputs for t in _train_times(out)]
     stamps = [p.stat().st_mtime for d in checkpoint_dirs if d.is_dir() for p in d.glob("*.pt")]
     at = _utc(max(stamps)) if stamps else _utc(time.time() if ended is None else ended)

@@ -194,3 +194,19 @@ def test_data_checksum_of_the_archive_in_use(
     assert results.data_sha256("CIFAR-10 image-folder").startswith(
         "unknown (an unpacked image folder"
     )
+
+
+def test_hardware_names_the_gpu_or_the_cpu_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from backprop_book import runtime
+
+    fake = types.ModuleType("torch")
+    fake.cuda = types.SimpleNamespace(get_device_name=lambda i: f"NVIDIA H200 #{i}")  # type: ignore[attr-defined]
+    fake.get_num_threads = lambda: 3  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    assert runtime.hardware("cuda:1") == "NVIDIA H200 #1"
+    monkeypatch.setattr(runtime, "cpu_model", lambda: "Some CPU 9000")
+    cpu = runtime.hardware("cpu")
+    assert cpu.startswith("Some CPU 9000 (") and cpu.endswith(", 3 torch threads)")
