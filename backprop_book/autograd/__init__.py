@@ -3,8 +3,10 @@
 * :mod:`~backprop_book.autograd.core` -- :class:`TensorNode`, :class:`OpNode`, :class:`Op`,
   the iterative backward pass, :func:`free_graph`;
 * :mod:`~backprop_book.autograd.ops` -- the ops and torch-like functions (``relu``,
-  ``softmax``, ``sum``, ...);
-* :mod:`~backprop_book.autograd.nn` -- ``Module``, ``Linear``, ``mlp``, ``cross_entropy``;
+  ``softmax``, ``sum``, ``max``, the comparisons ...), also the node's operators and
+  methods (``x.relu()``, ``x < y``);
+* :mod:`~backprop_book.autograd.nn` -- ``Module``, ``Linear``, ``Activation``,
+  ``Sequential``, ``mlp``, ``cross_entropy``;
 * :mod:`~backprop_book.autograd.optim` -- ``SGD`` (momentum), ``Adam``, ``EpochSchedule``;
 * :mod:`~backprop_book.autograd.graph` -- the computation graph as SVG or text;
 * :mod:`~backprop_book.autograd.experiments` -- question 9 on the synthetic data.
@@ -14,6 +16,8 @@ This package does not import torch; the tests and chapters compare it with torch
 >>> from backprop_book.autograd import TensorNode, relu
 >>> x = TensorNode([-1.0, 2.0]); y = relu(x).sum(); y.backward(); x.grad
 array([0., 1.])
+>>> x.relu().max().value, (x > 0).value
+(array(2.), array([False,  True]))
 """
 
 from __future__ import annotations
@@ -29,13 +33,20 @@ from backprop_book.autograd.core import (
 from backprop_book.autograd.ops import (
     add,
     div,
+    eq,
     exp,
     expand,
+    ge,
+    gt,
+    le,
     log,
     log_softmax,
+    lt,
     matmul,
+    max,
     mean,
     mul,
+    ne,
     neg,
     normalize,
     pow,
@@ -57,14 +68,21 @@ __all__ = [
     "add",
     "as_node",
     "div",
+    "eq",
     "exp",
     "expand",
     "free_graph",
+    "ge",
+    "gt",
+    "le",
     "log",
     "log_softmax",
+    "lt",
     "matmul",
+    "max",
     "mean",
     "mul",
+    "ne",
     "neg",
     "normalize",
     "pow",

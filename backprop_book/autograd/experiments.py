@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from backprop_book.autograd.core import TensorNode
-from backprop_book.autograd.nn import Linear, Sequential, cross_entropy, mlp
+from backprop_book.autograd.nn import Activation, Linear, Sequential, cross_entropy, mlp
 from backprop_book.autograd.optim import SGD, Adam, EpochSchedule, Optimizer
 from backprop_book.data.synthetic import SyntheticData, load_synthetic
 from backprop_book.profiles import Profile, get_profile, pick
@@ -291,10 +291,9 @@ def _batch_statistics(
     model: Sequential, x: np.ndarray, y: np.ndarray, reduction: str
 ) -> list[LayerStats]:
     model.zero_grad()
-    scores = model(x)
-    loss = cross_entropy(scores, y, reduction)
+    outs = model.layer_outputs(x)
+    loss = cross_entropy(outs[-1], y, reduction)
     loss.backward()
-    outs = model.outputs
     stats = []
     k = 0
     for i, layer in enumerate(model.layers):
@@ -302,9 +301,9 @@ def _batch_statistics(
             continue
         s: TensorNode = outs[i]
         h = outs[i + 1] if i + 1 < len(outs) else s
-        act = type(model.layers[i + 1]).__name__ if i + 1 < len(outs) else ""
+        act = model.layers[i + 1] if i + 1 < len(outs) else None
         sat = float("nan")
-        if act == "Sigmoid":
+        if isinstance(act, Activation) and act.name == "sigmoid":
             sig = h.value
             sat = float((sig * (1 - sig) < 0.05).mean())
         stats.append(
