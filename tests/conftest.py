@@ -1,5 +1,6 @@
 """Test-suite-wide configuration: CUDA tests skip cleanly on machines without a GPU; the
-tiny CIFAR-10 copies and the isolated environment that the core and data tests share."""
+tiny CIFAR-10 copies and the isolated environment that the core and data tests share;
+a clean-git fixture."""
 
 from __future__ import annotations
 
@@ -65,3 +66,17 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("BACKPROP_BOOK_CIFAR10", raising=False)
     monkeypatch.delenv("BACKPROP_BOOK_PROFILE", raising=False)
     monkeypatch.setenv("BACKPROP_BOOK_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def clean_git(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make the recorder see a clean checkout at a fixed commit (tests run in dirty trees too)."""
+    from backprop_book import results
+    from backprop_book.experiments import runner
+    from backprop_book.runtime import GitState
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    state = GitState(commit, False, None)
+    monkeypatch.setattr(results, "git_state", lambda: state)
+    monkeypatch.setattr(runner, "git_state", lambda: state)
+    return commit
