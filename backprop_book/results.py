@@ -209,7 +209,7 @@ def load_result(name: str, results_dir: str | os.PathLike[str] | None = None) ->
         payload = json.loads(path.read_text(encoding="utf-8"))
         prov = Provenance(**payload["provenance"])
         data = payload["data"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
         raise ValueError(f"{path} is not a valid recorded result: {exc}") from exc
     return RecordedResult(name=payload.get("name", name), provenance=prov, data=data)
 
