@@ -417,9 +417,8 @@ def run_backward(root: TensorNode, seed: Array) -> None:
     grads: dict[TensorNode, Array] = {root: seed}
     for opnode in reversed(topological_order(root)):
         out = opnode.output
-        goutput = grads.pop(out, None) if out is not None else None
-        if goutput is None:  # no gradient reached this op's output
-            continue
+        if out is None or (goutput := grads.pop(out, None)) is None:
+            continue  # no gradient reached this op's output
         _store(out, goutput)
         for inp, g in _input_gradients(opnode, goutput):
             grads[inp] = grads[inp] + g if inp in grads else g
