@@ -106,30 +106,14 @@ def main_train(args: argparse.Namespace) -> int:
 def main_evaluate(args: argparse.Namespace) -> int:
     """Run ``backprop-book evaluate``."""
     from backprop_book.profiles import result_banner
-    from backprop_book.torch_nn.config import TrainConfig
-    from backprop_book.torch_nn.data import load_data
-    from backprop_book.torch_nn.trainer import Trainer, load_checkpoint
+    from backprop_book.torch_nn.trainer import evaluate_checkpoint
 
-    ckpt = load_checkpoint(args.checkpoint)
-    values = dict(ckpt["config"])
-    values.update(device=args.device, val_size=0, patience=None, restore_best=False)
-    if args.split == "test" and args.max_examples is not None:
-        values["max_test"] = args.max_examples
-    cfg = TrainConfig.from_dict(values)
-    train, _, test = load_data(
-        cfg.data,
-        max_train=args.max_examples if args.split == "train" else cfg.max_train,
-        max_test=cfg.max_test,
-        seed=cfg.seed,
-        grayscale=cfg.grayscale,
-        root=cfg.data_root,
+    ev, trainer = evaluate_checkpoint(
+        args.checkpoint, split=args.split, device=args.device, max_examples=args.max_examples
     )
-    trainer = Trainer(cfg, data=(train, None, test))
-    trainer.load_state(ckpt, weights_only=True)
-    ev = trainer.evaluate(train if args.split == "train" else test)
     if args.json:
         print(json.dumps(ev.as_dict(), indent=2))
     else:
-        print(f"{args.split} split, {result_banner(str(trainer.device), test.source)}")
+        print(f"{args.split} split, {result_banner(str(trainer.device), trainer.test_data.source)}")
         print(ev.format())
     return 0
