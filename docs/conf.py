@@ -111,4 +111,9 @@ html_theme_options = {
 }
 html_static_path = ["_static", str(_offline_mathjax())]
 html_css_files = ["book.css"]
-html_context = {"backprop_book_profile": get_profile().value}
+html_context = {
+    "backprop_book_profile": get_profile().value,
+    # pydata-sphinx-theme reads the colour mode from html_context; left empty, a first
+    # visit (nothing in localStorage yet) logs "Got invalid theme mode" as a console error
+    "default_mode": "auto",
+}
