@@ -39,10 +39,10 @@ from backprop_book.torch_nn.models import build_model, count_parameters
 from backprop_book.torch_nn.trainer import TrainConfig, Trainer
 
 __all__ = [
+    "A_CNN_B32_SEEDS",
     "EXPERIMENTS",
     "SAMPLE_SIZE",
     "Sizes",
-    "A_CNN_B32_SEEDS",
     "a_cnn_studies",
     "a_cnn_studies_b32",
     "a_fc_depth",
