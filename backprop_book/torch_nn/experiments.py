@@ -272,6 +272,7 @@ def a_cnn_studies_b32(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seeds: Sequence[int] = A_CNN_B32_SEEDS,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """A's CNN studies under the second reading of A's batch size: 32 images per step.
 
@@ -280,7 +281,8 @@ def a_cnn_studies_b32(
     tabled losses (about 0.036) are a cross-entropy near 1.15 divided by 32.  Every
     other setting is the tutorial's (SGD, momentum 0.9, lr 0.001 unless the study
     varies it, 10 epochs in ``full``).  Runs are named ``<run>_s<seed>`` with the run
-    names of :func:`a_cnn_studies`, one per seed, all runs of a seed before the next.
+    names of :func:`a_cnn_studies`, one per seed, all runs of a seed before the next;
+    ``only`` keeps some of them (e.g. the runs whose checkpoints are finished).
 
     >>> a_cnn_studies_b32("quick", seeds=())
     Traceback (most recent call last):
@@ -292,16 +294,22 @@ def a_cnn_studies_b32(
     if not seeds:
         raise ValueError("expected at least one seed, got none")
     base = {**TUTORIAL, "model": "cnn", "batch_size": 32}
+    # ordered so that the runs A's conclusions turn on come first (a slow CPU may stop early)
     variants = [
         ("relu_lr0.001_conv2", {**base, "model_args": {"activation": "relu", "n_conv": 2}}),
-        ("leaky_relu", {**base, "model_args": {"activation": "leaky_relu"}}),
-        ("tanh", {**base, "model_args": {"activation": "tanh"}}),
-        ("lr0.0005", {**base, "lr": 0.0005}),
         ("lr0.01", {**base, "lr": 0.01}),
-        ("conv1", {**base, "model_args": {"n_conv": 1}}),
+        ("tanh", {**base, "model_args": {"activation": "tanh"}}),
         ("conv3", {**base, "model_args": {"n_conv": 3}}),
+        ("lr0.0005", {**base, "lr": 0.0005}),
+        ("leaky_relu", {**base, "model_args": {"activation": "leaky_relu"}}),
+        ("conv1", {**base, "model_args": {"n_conv": 1}}),
         ("double_channels", {**base, "model": "double_channel_cnn"}),
     ]
+    if only is not None:
+        unknown = sorted(set(only) - {n for n, _ in variants})
+        if unknown:
+            raise ValueError(f"unknown runs {unknown}; expected some of {[n for n, _ in variants]}")
+        variants = [(n, kw) for n, kw in variants if n in only]
     runs = [(f"{name}_s{s}", {**kw, "seed": s}) for s in seeds for name, kw in variants]
     out = _study(runs, _load(sizes), sizes, p, checkpoint_dir)
     out["seeds"] = list(seeds)
