@@ -394,13 +394,13 @@ CONFIGS: dict[str, RunConfig] = {
     ]
 }
 
-#: Report B's numbers: validation (and test) accuracy, training seconds.
+#: What report B says of each run (its figures are in :mod:`backprop_book.reports.b`).
 REPORT_B: dict[str, dict[str, Any]] = {
-    "default": {"val_acc": 0.287, "initial_loss": 2.302954},
-    "t1_h80_it2000_lr0.0025": {"val_acc": 0.497},
-    "t1_h70_it2000_lr0.0025": {"val_acc": 0.487},
-    "best": {"val_acc": 0.53, "test_acc": 0.508, "train_time_s": 185.0},
-    "t1_h80_it4500_lr0.0025": {"val_acc": 0.495},
+    "default": {"item": "Q3 part B, Figure 5"},
+    "t1_h80_it2000_lr0.0025": {"item": "Table 1, Model 1"},
+    "t1_h70_it2000_lr0.0025": {"item": "Table 1, Model 2"},
+    "best": {"item": "Table 1, Model 3 (the best model)"},
+    "t1_h80_it4500_lr0.0025": {"item": "Table 1, Model 4"},
     "best_early_stopping": {"claim": "no gain"},
     "best_pca640": {"claim": "hurt"},
     "best_flip_scale": {"claim": "helped"},

@@ -227,8 +227,7 @@ def a_fc_depth(
 ) -> dict[str, Any]:
     """A's fully connected nets with 2-5 linear layers (tutorial settings, 10 epochs in full).
 
-    Report A, after 10 epochs, train/test: 0.6636/0.4994, 0.6952/0.5072,
-    0.7602/0.5212, 0.8301/0.5401.
+    Report A's figures for them are in :data:`backprop_book.reports.a.TABLE2`.
     """
     p = get_profile(profile)
     sizes = pick(Sizes(2000, 1000, 2), Sizes(None, None, 10), p)
