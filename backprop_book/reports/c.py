@@ -23,6 +23,7 @@ from backprop_book.reports.claims import (
     pending,
     record,
     reproduce_command,
+    seed_outputs,
 )
 
 __all__ = ["CLAIMS", "Q10", "claims"]
@@ -190,15 +191,14 @@ def _final(name: str) -> list[float] | None:
     data = record(f"part3/{name}")
     if data is None:
         return None
-    runs = data.get("runs", [data])
-    return [float(r["val_accuracy"][-1]) for r in runs]
+    return [float(r["val_accuracy"][-1]) for r in seed_outputs(data)]
 
 
 def _curves(name: str) -> list[list[float]] | None:
     data = record(f"part3/{name}")
     if data is None:
         return None
-    return [list(map(float, r["val_accuracy"])) for r in data.get("runs", [data])]
+    return [list(map(float, r["val_accuracy"])) for r in seed_outputs(data)]
 
 
 def _plateau(c: Claim) -> Verdict:

@@ -57,6 +57,7 @@ __all__ = [
     "pending",
     "record",
     "reproduce_command",
+    "seed_outputs",
     "seed_values",
 ]
 
@@ -260,22 +261,45 @@ def pending(experiment: str, what: str = "", seeds: int | None = None) -> Verdic
     return Verdict("pending", "", why, command=reproduce_command(experiment, seeds))
 
 
+def seed_outputs(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A record's output per training seed: the top level, then ``by_seed`` in seed order.
+
+    The runner (:func:`backprop_book.experiments.runner.run_study`) keeps the first
+    seed's output at the top level and the others under ``by_seed``.
+
+    >>> [o["acc"] for o in seed_outputs({"acc": 1, "seeds": [0, 1], "by_seed": {"1": {"acc": 2}}})]
+    [1, 2]
+    >>> seed_outputs({"acc": 1})
+    [{'acc': 1}]
+    """
+    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
+    others = data.get("by_seed") or {}
+    return [first] + [
+        dict(others[str(s)]) for s in list(data.get("seeds", []))[1:] if str(s) in others
+    ]
+
+
 def seed_values(data: Mapping[str, Any], run: str, key: str = "test_acc") -> list[float]:
     """``key`` of the run ``run`` of a study record, over its seeds.
 
-    A run recorded once is named ``run``; one recorded per seed ``run_s0``, ``run_s1``...
+    Seeds are the runner's (:func:`seed_outputs`); a study may also name one run per
+    seed itself (``run_s0``, ``run_s1``...).
 
     >>> d = {"runs": [{"name": "a_s0", "test_acc": 0.5}, {"name": "a_s1", "test_acc": 0.6},
     ...               {"name": "b", "test_acc": 0.1}]}
     >>> seed_values(d, "a"), seed_values(d, "b"), seed_values(d, "c")
     ([0.5, 0.6], [0.1], [])
+    >>> seed_values({"runs": [{"name": "b", "test_acc": 0.1}], "seeds": [0, 1],
+    ...              "by_seed": {"1": {"runs": [{"name": "b", "test_acc": 0.2}]}}}, "b")
+    [0.1, 0.2]
     """
     out = []
-    for r in data.get("runs", []):
-        name = r.get("name", "")
-        base, _, tail = name.rpartition("_s")
-        if name == run or (base == run and tail.isdigit()):
-            out.append(float(r[key]))
+    for output in seed_outputs(data):
+        for r in output.get("runs", []):
+            name = r.get("name", "")
+            base, _, tail = name.rpartition("_s")
+            if name == run or (base == run and tail.isdigit()):
+                out.append(float(r[key]))
     return out
 
 

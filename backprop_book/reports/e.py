@@ -26,6 +26,7 @@ from backprop_book.reports.claims import (
     pending,
     record,
     reproduce_command,
+    seed_outputs,
 )
 
 __all__ = ["ALEXNET", "CLAIMS", "FINAL", "HE_BEST", "TABLE1", "claims"]
@@ -135,7 +136,7 @@ def _curves(name: str) -> list[list[float]] | None:
     data = record(f"part3/{name}")
     if data is None:
         return None
-    return [list(map(float, r["val_accuracy"])) for r in data.get("runs", [data])]
+    return [list(map(float, r["val_accuracy"])) for r in seed_outputs(data)]
 
 
 def _need(*names: str) -> tuple[dict[str, list[list[float]]], str | None]:
