@@ -43,6 +43,7 @@ from backprop_book.torch_nn.data import (
     random_crop_flip,
 )
 from backprop_book.torch_nn.models import MODELS, build_model, count_parameters
+from backprop_book.torch_nn.threads import configure_threads, valid_threads_setting
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -183,6 +184,11 @@ class TrainConfig:
     track_test: bool = _opt(
         False, "evaluate on the test set after every epoch", lambda v: isinstance(v, bool), "a bool"
     )
+    threads: int | str | None = _opt(
+        None, "CPU threads: None keeps torch's setting, N sets N, 'auto' times a few steps at "
+        "1..all cores and keeps the fastest (cached per machine, model, batch size)",
+        valid_threads_setting, "None, a positive integer or 'auto'",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -328,8 +334,8 @@ class Trainer:
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
     >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
-    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'time_s', 'train_acc',
-         'train_loss', 'val_acc', 'val_loss'])
+    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'threads', 'time_s',
+         'train_acc', 'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(
@@ -382,6 +388,8 @@ class Trainer:
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
+        #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
+        self.thread_choice = configure_threads(self)
         self.net: nn.Module = self.model
         if self.world_size > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
@@ -565,6 +573,7 @@ class Trainer:
                 "test_acc": None,
                 "lr": lr,
                 "git_commit": self.code_commit,
+                "threads": torch.get_num_threads(),
             }
             if self.val_data is not None:
                 ev = self.evaluate(self.val_data)
