@@ -96,16 +96,84 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_experiments(args: argparse.Namespace) -> int:
+def _table(rows: list[dict[str, str | None]]) -> str:
+    """The listing as aligned text columns (long cells are cut with an ellipsis)."""
+    cols = (
+        ("id", 30),
+        ("report", 6),
+        ("item", 44),
+        ("published", 30),
+        ("ours", 30),
+        ("verdict", 16),
+    )
+
+    def cell(value: str | None, width: int) -> str:
+        text = " ".join(str(value or "-").split())
+        return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+    lines = ["  ".join(f"{name:<{w}}" for name, w in cols).rstrip()]
+    for r in rows:
+        lines.append("  ".join(f"{cell(r.get(name), w):<{w}}" for name, w in cols).rstrip())
+    return "\n".join(lines)
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
     from backprop_book import experiments
 
-    if args.action == "run":
-        return experiments.run(args.part, args.names, profile=args.profile, record=args.record)
-    status = experiments.recorded_status()
-    for e in experiments.find(report=args.report):
-        runs = ", ".join(f"{r}{' (recorded)' if status[(e.part, r)] else ''}" for r in e.runs)
-        print(f"{e.report} | {e.item}\n    report: {e.reported}\n    {e.part}: {runs}")
+    if args.list or args.id is None:
+        if args.id is not None:
+            raise ValueError("give either --list or a study id, not both")
+        rows = experiments.listing(report=args.report)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            print(_table(rows))
+            print(f"{len(rows)} item(s); run one with: backprop-book reproduce ID [--profile full]")
+        return 0
+    if args.json or args.report:
+        raise ValueError("--json and --report go with --list")
+    run = experiments.run_study(
+        experiments.study_for(args.id).id,
+        profile=args.profile,
+        seeds=args.seeds,
+        record=args.record,
+        allow_dirty=args.allow_dirty,
+        progress=args.progress,
+    )
+    from backprop_book.profiles import result_banner
+
+    print(result_banner(str(run.data.get("device")), run.data.get("data_source"), run.profile))
+    print(
+        f"{run.study.id}: {run.study.description} -- {len(run.seeds)} seed(s), "
+        f"{run.wall_time_s:.1f} s"
+    )
+    for seed, out in experiments.runner.seed_outputs(run.data):
+        print(f"  seed {seed}: {_summary(out)}")
+    if run.path is not None:
+        print(f"recorded {run.path} (rerun with: {run.command})")
     return 0
+
+
+def _summary(out: dict[str, object]) -> str:
+    """A study output in one line: its runs' test accuracy, or its final accuracies."""
+    runs = out.get("runs")
+    if isinstance(runs, list) and runs:
+        return ", ".join(
+            f"{r.get('name')} {r['test_acc']:.4f}"
+            for r in runs
+            if isinstance(r, dict) and isinstance(r.get("test_acc"), float)
+        )
+    parts = []
+    for key in ("train_acc", "val_acc", "test_acc"):
+        if isinstance(out.get(key), float):
+            parts.append(f"{key} {out[key]:.4f}")
+    acc = out.get("val_accuracy")
+    if isinstance(acc, list) and acc:
+        parts.append(f"val accuracy {acc[-1]:.4f} after {len(acc) - 1} epochs")
+    rows = out.get("rows")
+    if isinstance(rows, list):
+        parts.append(f"{len(rows)} rows")
+    return ", ".join(parts) or "done"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,18 +212,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_data.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p_data.set_defaults(func=_cmd_data)
-    p_exp = sub.add_parser(
-        "experiments", help="the reports' experiments and the runs that redo them"
+    p_rep = sub.add_parser(
+        "reproduce",
+        aliases=["experiments"],
+        help="list the reports' items with their verdicts, or run (and record) a study",
+        description="List every item of the five reports with the book's result and verdict "
+        "(--list), or run the study ID, e.g. part4/a_cnn_studies (--record writes "
+        "docs/results/ID.json with provenance; checkpoints go to ~/.cache/backprop_book/runs).",
     )
-    exp_sub = p_exp.add_subparsers(dest="action", required=True)
-    p_list = exp_sub.add_parser("list", help="list the catalogue and which runs are recorded")
-    p_list.add_argument("--report", choices=list("ABCDE"), default=None, help="only this report")
-    p_run = exp_sub.add_parser("run", help="run (and record) runs through their part's runner")
-    p_run.add_argument("part", choices=("part2", "part3", "part4"))
-    p_run.add_argument("names", nargs="+", help="run names (see 'experiments list')")
-    p_run.add_argument("--profile", choices=("quick", "full"), default=None)
-    p_run.add_argument("--record", action="store_true", help="record into docs/results/PART/")
-    p_exp.set_defaults(func=_cmd_experiments)
+    p_rep.add_argument(
+        "id", nargs="?", help="a study id such as part4/a_cnn_studies, or a claim's id"
+    )
+    p_rep.add_argument("--list", action="store_true", help="list the items and verdicts")
+    p_rep.add_argument("--json", action="store_true", help="with --list: print JSON")
+    p_rep.add_argument(
+        "--report", type=str.upper, choices=list("ABCDE"), default=None,
+        help="with --list: only this report",
+    )  # fmt: skip
+    p_rep.add_argument(
+        "--profile", choices=("quick", "full"), default=None,
+        help=f"run profile (default: ${PROFILE_ENV}, else quick)",
+    )  # fmt: skip
+    p_rep.add_argument(
+        "--seeds", type=int, default=1, help="run over training seeds 0..N-1 (default 1)"
+    )
+    p_rep.add_argument("--record", action="store_true", help="record into docs/results/")
+    p_rep.add_argument(
+        "--allow-dirty", action="store_true",
+        help="record from a checkout with uncommitted changes (the record says so)",
+    )  # fmt: skip
+    p_rep.add_argument("--progress", action="store_true", help="show progress bars")
+    p_rep.set_defaults(func=_cmd_reproduce)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

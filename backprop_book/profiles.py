@@ -26,6 +26,7 @@ __all__ = [
     "PART_TITLES",
     "PROFILE_ENV",
     "Profile",
+    "Sizes",
     "get_profile",
     "part_of",
     "pick",
@@ -93,6 +94,59 @@ def pick(quick: T, full: T, profile: str | Profile | None = None) -> T:
     10
     """
     return full if get_profile(profile) is Profile.FULL else quick
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much data and how many epochs a study uses under one profile.
+
+    A study sizes itself once, with :func:`pick`:
+    ``sizes = pick(Sizes(2000, 1000, 2), Sizes(None, None, 10), profile)`` takes
+    2,000 training and 1,000 test images for 2 epochs under ``quick`` and all the
+    data for 10 epochs under ``full``.
+
+    Attributes
+    ----------
+    max_train, max_test
+        Seeded random subsets of this many training / test examples (``None``: all).
+    epochs
+        Passes over the training data.
+    val_size
+        Examples held out of the training data for validation (0: none).
+
+    Examples
+    --------
+    >>> pick(Sizes(2000, 1000, 2), Sizes(None, None, 10), "quick").describe()
+    '2,000 training / 1,000 test images, 2 epoch(s)'
+    >>> Sizes(None, 1000, 10, val_size=1000).describe()
+    'all 50,000 training (1,000 of them held out for validation) / 1,000 test images, 10 epoch(s)'
+    """
+
+    max_train: int | None
+    max_test: int | None
+    epochs: int
+    val_size: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("max_train", "max_test"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ValueError(f"Sizes.{name} must be None or an integer >= 1, got {v!r}")
+        if not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or self.epochs < 1:
+            raise ValueError(f"Sizes.epochs must be an integer >= 1, got {self.epochs!r}")
+        if not isinstance(self.val_size, int) or self.val_size < 0:
+            raise ValueError(f"Sizes.val_size must be an integer >= 0, got {self.val_size!r}")
+
+    def describe(self, n_train: int = 50_000, n_test: int = 10_000, unit: str = "images") -> str:
+        """One line for a chapter, e.g. ``2,000 training / 1,000 test images, 2 epoch(s)``.
+
+        ``n_train`` and ``n_test`` are the sizes of the whole data set (CIFAR-10's by
+        default), shown where a subset is not taken.
+        """
+        tr = f"all {n_train:,}" if self.max_train is None else f"{self.max_train:,}"
+        te = f"all {n_test:,}" if self.max_test is None else f"{self.max_test:,}"
+        val = f" ({self.val_size:,} of them held out for validation)" if self.val_size else ""
+        return f"{tr} training{val} / {te} test {unit}, {self.epochs} epoch(s)"
 
 
 #: Seconds of cell execution that each part may spend, cold, under the quick

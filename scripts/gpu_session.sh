@@ -9,11 +9,14 @@
 #   check        torch, CUDA and the data set this machine sees
 #   tests        the Part IV tests, the CUDA ones included          -> gpu_tests.log
 #   bench        the pipeline benchmark on the GPU                  -> bench_pipeline_cuda.json
-#   NAME         a Part IV study at the full profile, e.g. alexnet_study, a_cnn_studies,
-#                tutorial_optimizers (python -m backprop_book.torch_nn.experiments run NAME)
-#                                                                    -> NAME.json
-# Result files land in docs/results/part4/ and, when $OUT is set, are copied there.
-# Checkpoints go to $BACKPROP_BOOK_RUNS (default /tmp/backprop_book_runs/part4).
+#   ID           a study at the full profile, e.g. part4/alexnet_study, part4/a_cnn_studies
+#                (a bare Part IV name such as alexnet_study is accepted too):
+#                backprop-book reproduce ID --profile full --record     -> NAME.json
+# Result files land in docs/results/<part>/ and, when $OUT is set, are copied there.
+# Checkpoints go to $BACKPROP_BOOK_CACHE/runs/<part>/<study> (the cache defaults to
+# /tmp/backprop_book_cache here). A GPU machine gets a copy of the working tree,
+# which may carry uncommitted changes: the record then says so (--allow-dirty) and
+# keeps the diff's hash.
 # CIFAR-10: $BACKPROP_BOOK_CIFAR10, else .gpu/cifar10-jpeg.tar.gz in the checkout (copy
 # the shared archive there and list the folder in .git/info/exclude), else ../shared.
 set -euo pipefail
@@ -23,7 +26,6 @@ if [ -z "${BACKPROP_BOOK_CIFAR10:-}" ] && [ -f .gpu/cifar10-jpeg.tar.gz ]; then
   export BACKPROP_BOOK_CIFAR10="$PWD/.gpu/cifar10-jpeg.tar.gz"
 fi
 export BACKPROP_BOOK_CACHE="${BACKPROP_BOOK_CACHE:-/tmp/backprop_book_cache}"
-runs="${BACKPROP_BOOK_RUNS:-/tmp/backprop_book_runs/part4}"
 py="${PYTHON:-python3}"
 out="${OUT:-}"
 
@@ -49,9 +51,10 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
       keep docs/results/part4/bench_pipeline_cuda.json
       ;;
     *)
-      "$py" -m backprop_book.torch_nn.experiments run "$step" --profile full --record \
-        --checkpoints "$runs"
-      keep "docs/results/part4/$step.json"
+      id="$step"
+      case "$id" in */*) ;; *) id="part4/$id" ;; esac
+      "$py" -m backprop_book.cli reproduce "$id" --profile full --record --allow-dirty
+      keep "docs/results/$id.json"
       ;;
   esac
 done

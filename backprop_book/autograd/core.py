@@ -7,7 +7,7 @@ against it:
 * a :class:`TensorNode` holds a ``value`` (a NumPy array), its ``grad`` and its
   ``source``, the :class:`OpNode` that computed it (``None`` for a leaf);
 * an :class:`OpNode` records one application of an op: the ``op`` class, its
-  ``inputs`` and ``outputs`` (tensor nodes) and a ``context`` dict in which the
+  ``inputs`` and ``output`` (tensor nodes) and a ``context`` dict in which the
   forward leaves whatever the backward will need;
 * an :class:`Op` is a class with two static methods, ``forward(context, *inputs,
   **kwargs)`` on arrays and ``backward(context, goutput)`` returning one gradient
@@ -106,15 +106,27 @@ class TensorNode:
             )
         self._grad = g
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, *, graph: bool = False) -> None:
         """Forget the accumulated gradient (it reads as zeros again).
 
-        >>> a = TensorNode(2.0); (a * a).backward(); a.grad
+        By default only this node's gradient is cleared, as torch clears one
+        tensor's ``.grad`` (and :meth:`Module.zero_grad
+        <backprop_book.autograd.nn.Module.zero_grad>` clears each parameter's).
+        With ``graph=True`` every node this one depends on is cleared too, leaves
+        and intermediate nodes alike, as the course library's ``zero_grad`` does.
+
+        >>> a = TensorNode(2.0); b = a * a; b.backward(); a.grad
         array(4.)
-        >>> a.zero_grad(); a.grad
+        >>> b.zero_grad(); a.grad, b.grad
+        (array(4.), array(0.))
+        >>> b.zero_grad(graph=True); a.grad
         array(0.)
         """
         self._grad = None
+        if graph:
+            for opnode in topological_order(self):
+                for node in opnode.inputs:
+                    node._grad = None
 
     # -- shape helpers ------------------------------------------------------------------
     @property
@@ -131,13 +143,6 @@ class TensorNode:
     def dtype(self) -> np.dtype[Any]:
         """Data type of ``value``."""
         return self.value.dtype
-
-    @property
-    def T(self) -> TensorNode:
-        """The transpose (an op, so gradients flow through it)."""
-        from backprop_book.autograd import ops
-
-        return ops.transpose(self)
 
     def __len__(self) -> int:
         return len(self.value)
@@ -194,93 +199,63 @@ class TensorNode:
         if free:
             free_graph(self)
 
-    # -- Python operators (defined in ops.py, attached there) ------------------------------
-    def __neg__(self) -> TensorNode:
-        from backprop_book.autograd import ops
+    # -- Python operators and method forms --------------------------------------------------
+    # ``x + y``, ``x @ W``, ``x < y``, ``x.T``, ``x.relu()``, ``x.sum(axis=0)``, ... are the ops
+    # of ops.py, attached to this class there, once (``ops.TENSOR_METHODS``): ops.py imports
+    # this module, so they cannot be written here. Declared here for readers and type checkers.
+    __neg__: ClassVar[Callable[..., TensorNode]]
+    __add__: ClassVar[Callable[..., TensorNode]]
+    __radd__: ClassVar[Callable[..., TensorNode]]
+    __sub__: ClassVar[Callable[..., TensorNode]]
+    __rsub__: ClassVar[Callable[..., TensorNode]]
+    __mul__: ClassVar[Callable[..., TensorNode]]
+    __rmul__: ClassVar[Callable[..., TensorNode]]
+    __truediv__: ClassVar[Callable[..., TensorNode]]
+    __rtruediv__: ClassVar[Callable[..., TensorNode]]
+    __pow__: ClassVar[Callable[..., TensorNode]]
+    __rpow__: ClassVar[Callable[..., TensorNode]]
+    __matmul__: ClassVar[Callable[..., TensorNode]]
+    __rmatmul__: ClassVar[Callable[..., TensorNode]]
+    __lt__: ClassVar[Callable[..., TensorNode]]
+    __le__: ClassVar[Callable[..., TensorNode]]
+    __gt__: ClassVar[Callable[..., TensorNode]]
+    __ge__: ClassVar[Callable[..., TensorNode]]
+    __eq__: ClassVar[Callable[..., TensorNode]]  # type: ignore[assignment]
+    __ne__: ClassVar[Callable[..., TensorNode]]  # type: ignore[assignment]
+    T: TensorNode
+    neg: ClassVar[Callable[..., TensorNode]]
+    exp: ClassVar[Callable[..., TensorNode]]
+    log: ClassVar[Callable[..., TensorNode]]
+    sigmoid: ClassVar[Callable[..., TensorNode]]
+    tanh: ClassVar[Callable[..., TensorNode]]
+    relu: ClassVar[Callable[..., TensorNode]]
+    softmax: ClassVar[Callable[..., TensorNode]]
+    log_softmax: ClassVar[Callable[..., TensorNode]]
+    normalize: ClassVar[Callable[..., TensorNode]]
+    sum: ClassVar[Callable[..., TensorNode]]
+    mean: ClassVar[Callable[..., TensorNode]]
+    max: ClassVar[Callable[..., TensorNode]]
+    expand: ClassVar[Callable[..., TensorNode]]
+    select: ClassVar[Callable[..., TensorNode]]
+    reshape: ClassVar[Callable[..., TensorNode]]
+    transpose: ClassVar[Callable[..., TensorNode]]
 
-        return ops.neg(self)
+    #: Nodes hash by identity (the backward pass keeps them in dicts), while ``==``
+    #: compares values elementwise like NumPy's and torch's and returns a constant node.
+    __hash__ = object.__hash__
 
-    def __add__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
+    def __bool__(self) -> bool:
+        """The truth of a one-element node, so that ``if x.max() > 0:`` reads as it does in NumPy.
 
-        return ops.add(self, other)
-
-    def __radd__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.add(other, self)
-
-    def __sub__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.div(other, self)
-
-    def __pow__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.pow(self, other)
-
-    def __rpow__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.pow(other, self)
-
-    def __matmul__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> TensorNode:
-        from backprop_book.autograd import ops
-
-        return ops.matmul(other, self)
-
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> TensorNode:
-        """Sum of the elements (all, or along ``axis``).
-
-        See :func:`~backprop_book.autograd.ops.sum`."""
-        from backprop_book.autograd import ops
-
-        return ops.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> TensorNode:
-        """Mean of the elements; see :func:`~backprop_book.autograd.ops.mean`."""
-        from backprop_book.autograd import ops
-
-        return ops.mean(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape: int) -> TensorNode:
-        """Reshape (an op); see :func:`~backprop_book.autograd.ops.reshape`."""
-        from backprop_book.autograd import ops
-
-        if len(shape) == 1 and isinstance(shape[0], tuple | list):
-            shape = tuple(shape[0])
-        return ops.reshape(self, shape)
+        >>> bool(TensorNode(3.0) > 2.0)
+        True
+        """
+        if self.value.size != 1:
+            raise ValueError(
+                f"the truth value of a node of shape {self.shape} is ambiguous; "
+                "test its .value with .any() or .all()"
+            )
+        return bool(self.value)
 
 
 def as_node(x: Any, like: TensorNode | None = None) -> TensorNode:
@@ -306,34 +281,33 @@ class OpNode:
     """One application of an op in the graph.
 
     It holds the ``op`` (the :class:`Op` subclass that ran), its ``inputs`` (the
-    input tensor nodes, in order), its ``outputs`` (the output tensor nodes, held
-    weakly, so that the graph has no reference cycle and is freed as soon as the
-    loss is dropped) and the ``context`` (a dict of what the forward saved for the
-    backward).
+    input tensor nodes, in order), its ``output`` (the tensor node it computed,
+    held weakly, so that the graph has no reference cycle and is freed as soon as
+    the loss is dropped) and the ``context`` (a dict of what the forward saved for
+    the backward). Every op has one output, so the course library's list
+    ``outputs`` is the one node ``output`` here.
 
     Examples
     --------
     >>> from backprop_book.autograd import TensorNode
     >>> a, b = TensorNode(1.0), TensorNode(2.0)
     >>> c = a + b
-    >>> c.source.op.__name__, c.source.inputs[0] is a, c.source.outputs[0] is c
+    >>> c.source.op.__name__, c.source.inputs[0] is a, c.source.output is c
     ('Add', True, True)
     """
 
-    __slots__ = ("__weakref__", "_outputs", "context", "inputs", "op", "output_meta")
+    __slots__ = ("__weakref__", "_output", "context", "inputs", "op")
 
     def __init__(self, op: type[Op], inputs: Sequence[TensorNode], context: dict[str, Any]):
         self.op = op
         self.inputs: list[TensorNode] = list(inputs)
         self.context = context
-        self._outputs: list[weakref.ref[TensorNode]] = []
-        #: shape and dtype of each output, so a missing gradient can be filled with zeros
-        self.output_meta: list[tuple[tuple[int, ...], np.dtype[Any]]] = []
+        self._output: weakref.ref[TensorNode] | None = None
 
     @property
-    def outputs(self) -> list[TensorNode]:
-        """The output nodes that are still alive."""
-        return [o for o in (r() for r in self._outputs) if o is not None]
+    def output(self) -> TensorNode | None:
+        """The output node, or ``None`` once nothing else refers to it."""
+        return None if self._output is None else self._output()
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(i.shape) for i in self.inputs)
@@ -345,13 +319,12 @@ class Op:
 
     A subclass implements
 
-    * ``forward(context, *inputs, **kwargs) -> array | tuple[array, ...]`` on
-      NumPy arrays, saving in ``context`` what the backward needs, and
+    * ``forward(context, *inputs, **kwargs) -> array`` on NumPy arrays, saving in
+      ``context`` what the backward needs, and
     * ``backward(context, goutput) -> array | tuple[array | None, ...]``: given
-      :math:`\\bar y = \\partial L/\\partial y` for the output (a tuple for an
-      op with several outputs), return :math:`\\bar x_i = (\\partial y /
-      \\partial x_i)^T \\bar y` for each input, each shaped like that input
-      (``None`` for an input that needs no gradient).
+      :math:`\\bar y = \\partial L/\\partial y` for the output, return
+      :math:`\\bar x_i = (\\partial y / \\partial x_i)^T \\bar y` for each input,
+      each shaped like that input (``None`` for an input that needs no gradient).
 
     Before the backward runs, ``context["needs_input_grad"]`` is a tuple of
     booleans, one per input, so an op can skip gradients nobody wants.
@@ -372,37 +345,27 @@ class Op:
     (array(9.), array(6.))
     """
 
-    #: how many outputs ``forward`` returns; ops with several set this to that number
-    n_outputs: ClassVar[int] = 1
-
     #: ``forward(context, *inputs, **kwargs)``: the output array(s) from the input arrays
     forward: ClassVar[Callable[..., Any]]
     #: ``backward(context, goutput)``: the gradient of each input given the output gradient
     backward: ClassVar[Callable[..., Any]]
 
     @classmethod
-    def do_forward(cls, *inputs: Any, **kwargs: Any) -> Any:
+    def do_forward(cls, *inputs: Any, **kwargs: Any) -> TensorNode:
         """Run ``forward`` on the inputs' values and record the graph.
 
         Plain numbers and arrays among ``inputs`` become constant nodes. The
-        result is one :class:`TensorNode` (or a tuple of them for an op with
-        several outputs) whose ``source`` is a new :class:`OpNode` linking the op,
-        its inputs, its outputs and the context.
+        result is a :class:`TensorNode` whose ``source`` is a new :class:`OpNode`
+        linking the op, its inputs, its output and the context.
         """
         like = next((i for i in inputs if isinstance(i, TensorNode)), None)
         nodes = [as_node(i, like) for i in inputs]
         context: dict[str, Any] = {}
-        raw = cls.forward(context, *[n.value for n in nodes], **kwargs)
-        values = raw if cls.n_outputs > 1 else (raw,)
-        requires_grad = any(n.requires_grad for n in nodes)
+        value = cls.forward(context, *[n.value for n in nodes], **kwargs)
         source = OpNode(cls, nodes, context)
-        outs = []
-        for v in values:
-            out = TensorNode(v, source=source, requires_grad=requires_grad)
-            source._outputs.append(weakref.ref(out))
-            source.output_meta.append((out.value.shape, out.value.dtype))
-            outs.append(out)
-        return tuple(outs) if cls.n_outputs > 1 else outs[0]
+        out = TensorNode(value, source=source, requires_grad=any(n.requires_grad for n in nodes))
+        source._output = weakref.ref(out)
+        return out
 
 
 def topological_order(root: TensorNode) -> list[OpNode]:
@@ -438,56 +401,48 @@ def topological_order(root: TensorNode) -> list[OpNode]:
 def run_backward(root: TensorNode, seed: Array) -> None:
     """Propagate ``seed`` from ``root`` back through the graph (see :meth:`TensorNode.backward`).
 
-    The gradients of *this* pass are gathered in a dict keyed by node identity,
-    summing contributions of a node used several times, and only then added to
-    each node's ``grad``: a second backward through the same graph therefore adds
-    exactly one more gradient, never a re-propagated old one.
+    The gradients of *this* pass are gathered in a dict keyed by node (nodes hash
+    by identity), summing contributions of a node used several times, and only
+    then added to each node's ``grad``: a second backward through the same graph
+    therefore adds exactly one more gradient, never a re-propagated old one.
 
     >>> a = TensorNode(3.0); b = a * a; run_backward(b, np.asarray(1.0)); a.grad
     array(6.)
     """
-    grads: dict[int, Array] = {id(root): seed}
-    keep: dict[int, TensorNode] = {id(root): root}
+    grads: dict[TensorNode, Array] = {root: seed}
     for opnode in reversed(topological_order(root)):
-        outs = [r() for r in opnode._outputs]
-        gouts = []
-        for o, (shape, dtype) in zip(outs, opnode.output_meta, strict=True):
-            g = grads.pop(id(o), None) if o is not None else None
-            gouts.append(
-                np.zeros(shape, dtype=np.result_type(dtype, np.float32)) if g is None else g
-            )
-        needs = tuple(i.requires_grad for i in opnode.inputs)
-        opnode.context["needs_input_grad"] = needs
-        gin = opnode.op.backward(opnode.context, tuple(gouts) if len(gouts) > 1 else gouts[0])
-        if not isinstance(gin, tuple | list):
-            gin = (gin,)
-        if len(gin) != len(opnode.inputs):
+        out = opnode.output
+        if out is None or (goutput := grads.pop(out, None)) is None:
+            continue  # no gradient reached this op's output
+        _store(out, goutput)
+        for inp, g in _input_gradients(opnode, goutput):
+            grads[inp] = grads[inp] + g if inp in grads else g
+    for leaf, g in grads.items():
+        _store(leaf, g)
+
+
+def _input_gradients(opnode: OpNode, goutput: Array) -> Iterator[tuple[TensorNode, Array]]:
+    """Call the op's backward; yield (input, gradient) for each input that wants one."""
+    needs = tuple(i.requires_grad for i in opnode.inputs)
+    opnode.context["needs_input_grad"] = needs
+    gin = opnode.op.backward(opnode.context, goutput)
+    if not isinstance(gin, tuple | list):
+        gin = (gin,)
+    if len(gin) != len(opnode.inputs):
+        raise RuntimeError(
+            f"{opnode.op.__name__}.backward returned {len(gin)} gradients for "
+            f"{len(opnode.inputs)} inputs"
+        )
+    for inp, g, need in zip(opnode.inputs, gin, needs, strict=True):
+        if g is None or not need:
+            continue
+        g = np.asarray(g)
+        if g.shape != inp.value.shape:
             raise RuntimeError(
-                f"{opnode.op.__name__}.backward returned {len(gin)} gradients for "
-                f"{len(opnode.inputs)} inputs"
+                f"{opnode.op.__name__}.backward returned a gradient of shape {g.shape} "
+                f"for an input of shape {inp.value.shape}"
             )
-        for inp, g, need in zip(opnode.inputs, gin, needs, strict=True):
-            if g is None or not need:
-                continue
-            g = np.asarray(g)
-            if g.shape != inp.value.shape:
-                raise RuntimeError(
-                    f"{opnode.op.__name__}.backward returned a gradient of shape {g.shape} "
-                    f"for an input of shape {inp.value.shape}"
-                )
-            k = id(inp)
-            if k in grads:
-                grads[k] = grads[k] + g
-            else:
-                grads[k] = g
-                keep[k] = inp
-        # outputs are done: store their gradient of this pass
-        for o in outs:
-            if o is not None:
-                _store(o, gouts[outs.index(o)])
-    # leaves (and the root, if it is a leaf) still in the dict
-    for k, g in grads.items():
-        _store(keep[k], g)
+        yield inp, g
 
 
 def _store(node: TensorNode, g: Array) -> None:
@@ -508,10 +463,9 @@ def free_graph(root: TensorNode) -> None:
     >>> a = TensorNode(2.0); b = (a * a) * a; free_graph(b); b.source is None
     True
     """
-    order = topological_order(root)
-    for opnode in order:
-        for o in opnode.outputs:
-            o.source = None
+    for opnode in topological_order(root):
+        if (out := opnode.output) is not None:
+            out.source = None
         opnode.context.clear()
         opnode.inputs = []
     root.source = None

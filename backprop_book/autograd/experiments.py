@@ -3,17 +3,17 @@
 Each experiment of reports C and E is a :class:`TrainConfig` in
 :data:`EXPERIMENTS`; :func:`train` runs one and returns a :class:`TrainResult`
 (per-epoch curves as plain lists); :func:`layer_statistics` measures the scale
-of activations and gradients per layer at initialisation. The runner records
-full-profile runs with provenance::
+of activations and gradients per layer at initialisation. Each experiment is
+registered as the study ``part3/<name>``; the book's runner records a full-profile
+run with provenance::
 
-    python -m backprop_book.autograd.experiments run all --profile full --record
+    backprop-book reproduce part3/relu2 --profile full --record
 """
 
 from __future__ import annotations
 
-import argparse
+import functools
 import logging
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -23,10 +23,11 @@ import numpy as np
 from tqdm import tqdm
 
 from backprop_book.autograd.core import TensorNode
-from backprop_book.autograd.nn import Linear, Sequential, cross_entropy, mlp
+from backprop_book.autograd.nn import Activation, Linear, Sequential, cross_entropy, mlp
 from backprop_book.autograd.optim import SGD, Adam, EpochSchedule, Optimizer
 from backprop_book.data.synthetic import SyntheticData, load_synthetic
-from backprop_book.profiles import Profile, get_profile, pick
+from backprop_book.experiments.registry import register
+from backprop_book.profiles import Profile, pick
 
 __all__ = [
     "EXPERIMENTS",
@@ -37,10 +38,10 @@ __all__ = [
     "evaluate",
     "even_fraction",
     "layer_statistics",
-    "main",
     "plateau_epochs",
     "profile_sizes",
     "run_experiment",
+    "run_named",
     "train",
 ]
 
@@ -291,10 +292,9 @@ def _batch_statistics(
     model: Sequential, x: np.ndarray, y: np.ndarray, reduction: str
 ) -> list[LayerStats]:
     model.zero_grad()
-    scores = model(x)
-    loss = cross_entropy(scores, y, reduction)
+    outs = model.layer_outputs(x)
+    loss = cross_entropy(outs[-1], y, reduction)
     loss.backward()
-    outs = model.outputs
     stats = []
     k = 0
     for i, layer in enumerate(model.layers):
@@ -302,9 +302,9 @@ def _batch_statistics(
             continue
         s: TensorNode = outs[i]
         h = outs[i + 1] if i + 1 < len(outs) else s
-        act = type(model.layers[i + 1]).__name__ if i + 1 < len(outs) else ""
+        act = model.layers[i + 1] if i + 1 < len(outs) else None
         sat = float("nan")
-        if act == "Sigmoid":
+        if isinstance(act, Activation) and act.name == "sigmoid":
             sig = h.value
             sat = float((sig * (1 - sig) < 0.05).mean())
         stats.append(
@@ -402,9 +402,16 @@ def even_fraction(model: Sequential, x: np.ndarray) -> float:
 
 
 def run_experiment(
-    name: str, profile: str | Profile | None = None, data_seed: int = 0, progress: bool = False
+    name: str,
+    profile: str | Profile | None = None,
+    data_seed: int = 0,
+    progress: bool = False,
+    seed: int | None = None,
 ) -> tuple[TrainResult, SyntheticData]:
     """Run the experiment ``name`` of :data:`EXPERIMENTS` at the profile's sizes.
+
+    ``seed`` replaces the config's seed (initialisation and shuffling); the data
+    keep ``data_seed``.
 
     >>> r, d = run_experiment("relu2", profile="quick")  # doctest: +SKIP
     """
@@ -412,52 +419,27 @@ def run_experiment(
         raise ValueError(f"unknown experiment {name!r}; expected one of {sorted(EXPERIMENTS)}")
     sizes = profile_sizes(profile)
     data = load_synthetic(sizes["n_train"], sizes["n_val"], rng=data_seed)
-    return train(
-        EXPERIMENTS[name], data, name=name, epochs=sizes["epochs"], progress=progress
-    ), data
+    config = EXPERIMENTS[name] if seed is None else replace(EXPERIMENTS[name], seed=seed)
+    return train(config, data, name=name, epochs=sizes["epochs"], progress=progress), data
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``run NAME... [--profile full] [--record]`` or ``list``."""
-    parser = argparse.ArgumentParser(prog="python -m backprop_book.autograd.experiments")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="list the experiments")
-    run = sub.add_parser("run", help="run experiments ('all' for every one)")
-    run.add_argument("names", nargs="+")
-    run.add_argument("--profile", default=None, choices=[p.value for p in Profile])
-    run.add_argument("--record", action="store_true", help="record into docs/results/part3/")
-    run.add_argument("--progress", action="store_true")
-    args = parser.parse_args(argv)
-    argv_list = list(sys.argv[1:] if argv is None else argv)
-    command = "python -m backprop_book.autograd.experiments " + " ".join(argv_list)
-    if args.cmd == "list":
-        for k, c in EXPERIMENTS.items():
-            print(f"{k:16s} {c.description}")
-        return 0
-    from backprop_book.results import record_result
+def run_named(
+    name: str, profile: str | Profile | None = None, *, seed: int = 0, progress: bool = False
+) -> dict[str, Any]:
+    """The study ``part3/<name>``: :func:`run_experiment` as plain data for the runner.
 
-    profile = get_profile(args.profile)
-    names = list(EXPERIMENTS) if args.names == ["all"] else args.names
-    for name in names:
-        result, data = run_experiment(name, profile, progress=args.progress)
-        print(
-            f"{name}: val accuracy {result.val_accuracy[-1]:.4f} after "
-            f"{len(result.val_accuracy) - 1} epochs ({result.wall_time_s:.1f} s)"
-        )
-        if args.record:
-            path = record_result(
-                f"part3/{name}",
-                result.as_dict(),
-                device="cpu",
-                data_source=data.source,
-                seed=EXPERIMENTS[name].seed,
-                wall_time_s=result.wall_time_s,
-                profile=profile,
-                command=command,
-            )
-            print(f"recorded {path}")
-    return 0
+    >>> import backprop_book.autograd.experiments as X
+    >>> X.profile_sizes, saved = (lambda profile=None: {"n_train": 300, "n_val": 100,
+    ...                                                  "epochs": 1}), X.profile_sizes
+    >>> out = run_named("relu2", "quick", seed=1)
+    >>> X.profile_sizes = saved
+    >>> out["config"]["seed"], len(out["val_accuracy"]), out["data_source"][:9]
+    (1, 2, 'synthetic')
+    """
+    result, data = run_experiment(name, profile, seed=seed, progress=progress)
+    return {**result.as_dict(), "device": "cpu", "data_source": data.source}
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+for _name, _cfg in EXPERIMENTS.items():
+    register(f"part3/{_name}", functools.partial(run_named, _name), description=_cfg.description)
+del _name, _cfg

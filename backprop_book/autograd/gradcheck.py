@@ -1,4 +1,5 @@
-"""Checking gradients: central finite differences and relative errors."""
+"""Checking gradients: central finite differences, and the relative error
+(:func:`backprop_book.metrics.rel_error`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from backprop_book.autograd.core import TensorNode
+from backprop_book.metrics import rel_error
 
 __all__ = ["engine_gradients", "numerical_gradients", "rel_error"]
-
-
-def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest elementwise relative error :math:`|a-b| / \\max(|a|+|b|, 10^{-12})`.
-
-    >>> round(rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0002])), 8)
-    5e-05
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"rel_error: shapes differ, {a.shape} and {b.shape}")
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
 def engine_gradients(

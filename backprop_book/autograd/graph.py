@@ -62,7 +62,8 @@ def _upstream(root: TensorNode) -> Iterator[TensorNode | OpNode]:
                 stack.append(n.source)
         else:
             stack.extend(n.inputs)
-            stack.extend(n.outputs)
+            if n.output is not None:
+                stack.append(n.output)
 
 
 def graph_of(root: TensorNode) -> Graph:
@@ -82,7 +83,8 @@ def graph_of(root: TensorNode) -> Graph:
         else:
             g.nodes[id(n)] = GraphNode(id(n), "op", n.op.__name__)
             g.edges.extend((id(i), id(n)) for i in n.inputs)
-            g.edges.extend((id(n), id(o)) for o in n.outputs)
+            if n.output is not None:
+                g.edges.append((id(n), id(n.output)))
     return g
 
 

@@ -18,14 +18,13 @@ from backprop_book.autograd import ops
 from backprop_book.autograd.core import TensorNode
 
 __all__ = [
+    "ACTIVATIONS",
     "INITS",
+    "Activation",
     "Linear",
     "Module",
     "Parameter",
-    "ReLU",
     "Sequential",
-    "Sigmoid",
-    "Tanh",
     "cross_entropy",
     "init_std",
     "mlp",
@@ -89,14 +88,12 @@ class Module:
     [(2, 3), (1, 2)]
     """
 
-    training: bool = True
-
     def forward(self, x: TensorNode) -> TensorNode:
         """Compute the module's output."""
         raise NotImplementedError
 
     def __call__(self, x: Any) -> TensorNode:
-        return self.forward(x if isinstance(x, TensorNode) else TensorNode(x, requires_grad=False))
+        return self.forward(_input_node(x))
 
     def children(self) -> Iterator[Module]:
         """The direct sub-modules."""
@@ -188,70 +185,77 @@ class Linear(Module):
         return f"Linear({self.in_features}, {self.out_features}, init={self.init!r})"
 
 
-class _Activation(Module):
-    fn: Callable[[TensorNode], TensorNode]
+#: The activations by name: the op each :class:`Activation` applies.
+ACTIVATIONS: dict[str, Callable[[TensorNode], TensorNode]] = {
+    "sigmoid": ops.sigmoid,
+    "relu": ops.relu,
+    "tanh": ops.tanh,
+}
 
-    def forward(self, x: TensorNode) -> TensorNode:
-        return type(self).fn(x)
+
+class Activation(Module):
+    """An elementwise activation as a layer: :math:`h = f(s)`, ``f`` named in :data:`ACTIVATIONS`.
+
+    (The ops themselves are :class:`~backprop_book.autograd.ops.Sigmoid`,
+    :class:`~backprop_book.autograd.ops.ReLU` and :class:`~backprop_book.autograd.ops.Tanh`;
+    this module only puts one in a :class:`Sequential`.)
+
+    >>> Activation("relu")(np.array([-1.0, 1.0])).value
+    array([0., 1.])
+    >>> Activation("sigmoid")
+    Activation('sigmoid')
+    """
+
+    def __init__(self, name: str) -> None:
+        if name not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+        self.name = name
+
+    def forward(self, s: TensorNode) -> TensorNode:
+        """:math:`h = f(s)`."""
+        return ACTIVATIONS[self.name](s)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-class Sigmoid(_Activation):
-    """Elementwise :math:`\\sigma(s)`.
-
-    >>> Sigmoid()(np.zeros(1)).value
-    array([0.5])
-    """
-
-    fn = staticmethod(ops.sigmoid)
-
-
-class ReLU(_Activation):
-    """Elementwise :math:`\\max(s, 0)`.
-
-    >>> ReLU()(np.array([-1.0, 1.0])).value
-    array([0., 1.])
-    """
-
-    fn = staticmethod(ops.relu)
-
-
-class Tanh(_Activation):
-    """Elementwise :math:`\\tanh(s)`.
-
-    >>> Tanh()(np.zeros(1)).value
-    array([0.])
-    """
-
-    fn = staticmethod(ops.tanh)
+        return f"Activation({self.name!r})"
 
 
 class Sequential(Module):
-    """Apply modules in order, keeping each layer's output in ``self.outputs`` (for statistics).
+    """Apply modules in order: :math:`h_l = f_l(h_{l-1})`.
 
-    >>> net = Sequential([Linear(2, 3, rng=0), ReLU()]); net(np.ones((4, 2))).shape
+    >>> net = Sequential([Linear(2, 3, rng=0), Activation("relu")]); net(np.ones((4, 2))).shape
     (4, 3)
     """
 
     def __init__(self, layers: Sequence[Module]) -> None:
         self.layers = list(layers)
-        self.outputs: list[TensorNode] = []
 
     def forward(self, x: TensorNode) -> TensorNode:
-        """:math:`h_l = f_l(h_{l-1})` for each layer in turn."""
-        self.outputs = []
+        """:math:`h_l = f_l(h_{l-1})` for each layer in turn; the last :math:`h_l` is returned."""
         for layer in self.layers:
             x = layer(x)
-            self.outputs.append(x)
         return x
+
+    def layer_outputs(self, x: Any) -> list[TensorNode]:
+        """The output of every layer, in order, for statistics; the last is the model's output.
+
+        >>> net = mlp([2, 3, 2], "relu", rng=0); outs = net.layer_outputs(np.ones((4, 2)))
+        >>> [h.shape for h in outs]
+        [(4, 3), (4, 3), (4, 2)]
+        """
+        outs: list[TensorNode] = []
+        h = _input_node(x)
+        for layer in self.layers:
+            h = layer(h)
+            outs.append(h)
+        return outs
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(repr(m) for m in self.layers) + ")"
 
 
-_ACTIVATIONS: dict[str, type[Module]] = {"sigmoid": Sigmoid, "relu": ReLU, "tanh": Tanh}
+def _input_node(x: Any) -> TensorNode:
+    """Arrays fed to a module become constant nodes."""
+    return x if isinstance(x, TensorNode) else TensorNode(x, requires_grad=False)
 
 
 def mlp(
@@ -279,7 +283,7 @@ def mlp(
 
     >>> net = mlp([2, 8, 8, 2], "relu", rng=0)
     >>> net.layers[:3]
-    [Linear(2, 8, init='glorot'), ReLU(), Linear(8, 8, init='glorot')]
+    [Linear(2, 8, init='glorot'), Activation('relu'), Linear(8, 8, init='glorot')]
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least [n_in, n_out], got sizes {list(sizes)}")
@@ -287,15 +291,12 @@ def mlp(
     acts = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(acts) != n_hidden:
         raise ValueError(f"expected {n_hidden} activations for sizes {list(sizes)}, got {acts}")
-    for a in acts:
-        if a not in _ACTIVATIONS:
-            raise ValueError(f"unknown activation {a!r}; expected one of {sorted(_ACTIVATIONS)}")
     gen = np.random.default_rng(rng)
     layers: list[Module] = []
     for i in range(len(sizes) - 1):
         layers.append(Linear(sizes[i], sizes[i + 1], init=init, rng=gen, dtype=dtype))
         if i < n_hidden:
-            layers.append(_ACTIVATIONS[acts[i]]())
+            layers.append(Activation(acts[i]))
     return Sequential(layers)
 
 
@@ -309,7 +310,7 @@ def report_e_model(
     Report E initialised it with its fan-out "He" formula, the default here.
 
     >>> report_e_model(rng=0).layers[1:4]
-    [ReLU(), Linear(8, 8, init='he_fanout'), Sigmoid()]
+    [Activation('relu'), Linear(8, 8, init='he_fanout'), Activation('sigmoid')]
     """
     return mlp([2, hidden, hidden, 2], ["relu", "sigmoid"], init=init, rng=rng)
 

@@ -6,13 +6,18 @@ Every op is an :class:`~backprop_book.autograd.core.Op` subclass with a static
 elementwise ops broadcast like NumPy; their backward sums the output gradient
 back down to each input's shape (:func:`unbroadcast`).
 
-The lower-case functions (``add``, ``relu``, ``softmax``, ``sum``, ...) are the
-public interface, named like torch's; each calls ``Op.do_forward``.
+The lower-case functions (``add``, ``relu``, ``softmax``, ``sum``, ``max``, ...) are
+the public interface, named like torch's; each calls ``Op.do_forward``. The same
+functions are attached to :class:`~backprop_book.autograd.core.TensorNode` as its
+Python operators and methods (:data:`TENSOR_METHODS`: ``x + y``, ``x.relu()``,
+``x.max(axis=1)``). The comparisons (``lt``, ``le``, ``gt``, ``ge``, ``eq``, ``ne``,
+and ``<``, ``==``, ...) return constant nodes of booleans, without a gradient.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +25,7 @@ import numpy as np
 from backprop_book.autograd.core import Op, TensorNode, as_node
 
 __all__ = [
+    "TENSOR_METHODS",
     "Add",
     "Div",
     "Exp",
@@ -27,6 +33,7 @@ __all__ = [
     "Log",
     "LogSoftmax",
     "MatMul",
+    "Max",
     "Mean",
     "Mul",
     "Neg",
@@ -43,13 +50,20 @@ __all__ = [
     "Transpose",
     "add",
     "div",
+    "eq",
     "exp",
     "expand",
+    "ge",
+    "gt",
+    "le",
     "log",
     "log_softmax",
+    "lt",
     "matmul",
+    "max",
     "mean",
     "mul",
+    "ne",
     "neg",
     "normalize",
     "pow",
@@ -495,6 +509,43 @@ class Mean(Op):
         return np.broadcast_to(goutput / m, shape)
 
 
+class Max(Op):
+    """:math:`C = \\max X` (all, or along ``axis``), e.g. the largest score of each row.
+
+    :math:`\\bar X_i = \\bar C\\, [X_i = C] / k`, where :math:`k` is the number of
+    elements that attain the maximum: a unique maximum receives the whole
+    gradient, and :math:`k` tied maxima share it equally (torch's ``amax`` does the
+    same; the derivative is not defined at a tie, and the equal split is the
+    average of the one-sided choices).
+
+    >>> x = TensorNode([[1.0, 3.0, 3.0], [4.0, 0.0, 2.0]]); m = max(x, axis=1); m.value
+    array([3., 4.])
+    >>> m.backward(np.ones(2)); x.grad
+    array([[0. , 0.5, 0.5],
+           [1. , 0. , 0. ]])
+    """
+
+    @staticmethod
+    def forward(
+        context: dict[str, Any], x: Array, axis: Axis = None, keepdims: bool = False
+    ) -> Array:
+        axes = _norm_axis(axis, x.ndim, "max")
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"max: cannot reduce an empty axis, got shape {x.shape}")
+        out = np.asarray(x.max(axis=axes, keepdims=True))
+        mask = x == out
+        context["mask"], context["count"] = mask, mask.sum(axis=axes, keepdims=True)
+        context["axes"], context["keepdims"] = axes, keepdims
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        mask, count, axes = context["mask"], context["count"], context["axes"]
+        if not context["keepdims"]:
+            goutput = np.expand_dims(goutput, axes)
+        return mask * goutput / count.astype(goutput.dtype, copy=False)
+
+
 class Expand(Op):
     """Repeat ``x`` ``size`` times along ``axis`` (where ``x`` has length 1).
 
@@ -636,193 +687,203 @@ class Select(Op):
 
 
 # --------------------------------------------------------------------------- functions
-def add(a: Any, b: Any) -> TensorNode:
-    """:math:`a + b` with broadcasting (:class:`Add`).
+# The public interface, named like torch's: one alias per op (the op's class holds the
+# equations and the example).
 
-    >>> add(1.0, TensorNode(2.0)).value
-    array(3.)
-    """
+
+def add(a: Any, b: Any) -> TensorNode:
+    """:math:`a + b` with broadcasting (:class:`Add`)."""
     return Add.do_forward(a, b)
 
 
 def sub(a: Any, b: Any) -> TensorNode:
-    """:math:`a - b` with broadcasting (:class:`Sub`).
-
-    >>> sub(TensorNode(2.0), 5).value
-    array(-3.)
-    """
+    """:math:`a - b` with broadcasting (:class:`Sub`)."""
     return Sub.do_forward(a, b)
 
 
 def mul(a: Any, b: Any) -> TensorNode:
-    """:math:`a \\odot b` with broadcasting (:class:`Mul`).
-
-    >>> mul(2, TensorNode([1.0, 2.0])).value
-    array([2., 4.])
-    """
+    """:math:`a \\odot b` with broadcasting (:class:`Mul`)."""
     return Mul.do_forward(a, b)
 
 
 def div(a: Any, b: Any) -> TensorNode:
-    """:math:`a / b` elementwise with broadcasting (:class:`Div`).
-
-    >>> div(1, TensorNode([2.0, 4.0])).value
-    array([0.5 , 0.25])
-    """
+    """:math:`a / b` elementwise with broadcasting (:class:`Div`)."""
     return Div.do_forward(a, b)
 
 
 def pow(a: Any, b: Any) -> TensorNode:
-    """:math:`a^b` elementwise with broadcasting (:class:`Pow`).
-
-    >>> pow(TensorNode([2.0, 3.0]), 2).value
-    array([4., 9.])
-    """
+    """:math:`a^b` elementwise with broadcasting (:class:`Pow`)."""
     return Pow.do_forward(a, b)
 
 
 def matmul(a: Any, b: Any) -> TensorNode:
-    """Matrix product of 2-D nodes (:class:`MatMul`).
-
-    >>> matmul(TensorNode([[1.0, 2.0]]), TensorNode([[3.0], [4.0]])).value
-    array([[11.]])
-    """
+    """Matrix product of 2-D nodes (:class:`MatMul`)."""
     return MatMul.do_forward(a, b)
 
 
 def neg(x: Any) -> TensorNode:
-    """:math:`-x` (:class:`Neg`).
-
-    >>> neg(TensorNode(1.0)).value
-    array(-1.)
-    """
+    """:math:`-x` (:class:`Neg`)."""
     return Neg.do_forward(x)
 
 
 def exp(x: Any) -> TensorNode:
-    """:math:`e^x` (:class:`Exp`).
-
-    >>> exp(TensorNode(0.0)).value
-    array(1.)
-    """
+    """:math:`e^x` (:class:`Exp`)."""
     return Exp.do_forward(x)
 
 
 def log(x: Any) -> TensorNode:
-    """Natural logarithm (:class:`Log`).
-
-    >>> log(TensorNode(1.0)).value
-    array(0.)
-    """
+    """Natural logarithm (:class:`Log`)."""
     return Log.do_forward(x)
 
 
 def sigmoid(x: Any) -> TensorNode:
-    """Logistic sigmoid :math:`1/(1+e^{-x})` (:class:`Sigmoid`).
-
-    >>> sigmoid(TensorNode(0.0)).value
-    array(0.5)
-    """
+    """Logistic sigmoid :math:`1/(1+e^{-x})` (:class:`Sigmoid`)."""
     return Sigmoid.do_forward(x)
 
 
 def tanh(x: Any) -> TensorNode:
-    """Hyperbolic tangent (:class:`Tanh`).
-
-    >>> tanh(TensorNode(0.0)).value
-    array(0.)
-    """
+    """Hyperbolic tangent (:class:`Tanh`)."""
     return Tanh.do_forward(x)
 
 
 def relu(x: Any) -> TensorNode:
-    """:math:`\\max(x, 0)` (:class:`ReLU`).
-
-    >>> relu(TensorNode([-2.0, 3.0])).value
-    array([0., 3.])
-    """
+    """:math:`\\max(x, 0)` (:class:`ReLU`)."""
     return ReLU.do_forward(x)
 
 
 def softmax(x: Any, axis: int = -1) -> TensorNode:
-    """Softmax along ``axis`` (:class:`Softmax`); torch's ``dim`` is ``axis`` here.
-
-    >>> softmax(TensorNode([0.0, 0.0])).value
-    array([0.5, 0.5])
-    """
+    """Softmax along ``axis`` (:class:`Softmax`); torch's ``dim`` is ``axis`` here."""
     return Softmax.do_forward(x, axis=axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> TensorNode:
-    """Log of the softmax along ``axis``, computed stably (:class:`LogSoftmax`).
-
-    >>> bool(log_softmax(TensorNode([0.0, 0.0])).value[0] == -np.log(2))
-    True
-    """
+    """Log of the softmax along ``axis``, computed stably (:class:`LogSoftmax`)."""
     return LogSoftmax.do_forward(x, axis=axis)
 
 
 def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
-    """Sum of all elements, or along ``axis`` (:class:`Sum`).
-
-    >>> sum(TensorNode([[1.0, 2.0], [3.0, 4.0]]), axis=0).value
-    array([4., 6.])
-    """
+    """Sum of all elements, or along ``axis`` (:class:`Sum`)."""
     return Sum.do_forward(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
-    """Mean of all elements, or along ``axis`` (:class:`Mean`).
-
-    >>> mean(TensorNode([1.0, 2.0, 6.0])).value
-    array(3.)
-    """
+    """Mean of all elements, or along ``axis`` (:class:`Mean`)."""
     return Mean.do_forward(x, axis=axis, keepdims=keepdims)
 
 
-def expand(x: Any, axis: int, size: int) -> TensorNode:
-    """Repeat ``x`` ``size`` times along ``axis``, where it has length 1 (:class:`Expand`).
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
+    """Largest element, or largest along ``axis``; ties share the gradient (:class:`Max`)."""
+    return Max.do_forward(x, axis=axis, keepdims=keepdims)
 
-    >>> expand(TensorNode([[1.0, 2.0]]), axis=0, size=2).value
-    array([[1., 2.],
-           [1., 2.]])
-    """
+
+def expand(x: Any, axis: int, size: int) -> TensorNode:
+    """Repeat ``x`` ``size`` times along ``axis``, where it has length 1 (:class:`Expand`)."""
     return Expand.do_forward(x, axis=axis, size=size)
 
 
 def normalize(x: Any) -> TensorNode:
-    """Divide each row of a 2-D node by the row's sum (:class:`Normalize`).
-
-    >>> normalize(TensorNode([[1.0, 1.0]])).value
-    array([[0.5, 0.5]])
-    """
+    """Divide each row of a 2-D node by the row's sum (:class:`Normalize`)."""
     return Normalize.do_forward(x)
 
 
 def reshape(x: Any, shape: tuple[int, ...]) -> TensorNode:
-    """Reshape (:class:`Reshape`).
-
-    >>> reshape(TensorNode([1.0, 2.0]), (2, 1)).shape
-    (2, 1)
-    """
+    """Reshape (:class:`Reshape`)."""
     return Reshape.do_forward(x, shape=tuple(shape))
 
 
 def transpose(x: Any, axes: tuple[int, ...] | None = None) -> TensorNode:
-    """Permute axes, reversing them by default (:class:`Transpose`).
-
-    >>> transpose(TensorNode([[1.0, 2.0]])).value
-    array([[1.],
-           [2.]])
-    """
+    """Permute axes, reversing them by default (:class:`Transpose`)."""
     return Transpose.do_forward(x, axes=None if axes is None else tuple(axes))
 
 
 def select(x: Any, index: Any) -> TensorNode:
-    """Pick entry ``index[i]`` of row ``i`` (:class:`Select`); ``index`` is data, not a node.
-
-    >>> select(TensorNode([[1.0, 2.0]]), [1]).value
-    array([2.])
-    """
-    x = as_node(x)
+    """Pick entry ``index[i]`` of row ``i`` (:class:`Select`); ``index`` is data, not a node."""
     return Select.do_forward(x, index=np.asarray(index))
+
+
+# --------------------------------------------------------------------------- comparisons
+def _comparison(name: str, ufunc: np.ufunc, symbol: str) -> Callable[[Any, Any], TensorNode]:
+    def compare(a: Any, b: Any) -> TensorNode:
+        a, b = as_node(a), as_node(b)
+        _broadcast_shape(name, a.value, b.value)
+        return TensorNode(ufunc(a.value, b.value), requires_grad=False)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = (
+        f":math:`a {symbol} b` elementwise with broadcasting, as a constant node of booleans.\n\n"
+        "A comparison is piecewise constant, so it has no gradient: the result is a new\n"
+        "leaf that does not require one, usable as a mask (``x * (x > 0)``)."
+    )
+    return compare
+
+
+lt = _comparison("lt", np.less, "<")
+le = _comparison("le", np.less_equal, "\\le")
+gt = _comparison("gt", np.greater, ">")
+ge = _comparison("ge", np.greater_equal, "\\ge")
+eq = _comparison("eq", np.equal, "=")
+ne = _comparison("ne", np.not_equal, "\\ne")
+
+
+# --------------------------------------------------------------------------- methods
+def _reflected(fn: Callable[[Any, Any], TensorNode]) -> Callable[[Any, Any], TensorNode]:
+    """``fn`` with its arguments swapped: the reflected operator (``2 - x`` is ``sub(2, x)``)."""
+
+    def method(self: TensorNode, other: Any) -> TensorNode:
+        return fn(other, self)
+
+    method.__name__ = method.__qualname__ = f"r{fn.__name__}"
+    method.__doc__ = f"``{fn.__name__}(other, self)``, for a plain number or array on the left."
+    return method
+
+
+def _reshape(self: TensorNode, *shape: Any) -> TensorNode:
+    """Reshape, as ``x.reshape(2, 3)`` or ``x.reshape((2, 3))`` (:class:`Reshape`)."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    return reshape(self, shape)
+
+
+#: The Python operators and method forms of :class:`TensorNode`: each is one of the
+#: functions above, attached to the class once, here.
+TENSOR_METHODS: dict[str, Any] = {
+    "__neg__": neg,
+    "__add__": add,
+    "__radd__": _reflected(add),
+    "__sub__": sub,
+    "__rsub__": _reflected(sub),
+    "__mul__": mul,
+    "__rmul__": _reflected(mul),
+    "__truediv__": div,
+    "__rtruediv__": _reflected(div),
+    "__pow__": pow,
+    "__rpow__": _reflected(pow),
+    "__matmul__": matmul,
+    "__rmatmul__": _reflected(matmul),
+    "__lt__": lt,
+    "__le__": le,
+    "__gt__": gt,
+    "__ge__": ge,
+    "__eq__": eq,
+    "__ne__": ne,
+    "T": property(transpose, doc="The transpose (an op, so gradients flow through it)."),
+    "neg": neg,
+    "exp": exp,
+    "log": log,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+    "normalize": normalize,
+    "sum": sum,
+    "mean": mean,
+    "max": max,
+    "expand": expand,
+    "select": select,
+    "reshape": _reshape,
+    "transpose": transpose,
+}
+
+for _name, _method in TENSOR_METHODS.items():
+    setattr(TensorNode, _name, _method)

@@ -1,97 +1,115 @@
-"""The catalogue of experiments: every report table or figure, and the run that redoes it.
+"""The catalogue of experiments: every report table or figure, and the studies that redo it.
 
-Each part of the book has its own runner (``python -m backprop_book.<part>.experiments
-run NAME [--profile full] [--record]``).  This module is the one index over them:
-:data:`CATALOGUE` maps each experiment of the five reports to the part, runner and
-run names that reproduce it, with the figure the report gave, and
-:func:`recorded_status` tells which full-profile runs are recorded under
-``docs/results``.  ``backprop-book experiments list`` prints it and
-``backprop-book experiments run PART NAME`` runs one entry's runs through its part's
-runner.  Runners are imported only when a run is asked for, so listing the
-catalogue needs neither torch nor sympy.
+Every study of the book is registered once, where its part defines it (see
+:mod:`backprop_book.experiments.registry`), under an id ``<part>/<name>``, and run by
+one runner (:mod:`backprop_book.experiments.runner`):
+``backprop-book reproduce part4/a_cnn_studies [--profile full] [--seeds N] [--record]``.
+This module is the index over them: :data:`CATALOGUE` maps each experiment of the
+five reports to the studies that redo it, with the figure the report gave, and
+:func:`recorded_status` tells which studies are recorded under ``docs/results``.
+Listing the catalogue imports no part of the book, so it needs neither torch nor
+sympy; the parts are imported when a study is run.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backprop_book.experiments.registry import REGISTRY, Study, UnknownStudyError, study
+from backprop_book.experiments.runner import (
+    PART_MODULES,
+    StudyRun,
+    load_studies,
+    reproduce_command,
+    resolve_study,
+    run_study,
+)
 from backprop_book.results import list_results
 
-__all__ = ["CATALOGUE", "RUNNERS", "Experiment", "find", "recorded_status", "run"]
-
-#: The runner module of each part that has runs.
-RUNNERS: dict[str, str] = {
-    "part2": "backprop_book.numpy_nn.experiments",
-    "part3": "backprop_book.autograd.experiments",
-    "part4": "backprop_book.torch_nn.experiments",
-}
+__all__ = [
+    "CATALOGUE",
+    "PART_MODULES",
+    "REGISTRY",
+    "Experiment",
+    "Study",
+    "StudyRun",
+    "UnknownStudyError",
+    "find",
+    "listing",
+    "load_studies",
+    "recorded_status",
+    "reproduce_command",
+    "resolve_study",
+    "run_study",
+    "study",
+    "study_for",
+]
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """One experiment of a report and the runs of the book that redo it."""
+    """One experiment of a report and the registered studies of the book that redo it."""
 
     report: str  #: "A" ... "E"
     item: str  #: the report's table, figure or question
-    part: str  #: "part2", "part3" or "part4"
-    runs: tuple[str, ...]  #: run names known to the part's runner
-    reported: str  #: what the report found, as the brief quotes it
+    studies: tuple[str, ...]  #: registry ids, e.g. ``"part4/a_cnn_studies"``
+    reported: str  #: what the report found, in short
 
     @property
-    def runner(self) -> str:
-        """The module whose ``main`` runs this experiment's runs."""
-        return RUNNERS[self.part]
+    def part(self) -> str:
+        """The part of the book whose studies redo it, e.g. ``"part4"``."""
+        return self.studies[0].split("/", 1)[0]
 
     def command(self, profile: str = "full") -> str:
-        """The one-line command that runs and records this experiment."""
-        return "; ".join(
-            f"python -m {self.runner} run {name} --profile {profile} --record" for name in self.runs
-        )
+        """The command(s) that run and record this experiment's studies.
+
+        >>> CATALOGUE[2].command()
+        'backprop-book reproduce part2/default --profile full --record'
+        """
+        return "; ".join(reproduce_command(s, profile) for s in self.studies)
 
 
 CATALOGUE: tuple[Experiment, ...] = (
-    Experiment("A", "Tables 1-2: fully connected nets with 2-5 linear layers", "part4", ("a_fc_depth",),
+    Experiment("A", "Tables 1-2: fully connected nets with 2-5 linear layers", ("part4/a_fc_depth",),
                "test accuracy 0.4994 / 0.5072 / 0.5212 / 0.5401 after 10 epochs"),
-    Experiment("A", "tutorial CNN; activation, learning rate, conv layers, double channels", "part4",
-               ("a_cnn_studies",), "tutorial CNN about 59-60% test; Tanh 0.6502; lr 0.01 0.6161; 3 conv 0.7195"),
-    Experiment("B", "Q3: default CIFAR-10 run of the two-layer net", "part2", ("default",),
+    Experiment("A", "tutorial CNN; activation, learning rate, conv layers, double channels",
+               ("part4/a_cnn_studies",), "tutorial CNN about 59-60% test; Tanh 0.6502; lr 0.01 0.6161; 3 conv 0.7195"),
+    Experiment("B", "Q3: default CIFAR-10 run of the two-layer net", ("part2/default",),
                "0.287 validation accuracy after 1,000 iterations"),
-    Experiment("B", "Q3: Table 1, the top four of 24 runs", "part2",
-               ("t1_h80_it2000_lr0.0025", "t1_h70_it2000_lr0.0025", "best", "t1_h80_it4500_lr0.0025"),
+    Experiment("B", "Q3: Table 1, the top four of 24 runs",
+               ("part2/t1_h80_it2000_lr0.0025", "part2/t1_h70_it2000_lr0.0025", "part2/best", "part2/t1_h80_it4500_lr0.0025"),
                "validation 0.497 / 0.487 / 0.53 / 0.495; best test 0.508"),
-    Experiment("B", "Q3: ideas tried (early stopping, PCA to 640 dims, flips and scaling)", "part2",
-               ("best_early_stopping", "best_pca640", "best_flip_scale"),
+    Experiment("B", "Q3: ideas tried (early stopping, PCA to 640 dims, flips and scaling)",
+               ("part2/best_early_stopping", "part2/best_pca640", "part2/best_flip_scale"),
                "early stopping no gain, PCA hurt, augmentation helped"),
-    Experiment("B", "Q4: seven torch MLPs", "part4", ("b_mlps", "b_mlps_small_init"),
+    Experiment("B", "Q4: seven torch MLPs", ("part4/b_mlps", "part4/b_mlps_small_init"),
                "51.9 / 48.7 / 52.3 / 51.7 / 53.6%; 4 and 5 layers collapse to 7.9 / 7.8%"),
-    Experiment("C", "Q9: synthetic data, sigmoid and ReLU nets, 'momentum' schedule", "part3",
-               ("sigmoid2", "relu2", "relu3", "schedule_c", "momentum"),
+    Experiment("C", "Q9: synthetic data, sigmoid and ReLU nets, 'momentum' schedule",
+               ("part3/sigmoid2", "part3/relu2", "part3/relu3", "part3/schedule_c", "part3/momentum"),
                "sigmoid flat then improves after ~13 epochs; ReLU about 98% validation; schedule worse"),
-    Experiment("E", "Q9: linear-ReLU-linear-sigmoid-linear with fan-out He init", "part3",
-               ("report_e", "report_e_he"), "99.64% validation"),
-    Experiment("C", "Q9: initialisations compared (course formula, Glorot, He, fan-out He)", "part3",
-               ("init_course", "init_glorot", "init_he", "init_he_fanout"),
-               "(the brief asks whether the course's init explains C's flat start)"),
-    Experiment("C", "Q10: tutorial classifier with SGD, Adam, Adam lr 0.1, 5 epochs", "part4",
-               ("tutorial_optimizers",), "SGD 55%, Adam 52%, Adam lr 0.1 10%, Adam 5 epochs 59%"),
-    Experiment("E", "AlexNet for CIFAR-10: batch norm, optimizer, batch size, learning rate", "part4",
-               ("alexnet_study",), "about 70% test, Adam lr 1e-3, batch 100, no batch norm"),
-    Experiment("D", "Q4: LeNet-5", "part4", ("lenet5",), "(parameter counts only in the report)"),
-    Experiment("D", "optimizer x learning-rate grid, hidden units, layers, dropout", "part4", ("d_grid",),
+    Experiment("E", "Q9: linear-ReLU-linear-sigmoid-linear with fan-out He init",
+               ("part3/report_e", "part3/report_e_he"), "99.64% validation"),
+    Experiment("C", "Q9: initialisations compared (course formula, Glorot, He, fan-out He)",
+               ("part3/init_course", "part3/init_glorot", "part3/init_he", "part3/init_he_fanout"),
+               "(not a report figure: does the course's init explain C's flat start?)"),
+    Experiment("C", "Q10: tutorial classifier with SGD, Adam, Adam lr 0.1, 5 epochs",
+               ("part4/tutorial_optimizers",), "SGD 55%, Adam 52%, Adam lr 0.1 10%, Adam 5 epochs 59%"),
+    Experiment("E", "AlexNet for CIFAR-10: batch norm, optimizer, batch size, learning rate",
+               ("part4/alexnet_study",), "about 70% test, Adam lr 1e-3, batch 100, no batch norm"),
+    Experiment("D", "Q4: LeNet-5", ("part4/lenet5",), "(parameter counts only in the report)"),
+    Experiment("D", "optimizer x learning-rate grid, hidden units, layers, dropout", ("part4/d_grid",),
                "losses near 1.5 at 95% accuracy"),
     Experiment("D", "preprocessing: grayscale, normalise or not, Gaussian blur (image folders)",
-               "part4", ("d_preprocessing",), "validation 0.924 normalised vs 0.915 not"),
+               ("part4/d_preprocessing",), "validation 0.924 normalised vs 0.915 not"),
 )  # fmt: skip
 
 
 def find(report: str | None = None, part: str | None = None) -> list[Experiment]:
     """Catalogue entries, optionally only one report's (``"A"``...) or one part's.
 
-    >>> [e.runs for e in find(report="E", part="part3")]
-    [('report_e', 'report_e_he')]
+    >>> [e.studies for e in find(report="E", part="part3")]
+    [('part3/report_e', 'part3/report_e_he')]
     """
     return [
         e
@@ -102,31 +120,114 @@ def find(report: str | None = None, part: str | None = None) -> list[Experiment]
 
 def recorded_status(
     results_dir: str | os.PathLike[str] | None = None,
-) -> dict[tuple[str, str], bool]:
-    """``{(part, run): recorded?}`` for every run of the catalogue."""
+) -> dict[str, bool]:
+    """``{study id: recorded?}`` for every study of the catalogue."""
     try:
         recorded = set(list_results(results_dir))
     except FileNotFoundError:
         recorded = set()
-    return {(e.part, r): f"{e.part}/{r}" in recorded for e in CATALOGUE for r in e.runs}
+    return {s: s in recorded for e in CATALOGUE for s in e.studies}
 
 
-def run(part: str, names: Sequence[str], profile: str | None = None, record: bool = False) -> int:
-    """Run ``names`` through ``part``'s runner (as its command line would); return its exit code."""
-    if part not in RUNNERS:
-        raise ValueError(f"part must be one of {sorted(RUNNERS)}, got {part!r}")
-    known = {r for e in CATALOGUE if e.part == part for r in e.runs}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"unknown run(s) {unknown} for {part}; known: {sorted(known)}")
-    module = importlib.import_module(RUNNERS[part])
-    code = 0
-    for name in names:
-        argv = [
-            "run",
-            name,
-            *(["--profile", profile] if profile else []),
-            *(["--record"] if record else []),
-        ]
-        code = max(code, int(module.main(argv) or 0))
-    return code
+def _claims_module() -> object | None:
+    import importlib
+
+    try:
+        return importlib.import_module("backprop_book.reports")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("backprop_book.reports",):
+            raise  # the package exists but one of its own imports is missing
+        return None
+
+
+def listing(report: str | None = None) -> list[dict[str, str | None]]:
+    """One row per item of the reports: ``id, report, item, published, ours, verdict``.
+
+    The rows come from the reports' claims (:func:`backprop_book.reports.all_claims`,
+    each judged by its ``verdict()``) when that package is present, else from
+    :data:`CATALOGUE` (``ours`` then says what is recorded, and the verdict is
+    ``pending``).  Each row also has ``experiment`` (the registry id that tests it,
+    or ``None``) and ``explanation``.
+
+    >>> rows = listing(report="D")
+    >>> sorted(rows[0])
+    ['experiment', 'explanation', 'id', 'item', 'ours', 'published', 'report', 'verdict']
+    """
+    wanted = None if report is None else report.strip().upper()
+    module = _claims_module()
+    rows: list[dict[str, str | None]] = []
+    if module is not None:
+        for c in module.all_claims():  # type: ignore[attr-defined]
+            if wanted is not None and str(c.report).upper() != wanted:
+                continue
+            v = c.verdict()
+            rows.append(
+                {
+                    "id": str(c.id),
+                    "report": str(c.report),
+                    "item": str(c.item),
+                    "published": str(c.published),
+                    "ours": str(v.ours),
+                    "verdict": str(getattr(v.kind, "value", v.kind)),
+                    "explanation": str(v.explanation),
+                    "experiment": None if c.experiment is None else str(c.experiment),
+                }
+            )
+        return rows
+    status = recorded_status()
+    for e in find(report=wanted):
+        done = [s for s in e.studies if status.get(s)]
+        if len(done) == len(e.studies):
+            ours, why = "recorded", "recorded under docs/results; the chapter compares it"
+        else:
+            ours = f"{len(done)} of {len(e.studies)} recorded" if done else "not recorded"
+            why = "record it with: " + e.command()
+        rows.append(
+            {
+                "id": e.studies[0],
+                "report": e.report,
+                "item": e.item,
+                "published": e.reported,
+                "ours": ours,
+                "verdict": "pending",
+                "explanation": why,
+                "experiment": ", ".join(e.studies),
+            }
+        )
+    return rows
+
+
+def study_for(name: str) -> Study:
+    """The study that ``name`` names: a study id or bare name, or the id of a report's claim.
+
+    A claim (from :func:`backprop_book.reports.all_claims`, when present) leads to the
+    study its ``experiment`` names (e.g. ``"part4/a_cnn_studies"``, possibly followed
+    by run names).
+
+    Raises
+    ------
+    UnknownStudyError
+        If neither a study nor a claim has that id (one line, nearest ids named), or
+        the claim is judged by a check rather than a run.
+    """
+    import re
+
+    try:
+        return resolve_study(name)
+    except UnknownStudyError as exc:
+        module = _claims_module()
+        if module is None:
+            raise
+        claims = {str(c.id): c for c in module.all_claims()}  # type: ignore[attr-defined]
+        claim = claims.get(str(name).strip())
+        if claim is None:
+            from backprop_book.experiments.registry import unknown_message
+
+            known = [s.id for s in REGISTRY] + list(claims)
+            raise UnknownStudyError(unknown_message(name, known, "study or claim")) from exc
+        match = re.match(r"part[0-9]+/[A-Za-z0-9_.-]+", str(claim.experiment or ""))
+        if match is None:
+            raise UnknownStudyError(
+                f"claim {claim.id!r} is judged by a check, not a run: {claim.verdict().explanation}"
+            ) from exc
+        return resolve_study(match.group(0))

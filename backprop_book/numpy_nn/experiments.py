@@ -21,18 +21,18 @@ records a full-profile run into ``docs/results/part2/``.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import functools
 import logging
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from backprop_book.experiments.registry import register
 from backprop_book.numpy_nn.two_layer_net import TwoLayerNet
-from backprop_book.profiles import Profile, get_profile, result_banner
+from backprop_book.profiles import Profile, get_profile, pick
 
 __all__ = [
     "CONFIGS",
@@ -43,8 +43,8 @@ __all__ = [
     "RunConfig",
     "RunResult",
     "load_data",
-    "main",
     "run_config",
+    "run_named",
     "train_subset",
 ]
 
@@ -258,13 +258,12 @@ class RunConfig:
         >>> CONFIGS["default"].for_profile("quick").num_iters
         200
         """
-        if get_profile(profile) is Profile.FULL:
-            return self
-        return dataclasses.replace(
+        quick = dataclasses.replace(
             self,
             num_iters=min(self.num_iters, self.quick_iters),
             batch_size=self.quick_batch_size or self.batch_size,
         )
+        return pick(quick=quick, full=self, profile=profile)
 
     def train_size(self, profile: str | Profile | None = None) -> int | None:
         """How many training images the run uses under ``profile`` (None: all).
@@ -272,7 +271,7 @@ class RunConfig:
         >>> CONFIGS["best_pca640"].train_size("quick"), CONFIGS["best_pca640"].train_size("full")
         (5000, None)
         """
-        return None if get_profile(profile) is Profile.FULL else self.quick_train_size
+        return pick(quick=self.quick_train_size, full=None, profile=profile)
 
 
 def _best(name: str, description: str, **kw: Any) -> RunConfig:
@@ -512,54 +511,22 @@ def run_config(
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``list`` the runs, or ``run NAME... [--profile full] [--record]``.
+def run_named(
+    name: str, profile: str | Profile | None = None, *, seed: int = 0, progress: bool = False
+) -> dict[str, Any]:
+    """The study ``part2/<name>``: run :data:`CONFIGS` ``[name]`` on CIFAR-10 with training seed ``seed``.
 
-    >>> main(["list"])  # doctest: +ELLIPSIS
-    default ...
-    0
+    The data split keeps its own seed (0); ``seed`` sets the initial weights, the
+    batches and the augmentation.  Returns :meth:`RunResult.as_dict` with the device
+    and data source, as the runner records it.
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m backprop_book.numpy_nn.experiments",
-        description="Report B's CIFAR-10 runs with the NumPy net.",
-    )
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="list the runs")
-    p_run = sub.add_parser("run", help="train and evaluate runs")
-    p_run.add_argument("names", nargs="+", choices=sorted(CONFIGS))
-    p_run.add_argument("--profile", choices=["quick", "full"], default=None)
-    p_run.add_argument("--record", action="store_true", help="record into docs/results/part2/")
-    p_run.add_argument("--progress", action="store_true")
-    args = parser.parse_args(argv)
-    if args.cmd == "list":
-        for c in CONFIGS.values():
-            print(f"{c.name:<26} {c.description}")
-        return 0
-    from backprop_book.results import record_result
-
-    data = load_data()
-    for name in args.names:
-        res = run_config(name, data, profile=args.profile, progress=args.progress)
-        print(result_banner("cpu", res.data_source, profile=res.profile))
-        print(
-            f"{name}: train {res.train_acc:.3f} val {res.val_acc:.3f} test {res.test_acc:.3f} "
-            f"({res.history.iterations} it, {res.wall_time_s:.1f} s)"
-        )
-        if args.record:
-            path = record_result(
-                f"part2/{name}",
-                res.as_dict(),
-                device="cpu (NumPy)",
-                data_source=res.data_source,
-                seed=res.config.seed,
-                wall_time_s=res.wall_time_s,
-                profile=res.profile,
-                command=f"python -m backprop_book.numpy_nn.experiments run {name} "
-                f"--profile {res.profile} --record",
-            )
-            print(f"recorded {path}")
-    return 0
+    if name not in CONFIGS:
+        raise ValueError(f"unknown run {name!r}; expected one of {sorted(CONFIGS)}")
+    cfg = dataclasses.replace(CONFIGS[name], seed=seed)
+    res = run_config(cfg, load_data(), profile=profile, progress=progress)
+    return {**res.as_dict(), "device": "cpu (NumPy)", "data_source": res.data_source}
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+for _name, _cfg in CONFIGS.items():
+    register(f"part2/{_name}", functools.partial(run_named, _name), description=_cfg.description)
+del _name, _cfg

@@ -11,7 +11,8 @@ Three ways to compare an analytic gradient with numbers:
   checks all entries at once with two loss evaluations per direction.
 
 The relative error is the exercise's,
-:math:`\\max_i |a_i - n_i| / \\max(10^{-8}, |a_i| + |n_i|)`.
+:math:`\\max_i |a_i - n_i| / \\max(10^{-8}, |a_i| + |n_i|)`
+(:func:`backprop_book.metrics.rel_error`, re-exported here).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
 import numpy as np
+
+from backprop_book.metrics import rel_error
 
 __all__ = [
     "GradCheck",
@@ -35,20 +38,6 @@ class _Model(Protocol):
     params: dict[str, np.ndarray]
 
     def loss(self, X: np.ndarray, y: np.ndarray | None = None, reg: float = 0.0) -> Any: ...
-
-
-def rel_error(a: np.ndarray | float, b: np.ndarray | float) -> float:
-    """The exercise's relative error :math:`\\max_i |a_i - b_i| / \\max(10^{-8}, |a_i| + |b_i|)`.
-
-    >>> f"{rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 4e-9])):.1e}"
-    '1.0e-09'
-    >>> rel_error(0.0, 0.0)
-    0.0
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"expected arrays of the same shape, got {a.shape} and {b.shape}")
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
 
 
 def numerical_gradient(

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from backprop_book.symbolic.activations import sigmoid
 from backprop_book.symbolic.checker import Verdict, check_equal, check_gradient, matrix_symbols
 
 __all__ = [
@@ -101,15 +102,11 @@ def relu(z: sp.Expr) -> sp.Expr:
     return ReLU(z)
 
 
-def _sigmoid(z: sp.Expr) -> sp.Expr:
-    return 1 / (1 + sp.exp(-z))
-
-
 #: Activations by name, as functions of one sympy expression.
 ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "identity": lambda z: z,
     "tanh": sp.tanh,
-    "sigmoid": _sigmoid,
+    "sigmoid": sigmoid,
     "relu": relu,
 }
 

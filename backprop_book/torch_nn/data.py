@@ -30,6 +30,8 @@ from backprop_book.data import CIFAR10_CLASSES, CifarSplit, holdout_split, load_
 __all__ = [
     "CIFAR10_MEAN",
     "CIFAR10_STD",
+    "DATA_SOURCES",
+    "NORMALIZATIONS",
     "TUTORIAL_MEAN",
     "TUTORIAL_STD",
     "ImageTensors",
@@ -40,6 +42,7 @@ __all__ = [
     "fake_cifar10",
     "image_folder_tensors",
     "load_data",
+    "normalization_constants",
     "normalize",
     "random_crop_flip",
     "to_grayscale",
@@ -52,6 +55,15 @@ TUTORIAL_STD = (0.5, 0.5, 0.5)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 _GRAY = (0.2989, 0.587, 0.114)  # torchvision's Grayscale weights
+#: The normalisations a run can use, by name: ``(mean, std)`` per RGB channel, or
+#: ``None`` for scaling to [0, 1] only.
+NORMALIZATIONS: dict[str, tuple[tuple[float, ...], tuple[float, ...]] | None] = {
+    "tutorial": (TUTORIAL_MEAN, TUTORIAL_STD),
+    "cifar": (CIFAR10_MEAN, CIFAR10_STD),
+    "none": None,
+}
+#: Where :func:`load_data` reads images from.
+DATA_SOURCES = ("cifar10", "fake")
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,37 @@ def to_grayscale(images: torch.Tensor) -> torch.Tensor:
     w = torch.tensor(_GRAY, device=images.device).view(1, 3, 1, 1)
     y = (images.float() * w).sum(1, keepdim=True).round().clamp_(0, 255)
     return y.to(torch.uint8)
+
+
+def normalization_constants(
+    name: str, channels: int = 3
+) -> tuple[tuple[float, ...], tuple[float, ...]] | tuple[None, None]:
+    """``(mean, std)`` of a named normalisation (:data:`NORMALIZATIONS`) for ``channels``.
+
+    The tutorial's constants are the same for every channel, so they serve
+    grayscale images too (one channel); the CIFAR-10 statistics are for RGB only.
+    ``"none"`` gives ``(None, None)``: scale to [0, 1] only.
+
+    >>> normalization_constants("tutorial", channels=1)
+    ((0.5,), (0.5,))
+    >>> normalization_constants("cifar", channels=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: normalization 'cifar' has constants for 3 channels, not 1
+    """
+    if name not in NORMALIZATIONS:
+        raise ValueError(f"expected a normalization, one of {tuple(NORMALIZATIONS)}; got {name!r}")
+    consts = NORMALIZATIONS[name]
+    if consts is None:
+        return None, None
+    mean, std = consts
+    if channels == len(mean):
+        return mean, std
+    if len(set(mean)) == 1 and len(set(std)) == 1:
+        return (mean[0],) * channels, (std[0],) * channels
+    raise ValueError(
+        f"normalization {name!r} has constants for {len(mean)} channels, not {channels}"
+    )
 
 
 def normalize(
@@ -316,8 +359,9 @@ def load_data(
             )
             return train, val, test
         return train, None, test
-    if source != "cifar10":
-        raise ValueError(f"data source must be 'cifar10' or 'fake', got {source!r}")
+    if source not in DATA_SOURCES:
+        names = " or ".join(map(repr, DATA_SOURCES))
+        raise ValueError(f"data source must be {names}, got {source!r}")
     tr = load_cifar10("train", root=root)
     te = load_cifar10("test", root=root)
     va = None
@@ -402,8 +446,7 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         steps.append(T.GaussianBlur(3, sigma=0.7))
     steps.append(T.ToTensor())
     if normalize:
-        c = 1 if grayscale else 3
-        steps.append(T.Normalize((0.5,) * c, (0.5,) * c))
+        steps.append(T.Normalize(*normalization_constants("tutorial", 1 if grayscale else 3)))
     return T.Compose(steps)
 
 

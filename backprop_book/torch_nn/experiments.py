@@ -1,33 +1,33 @@
-"""The reports' PyTorch studies as functions, sized by profile, plus a runner.
+"""The reports' PyTorch studies as functions, sized by profile.
 
 Each study returns plain data (a dict with one row per run: the settings, the
-history, the test accuracy) so that chapters tabulate and plot it and
-:func:`main` records it.  Under ``quick`` the runs use seeded CIFAR-10 subsets and
-few epochs (the chapters say so next to every table); under ``full`` they use the
-reports' own settings, which need a GPU.  Record a full run with::
+history, the test accuracy) so that chapters tabulate and plot it and the book's
+runner records it.  Under ``quick`` the runs use seeded CIFAR-10 subsets and few
+epochs (the chapters say so next to every table); under ``full`` they use the
+reports' own settings, which need a GPU or hours of CPU.  Each study is registered
+as ``part4/<name>``; record a full run with::
 
-    python -m backprop_book.torch_nn.experiments run tutorial_optimizers --profile full --record
+    backprop-book reproduce part4/tutorial_optimizers --profile full --record
 
 which writes ``docs/results/part4/<name>.json`` with provenance and checkpoints
-every run under ``runs/part4/<name>/`` as it goes.
+every run under ``~/.cache/backprop_book/runs/part4/<name>/`` as it goes.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
-import inspect
 import math
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from backprop_book.profiles import Profile, get_profile, pick
+from backprop_book.experiments.registry import register, study
+from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
@@ -36,10 +36,9 @@ from backprop_book.torch_nn.data import (
     load_data,
 )
 from backprop_book.torch_nn.models import build_model, count_parameters
-from backprop_book.torch_nn.trainer import TrainConfig, Trainer
+from backprop_book.torch_nn.trainer import Trainer
 
 __all__ = [
-    "EXPERIMENTS",
     "SAMPLE_SIZE",
     "Sizes",
     "a_cnn_studies",
@@ -53,7 +52,7 @@ __all__ = [
     "d_softmax_floor",
     "gradient_norms",
     "lenet5_run",
-    "main",
+    "recorded",
     "run_one",
     "sample_figure",
     "softmax_loss_floor",
@@ -66,23 +65,6 @@ Data = tuple[ImageTensors, ImageTensors | None, ImageTensors]
 SAMPLE_SIZE = 20
 
 
-@dataclass(frozen=True)
-class Sizes:
-    """How much data and how many epochs a study uses under a profile."""
-
-    max_train: int | None
-    max_test: int | None
-    epochs: int
-    val_size: int = 0
-
-    def describe(self) -> str:
-        """One line for a chapter, e.g. ``2,000 training / 1,000 test images, 2 epochs``."""
-        tr = "all 50,000" if self.max_train is None else f"{self.max_train:,}"
-        te = "all 10,000" if self.max_test is None else f"{self.max_test:,}"
-        val = f" ({self.val_size:,} of them held out for validation)" if self.val_size else ""
-        return f"{tr} training{val} / {te} test images, {self.epochs} epoch(s)"
-
-
 def run_one(
     tensors: Data,
     /,
@@ -93,7 +75,7 @@ def run_one(
 ) -> dict[str, Any]:
     """Train one configuration on ``tensors`` and return settings, history and test evaluation.
 
-    ``config`` holds :class:`~backprop_book.torch_nn.trainer.TrainConfig` fields.
+    ``config`` holds :class:`~backprop_book.torch_nn.config.TrainConfig` fields.
     With ``checkpoint_dir`` the run checkpoints after every epoch to
     ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.  ``wall_time_s``
     is this call's time, ``train_time_s`` the sum of the epochs' times (over every
@@ -177,10 +159,11 @@ def _study(
     profile: Profile,
     checkpoint_dir: str | Path | None,
     keep_models: bool = False,
+    seed: int = 0,
 ) -> dict[str, Any]:
     rows = []
     for name, kw in runs:
-        kw = {"epochs": sizes.epochs, "device": "auto", **kw}
+        kw = {"epochs": sizes.epochs, "device": "auto", "seed": seed, **kw}
         row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **kw)
         rows.append(row if keep_models else _strip(row))
     return {
@@ -198,8 +181,11 @@ def _study(
 TUTORIAL = {"model": "tutorial_cnn", "batch_size": 4, "lr": 0.001, "momentum": 0.9}
 
 
+@study("part4/tutorial_optimizers")
 def tutorial_optimizers(
-    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """C's Q10: the tutorial CNN with SGD, Adam, Adam at lr 0.1 (2 epochs) and Adam for 5 epochs.
 
@@ -214,14 +200,17 @@ def tutorial_optimizers(
         ("adam_lr0.1", {**TUTORIAL, "optimizer": "adam", "lr": 0.1}),
         (f"adam_{long}_epochs", {**TUTORIAL, "optimizer": "adam", "epochs": long}),
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
 
 
 # ----------------------------------------------------------------------------- A
 
 
+@study("part4/a_fc_depth")
 def a_fc_depth(
-    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """A's fully connected nets with 2-5 linear layers (tutorial settings, 10 epochs in full).
 
@@ -233,13 +222,15 @@ def a_fc_depth(
     runs = [
         (f"fc{k}", {**TUTORIAL, "model": "fc", "model_args": {"n_linear": k}}) for k in (2, 3, 4, 5)
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
 
 
+@study("part4/a_cnn_studies")
 def a_cnn_studies(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     keep_models: bool = False,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """A's CNN studies: activation, learning rate, number of conv layers, double channels.
 
@@ -258,7 +249,7 @@ def a_cnn_studies(
         ("conv3", {**base, "model_args": {"n_conv": 3}}),
         ("double_channels", {**TUTORIAL, "model": "double_channel_cnn"}),
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models, seed=seed)
 
 
 # ----------------------------------------------------------------------------- B
@@ -274,10 +265,12 @@ B_MODELS: tuple[tuple[int, ...], ...] = (
 )
 
 
+@study("part4/b_mlps")
 def b_mlps(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     init_std: float | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """B's Q4: seven torch MLPs, batch 100, 10 epochs, 49,000 train / 1,000 validation.
 
@@ -304,7 +297,7 @@ def b_mlps(
                 },
             )
         )
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
 
 
 def gradient_norms(
@@ -386,8 +379,11 @@ def b_collapse_diagnosis(profile: str | Profile | None = None) -> dict[str, Any]
 # ----------------------------------------------------------------------------- E AlexNet
 
 
+@study("part4/alexnet_study")
 def alexnet_study(
-    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """E's AlexNet tuning: batch norm, optimizer, learning rate, batch size (curves per epoch).
 
@@ -420,20 +416,23 @@ def alexnet_study(
     ]
     if p is Profile.QUICK:  # a 23M-parameter net on a CPU: keep one run per question
         runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd")]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
 
 
 # ----------------------------------------------------------------------------- LeNet-5
 
 
+@study("part4/lenet5")
 def lenet5_run(
-    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """LeNet-5 (D's Q4 layout, full C3) on grayscale CIFAR-10, tutorial optimizer settings."""
     p = get_profile(profile)
     sizes = pick(Sizes(1500, 500, 2), Sizes(None, None, 10), p)
     runs = [("lenet5_gray", {**TUTORIAL, "model": "lenet5", "grayscale": True})]
-    return _study(runs, _load(sizes, grayscale=True), sizes, p, checkpoint_dir)
+    return _study(runs, _load(sizes, grayscale=True), sizes, p, checkpoint_dir, seed=seed)
 
 
 # ----------------------------------------------------------------------------- D
@@ -486,8 +485,11 @@ D_OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
 D_LRS = (0.001, 0.01, 0.05, 0.1, 0.5)
 
 
+@study("part4/d_grid")
 def d_grid(
-    profile: str | Profile | None = None, checkpoint_dir: str | Path | None = None
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """D's optimizer x learning-rate grid, hidden units, layers and dropout, early stopping.
 
@@ -506,7 +508,7 @@ def d_grid(
     runs += [(f"hidden{h}", {**best, "model_args": {"hidden": h}}) for h in (500, 1000)]
     runs += [("two_layers", {**best, "model_args": {"n_hidden": 2}})]
     runs += [("dropout0.5", {**best, "model_args": {"dropout": 0.5}})]
-    return _study(runs, data, sizes, p, checkpoint_dir)
+    return _study(runs, data, sizes, p, checkpoint_dir, seed=seed)
 
 
 def d_grid_table(result: dict[str, Any]) -> list[list[float]]:
@@ -524,6 +526,7 @@ def d_grid_table(result: dict[str, Any]) -> list[list[float]]:
     return [[acc[f"{o}_lr{lr:g}"] for lr in D_LRS] for o in D_OPTIMIZERS]
 
 
+@study("part4/d_preprocessing")
 def d_preprocessing(
     profile: str | Profile | None = None, workdir: str | Path | None = None
 ) -> dict[str, Any]:
@@ -567,47 +570,11 @@ def d_preprocessing(
             "data_source": "CIFAR-10 image-folder JPEG copy, unpacked subset"}  # fmt: skip
 
 
-EXPERIMENTS: dict[str, Callable[..., dict[str, Any]]] = {
-    "tutorial_optimizers": tutorial_optimizers,
-    "a_fc_depth": a_fc_depth,
-    "a_cnn_studies": a_cnn_studies,
-    "b_mlps": b_mlps,
-    "b_mlps_small_init": functools.partial(b_mlps, init_std=1e-4),
-    "alexnet_study": alexnet_study,
-    "lenet5": lenet5_run,
-    "d_grid": d_grid,
-    "d_preprocessing": d_preprocessing,
-}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m backprop_book.torch_nn.experiments run NAME [--profile full] [--record]``."""
-    from backprop_book.results import record_result
-
-    ap = argparse.ArgumentParser(prog="python -m backprop_book.torch_nn.experiments")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="run one study")
-    r.add_argument("name", choices=sorted(EXPERIMENTS))
-    r.add_argument("--profile", default=None, choices=("quick", "full"))
-    r.add_argument("--record", action="store_true", help="write docs/results/part4/NAME.json")
-    r.add_argument("--checkpoints", default="runs/part4", help="checkpoint folder (resumable)")
-    args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    study = EXPERIMENTS[args.name]
-    kwargs: dict[str, Any] = {}
-    if "checkpoint_dir" in inspect.signature(study).parameters:  # short studies do not checkpoint
-        kwargs["checkpoint_dir"] = Path(args.checkpoints) / args.name
-    out = study(args.profile, **kwargs)
-    wall = time.perf_counter() - t0
-    for row in out.get("runs", []):
-        print(f"{row['name']:<24} test acc {row['test_acc']:.4f} ({row['train_time_s']:.0f} s)")
-    if args.record:
-        path = record_result(
-            f"part4/{args.name}", out, device=out["device"], data_source=out["data_source"],
-            seed=0, wall_time_s=wall, profile=args.profile,
-        )  # fmt: skip
-        print(f"recorded {path}")
-    return 0
+register(
+    "part4/b_mlps_small_init",
+    functools.partial(b_mlps, init_std=1e-4),
+    description="B's Q4 MLPs with the NumPy exercise's init: weights std 1e-4 * randn",
+)
 
 
 def format_runs(result: dict[str, Any], reported: dict[str, str] | None = None) -> str:
@@ -677,18 +644,14 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     """The recorded full-profile result ``part4/<name>`` as a table with provenance, or the
     command that records it.
 
-    >>> "experiments run nope --profile full --record" in recorded("nope")
+    >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
     from backprop_book.results import load_result
 
-    cmd = f"python -m backprop_book.torch_nn.experiments run {name} --profile full --record"
+    cmd = f"backprop-book reproduce part4/{name} --profile full --record"
     try:
         rec = load_result(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -49,6 +49,7 @@ __all__ = [
     "choose_threads",
     "configure_threads",
     "machine_id",
+    "parse_threads",
     "valid_threads_setting",
 ]
 
@@ -99,6 +100,23 @@ def valid_threads_setting(value: object) -> bool:
     if value is None or value == "auto":
         return True
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def parse_threads(text: str) -> int | str:
+    """A command line's ``--threads``: ``auto`` or a positive integer.
+
+    >>> parse_threads("auto"), parse_threads("2")
+    ('auto', 2)
+    """
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"expected 'auto' or a positive integer, got {text!r}")
+    return n
 
 
 def candidates(max_threads: int | None = None) -> tuple[int, ...]:

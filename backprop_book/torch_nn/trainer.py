@@ -1,7 +1,7 @@
-"""One trainer for every Part IV experiment: config, training loop, checkpoints, DDP.
+"""One trainer for every Part IV experiment: training loop, checkpoints, DDP.
 
-* :class:`TrainConfig` -- a typed dataclass whose fields carry help text and a
-  validator (the CLI's options and the chapter's table of options come from it);
+* :class:`~backprop_book.torch_nn.config.TrainConfig` (in
+  :mod:`~backprop_book.torch_nn.config`) says what to run;
 * :class:`Trainer` -- device chosen once (CUDA, MPS, CPU), seeded, mixed precision
   on CUDA, per-epoch history, early stopping on validation loss, learning-rate
   schedules, evaluation with per-class accuracy and confusion matrix;
@@ -21,8 +21,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from tqdm import tqdm
 
 from backprop_book._io import atomic_path
 from backprop_book.runtime import git_commit
+from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
     CIFAR10_MEAN,
     CIFAR10_STD,
@@ -42,15 +42,13 @@ from backprop_book.torch_nn.data import (
     n_batches,
     random_crop_flip,
 )
-from backprop_book.torch_nn.models import MODELS, build_model, count_parameters
-from backprop_book.torch_nn.threads import configure_threads, valid_threads_setting
+from backprop_book.torch_nn.models import build_model, count_parameters
+from backprop_book.torch_nn.threads import configure_threads
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "Evaluation",
-    "TrainConfig",
     "Trainer",
-    "config_table",
     "load_checkpoint",
     "resolve_device",
 ]
@@ -58,190 +56,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT = "backprop_book.torch_nn.checkpoint/1"
-OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
-SCHEDULES = ("constant", "step", "exponential", "cosine")
-NORMALIZATIONS = ("tutorial", "cifar", "none")
-
-
-def _opt(
-    default: Any, help: str, check: Callable[[Any], bool] | None = None, expect: str = ""
-) -> Any:
-    meta = {"help": help, "check": check, "expect": expect}
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-def _pos(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-
-
-def _pos_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
-def _opt_pos_int(v: Any) -> bool:
-    return v is None or _pos_int(v)
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run; validated on construction.
-
-    The defaults are the PyTorch CIFAR-10 tutorial's: the tutorial CNN, SGD with
-    learning rate 0.001 and momentum 0.9, batch size 4, 2 epochs.
-
-    >>> TrainConfig(optimizer="adam", lr=1e-3).optimizer
-    'adam'
-    >>> TrainConfig(batch_size=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: TrainConfig.batch_size: expected a positive integer, got 0
-    """
-
-    model: str = _opt(
-        "tutorial_cnn", "model name", lambda v: v in MODELS, f"one of {sorted(MODELS)}"
-    )
-    model_args: dict[str, Any] = _opt(  # noqa: RUF009
-        {}, "keyword arguments of the model class", lambda v: isinstance(v, dict), "a dict"
-    )
-    optimizer: str = _opt("sgd", "optimizer", lambda v: v in OPTIMIZERS, f"one of {OPTIMIZERS}")
-    lr: float = _opt(0.001, "learning rate", _pos, "a positive number")
-    momentum: float = _opt(
-        0.9,
-        "momentum (SGD, RMSprop)",
-        lambda v: isinstance(v, int | float) and 0 <= v < 1,
-        "in [0, 1)",
-    )
-    weight_decay: float = _opt(
-        0.0, "L2 weight decay", lambda v: isinstance(v, int | float) and v >= 0, "a number >= 0"
-    )
-    batch_size: int = _opt(4, "global mini-batch size", _pos_int, "a positive integer")
-    epochs: int = _opt(2, "number of epochs", _pos_int, "a positive integer")
-    schedule: str = _opt(
-        "constant", "learning-rate schedule, stepped once per epoch", lambda v: v in SCHEDULES,
-        f"one of {SCHEDULES}",
-    )  # fmt: skip
-    step_size: int = _opt(
-        1, "epochs between decays of the step schedule", _pos_int, "a positive integer"
-    )
-    gamma: float = _opt(
-        0.95, "decay factor of the step/exponential schedules", _pos, "a positive number"
-    )
-    patience: int | None = _opt(
-        None, "early stopping: epochs without a lower validation loss (needs val_size)",
-        _opt_pos_int, "None or a positive integer",
-    )  # fmt: skip
-    restore_best: bool = _opt(
-        False, "after training, restore the weights of the epoch with the lowest validation "
-        "loss (needs val_size)", lambda v: isinstance(v, bool), "a bool",
-    )  # fmt: skip
-    val_size: int = _opt(
-        0, "validation images split off the training set (seeded)",
-        lambda v: isinstance(v, int) and v >= 0, "an integer >= 0",
-    )  # fmt: skip
-    max_train: int | None = _opt(
-        None, "keep a seeded random subset of this many training images", _opt_pos_int,
-        "None or a positive integer",
-    )  # fmt: skip
-    max_test: int | None = _opt(
-        None, "keep a seeded random subset of this many test images", _opt_pos_int,
-        "None or a positive integer",
-    )  # fmt: skip
-    data: str = _opt(
-        "cifar10", "data source", lambda v: v in ("cifar10", "fake"), "'cifar10' or 'fake'"
-    )
-    data_root: str | None = _opt(
-        None, "CIFAR-10 path (default $BACKPROP_BOOK_CIFAR10)",
-        lambda v: v is None or isinstance(v, str),
-        "None or a path",
-    )  # fmt: skip
-    grayscale: bool = _opt(
-        False, "convert images to grayscale", lambda v: isinstance(v, bool), "a bool"
-    )
-    normalization: str = _opt(
-        "tutorial", "'tutorial' (0.5, 0.5), 'cifar' (channel mean/std) or 'none'",
-        lambda v: v in NORMALIZATIONS, f"one of {NORMALIZATIONS}",
-    )  # fmt: skip
-    augment: bool = _opt(
-        False,
-        "random crop (padding 4) and horizontal flip",
-        lambda v: isinstance(v, bool),
-        "a bool",
-    )
-    device: str = _opt(
-        "auto", "'auto' (CUDA, MPS, CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'",
-        lambda v: isinstance(v, str) and v.split(":")[0] in ("auto", "cpu", "cuda", "mps"),
-        "'auto', 'cpu', 'cuda[:N]' or 'mps'",
-    )  # fmt: skip
-    amp: bool = _opt(
-        True, "mixed precision (float16 autocast) on CUDA", lambda v: isinstance(v, bool), "a bool"
-    )
-    seed: int = _opt(
-        0, "seed of every generator", lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"
-    )
-    progress: bool = _opt(False, "tqdm progress bars", lambda v: isinstance(v, bool), "a bool")
-    track_test: bool = _opt(
-        False, "evaluate on the test set after every epoch", lambda v: isinstance(v, bool), "a bool"
-    )
-    threads: int | str | None = _opt(
-        None, "CPU threads: None keeps torch's setting, N sets N, 'auto' times a few steps at "
-        "1..all cores and keeps the fastest (cached per machine, model, batch size)",
-        valid_threads_setting, "None, a positive integer or 'auto'",
-    )  # fmt: skip
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float) and f.type in ("int", "int | None") and value.is_integer():
-                value = int(value)
-                setattr(self, f.name, value)
-            check = f.metadata.get("check")
-            if check is not None and not check(value):
-                raise ValueError(
-                    f"TrainConfig.{f.name}: expected {f.metadata['expect']}, got {value!r}"
-                )
-        if self.patience is not None and self.val_size == 0:
-            raise ValueError(
-                "TrainConfig.patience: early stopping needs a validation set (val_size > 0)"
-            )
-        if self.restore_best and self.val_size == 0:
-            raise ValueError(
-                "TrainConfig.restore_best: restoring the best epoch needs a validation set "
-                "(val_size > 0)"
-            )
-        if self.normalization == "cifar" and self.grayscale:
-            raise ValueError(
-                "TrainConfig.normalization: 'cifar' statistics are for RGB, not grayscale"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The config as plain values (stored in checkpoints and metrics)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """Build a config from :meth:`to_dict` output; unknown keys are an error."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ValueError(
-                f"unknown TrainConfig field(s) {unknown}; expected some of {sorted(names)}"
-            )
-        return cls(**values)
-
-
-def config_table() -> list[tuple[str, str, str]]:
-    """``(field, default, help)`` for every :class:`TrainConfig` field (for docs and the CLI).
-
-    >>> config_table()[0]
-    ('model', "'tutorial_cnn'", 'model name')
-    """
-    rows = []
-    for f in dataclasses.fields(TrainConfig):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
-        rows.append((f.name, repr(default), str(f.metadata["help"])))
-    return rows
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -34,3 +34,16 @@ def matmul_pair(draw: st.DrawFn):
     """(n, k) and (k, m) arrays."""
     n, k, m = (draw(st.integers(1, 5)) for _ in range(3))
     return draw(arrays((n, k))), draw(arrays((k, m)))
+
+
+@st.composite
+def distinct_arrays(draw: st.DrawFn, shapes: st.SearchStrategy = small_shapes):
+    """Float64 arrays whose elements all differ by at least 0.1 (no ties, a clean maximum)."""
+    shape = draw(shapes)
+    order = draw(st.permutations(range(int(np.prod(shape)))))
+    return (np.asarray(order, dtype=np.float64) * 0.1 - 0.5).reshape(shape)
+
+
+def tied_arrays(shapes: st.SearchStrategy = small_shapes) -> st.SearchStrategy:
+    """Float64 arrays drawn from three values, so that maxima are often tied."""
+    return shapes.flatmap(lambda s: arrays(s, st.sampled_from([-1.0, 0.5, 2.0])))

@@ -1,4 +1,5 @@
-"""The engine: graph links, iterative backward, accumulation, reuse, freeing the graph."""
+"""The engine: graph links, iterative backward, accumulation, reuse, zero_grad, comparisons,
+hashing, the attached methods, freeing the graph."""
 
 from __future__ import annotations
 
@@ -122,23 +123,117 @@ def test_constants_get_no_gradient_and_ops_skip_unneeded_work() -> None:
     assert not out.requires_grad
 
 
-def test_multi_output_op() -> None:
-    class Split(Op):
-        n_outputs = 2
+def test_zero_grad_clears_one_node_by_default_and_the_whole_graph_on_request() -> None:
+    x, w = TensorNode(np.array([1.0, 2.0])), TensorNode(np.array([3.0, -1.0]))
+    h = x * w
+    y = h.sum()
+    y.backward()
+    y.zero_grad()  # the default: this node only
+    np.testing.assert_array_equal(y.grad, 0.0)
+    np.testing.assert_array_equal(x.grad, [3.0, -1.0])
+    np.testing.assert_array_equal(h.grad, [1.0, 1.0])
+    y.zero_grad(graph=True)  # the course library's: every node y depends on
+    for node in (x, w, h, y):
+        assert node._grad is None
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0])  # one gradient again, not two
+
+
+def test_a_backward_returning_no_gradient_stops_there() -> None:
+    class Stop(Op):
+        @staticmethod
+        def forward(context: dict[str, Any], x: np.ndarray) -> np.ndarray:
+            return x.copy()
 
         @staticmethod
-        def forward(context: dict[str, Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return x[:1].copy(), x[1:].copy()
+        def backward(context: dict[str, Any], goutput: np.ndarray) -> None:
+            return None
+
+    x = TensorNode(np.array([1.0, 2.0]))
+    h = ag.exp(x)
+    y = (Stop.do_forward(h) + x).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])  # only the direct path
+    assert h._grad is None
+
+
+def test_op_backward_with_wrong_count_or_shape_is_named() -> None:
+    class Bad(Op):
+        @staticmethod
+        def forward(context: dict[str, Any], x: np.ndarray) -> np.ndarray:
+            return x.copy()
 
         @staticmethod
-        def backward(context: dict[str, Any], goutput: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-            return np.concatenate(goutput)
+        def backward(context: dict[str, Any], goutput: np.ndarray) -> Any:
+            return context["answer"]
 
-    x = TensorNode(np.array([1.0, 2.0, 3.0]))
-    first, rest = Split.do_forward(x)
-    (first * 5.0).sum().backward()  # rest unused: its gradient is zero
-    np.testing.assert_array_equal(x.grad, [5.0, 0.0, 0.0])
-    assert first.source is rest.source and first.source.outputs == [first, rest]
+    x = TensorNode(np.ones(3))
+    y = Bad.do_forward(x)
+    y.source.context["answer"] = (goutput := np.ones(3), goutput)
+    with pytest.raises(RuntimeError, match=r"Bad\.backward returned 2 gradients for 1 inputs"):
+        y.backward(np.ones(3))
+    y.source.context["answer"] = np.ones(2)
+    with pytest.raises(
+        RuntimeError, match=r"gradient of shape \(2,\) for an input of shape \(3,\)"
+    ):
+        y.backward(np.ones(3))
+
+
+def test_op_node_holds_its_one_output_weakly() -> None:
+    x = TensorNode(np.ones(2))
+    y = ag.exp(x)
+    assert y.source.output is y
+    opnode = y.source
+    del y
+    assert opnode.output is None
+
+
+def test_nodes_hash_by_identity_and_compare_by_value() -> None:
+    a, b = TensorNode(np.array([1.0, 2.0])), TensorNode(np.array([1.0, 3.0]))
+    eq = a == b
+    assert isinstance(eq, TensorNode) and not eq.requires_grad and eq.source is None
+    np.testing.assert_array_equal(eq.value, [True, False])
+    np.testing.assert_array_equal((a != b).value, [False, True])
+    same = TensorNode(a.value.copy())
+    assert len({a, b, same}) == 3  # equal values, distinct nodes
+    assert {a: 1, same: 2}[same] == 2
+    assert hash(a) == object.__hash__(a)
+
+
+def test_truth_of_a_node_is_that_of_its_one_value() -> None:
+    x = TensorNode(np.array([0.5, -1.0]))
+    assert bool(x.max() > 0.4) and not bool(x.max() > 0.6)
+    assert bool(TensorNode([1.0]) == TensorNode([1.0]))
+    assert not bool(TensorNode([1.0]) == TensorNode([2.0]))
+    with pytest.raises(ValueError, match=r"truth value of a node of shape \(2,\) is ambiguous"):
+        bool(x > 0)
+
+
+def test_every_declared_method_is_attached_once_from_ops() -> None:
+    declared = {
+        k for k, v in TensorNode.__annotations__.items() if "Callable" in str(v) or k == "T"
+    }
+    assert declared == set(ag.ops.TENSOR_METHODS)
+    for name, fn in ag.ops.TENSOR_METHODS.items():
+        assert TensorNode.__dict__[name] is fn, name
+
+
+def test_deep_chain_of_method_forms_and_graph_zero_grad() -> None:
+    depth = sys.getrecursionlimit() * 2
+    x = TensorNode(np.array([[0.3, -0.2]]))
+    y = x
+    for _ in range(depth // 2):
+        y = (y.tanh() * 1.5).max(axis=0, keepdims=True)  # max over one row: the identity
+    y.sum().backward()
+    t = torch.tensor(x.value, requires_grad=True)
+    u = t
+    for _ in range(depth // 2):
+        u = torch.amax(torch.tanh(u) * 1.5, dim=0, keepdim=True)
+    u.sum().backward()
+    assert np.all(x.grad != 0)
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-10)
+    y.zero_grad(graph=True)
+    assert x._grad is None
 
 
 def test_graph_has_no_reference_cycle() -> None:

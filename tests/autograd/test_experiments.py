@@ -12,7 +12,6 @@ from backprop_book.autograd.experiments import (
     TrainConfig,
     build_model,
     layer_statistics,
-    main,
     profile_sizes,
     train,
 )
@@ -59,20 +58,21 @@ def test_bad_configs_are_rejected() -> None:
         TrainConfig(optimizer="rmsprop")
 
 
-def test_runner_records_with_provenance(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path))
+def test_runner_records_with_provenance(tmp_path, monkeypatch, clean_git) -> None:
+    from backprop_book.experiments import run_study
+
     monkeypatch.setattr(
         "backprop_book.autograd.experiments.profile_sizes",
         lambda profile=None: {"n_train": 600, "n_val": 200, "epochs": 1},
     )
-    assert main(["run", "relu2", "--record"]) == 0
+    run = run_study("part3/relu2", record=True, results_dir=tmp_path)
     saved = json.loads((tmp_path / "part3" / "relu2.json").read_text())
-    text = json.dumps(saved)
-    assert "val_accuracy" in text and "synthetic" in text
-    assert saved["provenance"]["command"] == (
-        "python -m backprop_book.autograd.experiments run relu2 --record"
-    )
-    assert "relu2: val accuracy" in capsys.readouterr().out
+    assert saved["data"]["val_accuracy"] == run.data["val_accuracy"]
+    assert len(saved["data"]["val_accuracy"]) == 2 and saved["data"]["device"] == "cpu"
+    prov = saved["provenance"]
+    assert prov["command"] == "backprop-book reproduce part3/relu2 --profile quick --record"
+    assert prov["data_sha256"] == "synthetic" and prov["data_source"].startswith("synthetic")
+    assert prov["trained_commit"] == prov["recorded_commit"] == clean_git
 
 
 def test_plateau_epochs_counts_until_the_margin_is_passed():

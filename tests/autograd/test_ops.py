@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,11 @@ from .strategies import (
     POSITIVE,
     arrays,
     broadcast_pair,
+    distinct_arrays,
     matmul_pair,
     matrix_shapes,
     small_shapes,
+    tied_arrays,
 )
 
 pytestmark = pytest.mark.part3
@@ -113,6 +116,13 @@ CASES = [
     Case("transpose", ag.transpose, lambda x: x.permute(*reversed(range(x.ndim))), unary()),
     Case("reshape", lambda x: ag.reshape(x, (-1,)), lambda x: x.reshape(-1), unary()),
     Case("T", lambda x: x.T, lambda x: x.T, unary(shapes=matrix_shapes)),
+    Case("max", ag.max, torch.amax, distinct_arrays().map(lambda a: (a,))),
+    Case(
+        "max_rows",
+        lambda x: ag.max(x, axis=1),
+        lambda x: torch.amax(x, dim=1),
+        distinct_arrays(matrix_shapes).map(lambda a: (a,)),
+    ),
 ]
 
 
@@ -181,6 +191,137 @@ def test_sum_and_mean_match_torch(args: tuple[np.ndarray, int | None, bool]) -> 
                 lambda t, th=theirs: th(t, dim=axis, keepdim=keepdims),
                 (x,),
             )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_axis_inputs(), st.booleans())
+def test_max_matches_torch_with_and_without_ties(
+    args: tuple[np.ndarray, int | None, bool], tied: bool
+) -> None:
+    x, axis, keepdims = args
+    if tied:  # three values only: most maxima are shared by several elements
+        x = np.asarray([-1.0, 0.5, 2.0])[(np.abs(x) * 7).astype(int) % 3]
+    dims = tuple(range(x.ndim)) if axis is None else axis
+    _check(
+        lambda t: ag.max(t, axis=axis, keepdims=keepdims),
+        lambda t: torch.amax(t, dim=dims, keepdim=keepdims),
+        (x,),
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(tied_arrays(matrix_shapes))
+def test_tied_maxima_share_the_gradient_equally(x: np.ndarray) -> None:
+    node = TensorNode(x)
+    node.max(axis=1).sum().backward()
+    is_max = x == x.max(axis=1, keepdims=True)
+    np.testing.assert_allclose(node.grad, is_max / is_max.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(node.grad.sum(axis=1), 1.0)
+
+
+def test_max_of_an_empty_axis_and_a_bad_axis_are_errors() -> None:
+    with pytest.raises(ValueError, match=r"max: cannot reduce an empty axis, got shape \(2, 0\)"):
+        ag.max(TensorNode(np.ones((2, 0))), axis=1)
+    with pytest.raises(ValueError, match="max: axis 2 is out of range"):
+        ag.max(TensorNode(np.ones((2, 3))), axis=2)
+
+
+METHODS = [
+    ("neg", (), {}),
+    ("exp", (), {}),
+    ("log", (), {}),
+    ("sigmoid", (), {}),
+    ("tanh", (), {}),
+    ("relu", (), {}),
+    ("softmax", (), {"axis": 0}),
+    ("log_softmax", (), {}),
+    ("normalize", (), {}),
+    ("sum", (), {"axis": 1}),
+    ("mean", (), {"keepdims": True}),
+    ("max", (), {"axis": 0}),
+    ("transpose", (), {}),
+    ("expand", (), {}),
+    ("select", ([1, 0, 2],), {}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), METHODS, ids=[m[0] for m in METHODS])
+def test_method_forms_match_the_functions_and_torch(
+    name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    xv = np.random.default_rng(2).uniform(0.2, 2.0, (3, 4))
+    if name == "expand":
+        xv, kwargs = xv[:, :1], {"axis": 1, "size": 4}
+    x, y = TensorNode(xv.copy()), TensorNode(xv.copy())
+    by_method = getattr(x, name)(*args, **kwargs)
+    by_function = getattr(ag.ops, name)(y, *args, **kwargs)
+    np.testing.assert_array_equal(by_method.value, by_function.value)
+    seed = np.random.default_rng(3).standard_normal(by_method.shape)
+    by_method.backward(seed)
+    by_function.backward(seed)
+    np.testing.assert_array_equal(x.grad, y.grad)
+    torch_forms = {
+        "softmax": lambda t: t.softmax(dim=0),
+        "log_softmax": lambda t: t.log_softmax(dim=-1),
+        "sum": lambda t: t.sum(dim=1),
+        "mean": lambda t: t.mean(dim=(0, 1), keepdim=True),
+        "max": lambda t: t.amax(dim=0),
+        "transpose": lambda t: t.T,
+        "normalize": lambda t: t / t.sum(dim=1, keepdim=True),
+        "expand": lambda t: t.expand(3, 4),
+        "select": lambda t: t[torch.arange(3), torch.tensor([1, 0, 2])],
+    }
+    _check(
+        lambda t: getattr(t, name)(*args, **kwargs),
+        torch_forms.get(name, lambda t: getattr(t, name)()),
+        (xv,),
+    )
+
+
+def test_reshape_method_takes_sizes_or_a_tuple() -> None:
+    x = TensorNode(np.arange(6.0))
+    assert x.reshape(2, 3).shape == (2, 3) and x.reshape((3, 2)).shape == (3, 2)
+    assert x.reshape([6, 1]).shape == (6, 1)
+
+
+COMPARISONS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(broadcast_pair(), st.sampled_from(sorted(COMPARISONS)))
+def test_comparisons_match_torch_and_carry_no_gradient(
+    pair: tuple[np.ndarray, np.ndarray], symbol: str
+) -> None:
+    a, b = pair
+    b = np.where(np.random.default_rng(0).random(b.shape) < 0.3, 0.0, b)  # some equal pairs
+    a = np.where(a > 0, 0.0, a) if symbol in ("==", "!=") else a
+    compare = COMPARISONS[symbol]
+    x, y = TensorNode(a), TensorNode(b)
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    for ours, theirs in (
+        (compare(x, y), compare(ta, tb)),
+        (compare(x, 0.0), compare(ta, 0.0)),
+        (compare(0.0, y), compare(0.0, tb)),
+        (compare(a, y), compare(ta, tb)),  # a NumPy array on the left defers to the node
+    ):
+        assert isinstance(ours, TensorNode) and ours.value.dtype == np.bool_
+        assert not ours.requires_grad and ours.source is None
+        np.testing.assert_array_equal(ours.value, theirs.numpy())
+
+
+def test_comparison_as_a_mask_passes_the_gradient_of_the_kept_entries() -> None:
+    x = TensorNode(np.array([-1.0, 0.5, 2.0]))
+    (x * (x > 0)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"gt: shapes \(3,\) and \(2,\)"):
+        ag.gt(x, TensorNode(np.ones(2)))
 
 
 @settings(max_examples=40, deadline=None)

@@ -64,3 +64,126 @@ def test_data_command_loads_and_reports_source(
 def test_data_command_error_is_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data", "--root", str(tmp_path / "missing"), "--splits", "test"]) == 1
     assert "backprop-book data: error: CIFAR-10 path" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- reproduce
+
+
+def _fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install a tiny ``backprop_book.reports`` with the interface the listing reads."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class Verdict:
+        kind: str
+        ours: str
+        explanation: str
+
+    @dataclass
+    class Claim:
+        id: str
+        report: str
+        item: str
+        published: str
+        experiment: str | None
+        _v: Verdict
+
+        def verdict(self) -> Verdict:
+            return self._v
+
+    claims = [
+        Claim("A.fc_depth", "A", "Table 1", "0.4994", "part4/a_fc_depth",
+              Verdict("reproduced", "0.50 +- 0.01", "within 2 standard errors")),
+        Claim("C.q2", "C", "Q2 derivative", "dL/dW = x", None,
+              Verdict("report wrong", "-", "the checker finds a counterexample")),
+    ]  # fmt: skip
+    module = types.ModuleType("backprop_book.reports")
+    module.all_claims = lambda: list(claims)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "backprop_book.reports", module)
+
+
+def test_reproduce_list_json_follows_the_claims(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake_claims(monkeypatch)
+    assert main(["reproduce", "--list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert isinstance(rows, list) and len(rows) == 2
+    for row in rows:
+        assert {"id", "report", "item", "published", "ours", "verdict"} <= set(row)
+        assert all(isinstance(row[k], str) for k in ("id", "report", "item", "published", "ours"))
+    assert rows[0] == {
+        "id": "A.fc_depth", "report": "A", "item": "Table 1", "published": "0.4994",
+        "ours": "0.50 +- 0.01", "verdict": "reproduced", "explanation": "within 2 standard errors",
+        "experiment": "part4/a_fc_depth",
+    }  # fmt: skip
+    assert rows[1]["experiment"] is None and rows[1]["verdict"] == "report wrong"
+    assert main(["reproduce", "--list", "--report", "c"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["id", "report", "item", "published", "ours", "verdict"]
+    assert out[1].startswith("C.q2") and "report wrong" in out[1] and len(out) == 3
+
+
+def test_reproduce_list_falls_back_to_the_catalogue(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "backprop_book.reports", None)  # import fails: absent
+    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path))
+    assert main(["experiments", "--list", "--json", "--report", "D"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ["part4/lenet5", "part4/d_grid", "part4/d_preprocessing"]
+    assert {r["verdict"] for r in rows} == {"pending"} and rows[0]["ours"] == "not recorded"
+    assert rows[0]["explanation"] == (
+        "record it with: backprop-book reproduce part4/lenet5 --profile full --record"
+    )
+
+
+def test_reproduce_unknown_id_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reproduce", "part2/bset"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(
+        "backprop-book reproduce: error: unknown study 'part2/bset'; did you mean part2/best"
+    )
+
+
+def test_reproduce_runs_a_study(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    clean_git: str,
+) -> None:
+    from backprop_book.autograd import experiments as A
+
+    monkeypatch.setattr(
+        A, "profile_sizes", lambda profile=None: {"n_train": 300, "n_val": 100, "epochs": 1}
+    )
+    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path))
+    assert main(["reproduce", "part3/relu2", "--seeds", "2", "--record"]) == 0
+    out = capsys.readouterr().out
+    assert "part3/relu2: C: 2 layers, ReLU -- 2 seed(s)" in out
+    assert "seed 1: val accuracy" in out and "after 1 epochs" in out
+    assert f"recorded {tmp_path / 'part3' / 'relu2.json'}" in out
+    assert "backprop-book reproduce part3/relu2 --profile quick --seeds 2 --record" in out
+    assert main(["reproduce", "part3/relu2", "--json"]) == 1
+    assert "--json and --report go with --list" in capsys.readouterr().err
+
+
+def test_reproduce_accepts_a_claim_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backprop_book import experiments
+
+    _fake_claims(monkeypatch)
+    assert experiments.study_for("A.fc_depth").id == "part4/a_fc_depth"
+    assert main(["reproduce", "A.fc_depth", "--seeds", "0"]) == 1  # resolved, then refused
+    assert "seeds must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert main(["reproduce", "C.q2"]) == 1
+    err = capsys.readouterr().err
+    assert "claim 'C.q2' is judged by a check, not a run: the checker finds" in err
+    assert main(["reproduce", "A.fc_dept"]) == 1
+    assert "unknown study or claim 'A.fc_dept'; did you mean A.fc_depth" in capsys.readouterr().err

@@ -6,8 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_book import _io
-from backprop_book.results import list_results, load_result, record_result
+from backprop_book import _io, results
+from backprop_book.results import (
+    DirtyTreeError,
+    Training,
+    list_results,
+    load_result,
+    missing_provenance,
+    record_result,
+)
+from backprop_book.runtime import GitState
 
 pytestmark = pytest.mark.core
 
@@ -22,6 +30,11 @@ def test_atomic_path_leaves_target_untouched_on_error(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 
 
+@pytest.fixture(autouse=True)
+def _clean(clean_git: str) -> None:
+    """Every test here records from a (fake) clean checkout unless it says otherwise."""
+
+
 def _record(tmp_path: Path, name: str = "part9/run", **data: object) -> Path:
     return record_result(
         name,
@@ -33,6 +46,7 @@ def _record(tmp_path: Path, name: str = "part9/run", **data: object) -> Path:
         profile="full",
         command="pytest",
         results_dir=tmp_path,
+        strict=True,
     )
 
 
@@ -52,6 +66,10 @@ def test_record_and_load_roundtrip_with_provenance(tmp_path: Path) -> None:
     assert p.versions["numpy"] == np.__version__
     assert "profile=full" in p.describe() and "seed=3" in p.describe()
     assert list_results(tmp_path) == ["part9/run"]
+    # trained by the recording command itself: both commits are the checkout's
+    assert p.trained_commit == p.recorded_commit == "0123456789abcdef0123456789abcdef01234567"
+    assert not p.dirty and p.diff_sha256 is None and p.data_sha256 == "synthetic"
+    assert p.hardware and missing_provenance(p) == []
 
 
 def test_record_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +106,107 @@ def test_unrecordable_values_and_bad_wall_time(tmp_path: Path) -> None:
         record_result(
             "r", {}, device="cpu", data_source=None, seed=None, wall_time_s=-1, results_dir=tmp_path
         )
+
+
+def test_every_recorded_file_has_complete_provenance() -> None:
+    """Each file under docs/results loads and says how it was made and how to remake it."""
+    names = list_results()
+    assert len(names) >= 30
+    for name in names:
+        p = load_result(name).provenance
+        assert missing_provenance(p) == [], name
+        if name.split("/")[-1].startswith("bench_") or name == "part4/tutorial_sgd_2epochs":
+            continue  # made by the benchmark / the train command, which name their own
+        assert p.command.startswith(f"backprop-book reproduce {name} --profile {p.profile}"), name
+
+
+def test_recorder_refuses_a_dirty_tree_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dirty = GitState("ab" * 20, True, "cd" * 32, ("M backprop_book/results.py",))
+    monkeypatch.setattr(results, "git_state", lambda: dirty)
+    with pytest.raises(DirtyTreeError, match=r"M backprop_book/results.py.*--allow-dirty"):
+        _record(tmp_path)
+    assert not (tmp_path / "part9").exists()
+    # a run's own metrics file outside the book's results (not strict) is written, marked dirty
+    record_result("m", {}, device="cpu", data_source=None, seed=0, wall_time_s=1.0,
+                  command="backprop-book train --out /tmp/x", results_dir=tmp_path)  # fmt: skip
+    assert load_result("m", results_dir=tmp_path).provenance.dirty
+    record_result(
+        "part9/run", {"a": 1}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
+        command="pytest", results_dir=tmp_path, allow_dirty=True,
+    )  # fmt: skip
+    p = load_result("part9/run", results_dir=tmp_path).provenance
+    assert p.dirty and p.diff_sha256 == "cd" * 32 and "uncommitted changes" in p.describe()
+
+
+def test_training_provenance_is_kept_apart_from_the_recording(tmp_path: Path) -> None:
+    record_result(
+        "part9/run", {"a": 1}, device="cpu", data_source="synthetic", seed=0, wall_time_s=2.0,
+        command="pytest", results_dir=tmp_path,
+        trained=Training("5eb830d", "2026-11-23T04:56:00+00:00", 1364.3),
+    )  # fmt: skip
+    p = load_result("part9/run", results_dir=tmp_path).provenance
+    assert (p.trained_commit, p.trained_at, p.train_wall_time_s) == (
+        "5eb830d", "2026-11-23T04:56:00+00:00", 1364.3,
+    )  # fmt: skip
+    assert p.recorded_commit != p.trained_commit and p.wall_time_s == 2.0
+    assert p.git_commit == "5eb830d"  # the commit whose code made the numbers
+
+
+def test_records_with_temporary_paths_or_missing_fields_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="command names a temporary path"):
+        record_result(
+            "part9/run", {}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
+            command="x --checkpoints /tmp/runs", results_dir=tmp_path, strict=True,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="hardware is empty"):
+        record_result(
+            "part9/run", {}, device="cpu", data_source="synthetic", seed=0, wall_time_s=1.0,
+            command="pytest", results_dir=tmp_path, hardware_name=" ", strict=True,
+        )  # fmt: skip
+
+
+def test_old_schema_is_refused_with_the_command_to_rerun(tmp_path: Path) -> None:
+    _record(tmp_path)
+    path = tmp_path / "part9" / "run.json"
+    payload = json.loads(path.read_text())
+    payload["schema"] = 1
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match=r"schema 1, expected 2; record it again"):
+        load_result("part9/run", results_dir=tmp_path)
+
+
+def test_data_checksum_of_the_archive_in_use(
+    tiny_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import tarfile
+
+    archive = tmp_path / "c.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tiny_folder, arcname="cifar10-jpeg")
+    monkeypatch.setenv("BACKPROP_BOOK_CIFAR10", str(archive))
+    want = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert results.data_sha256("CIFAR-10 image-folder JPEG copy (archive, c.tar.gz)") == want
+    assert results.data_sha256(None) == results.data_sha256("fake CIFAR-10") == "synthetic"
+    monkeypatch.setenv("BACKPROP_BOOK_CIFAR10", str(tiny_folder))
+    assert results.data_sha256("CIFAR-10 image-folder").startswith(
+        "unknown (an unpacked image folder"
+    )
+
+
+def test_hardware_names_the_gpu_or_the_cpu_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from backprop_book import runtime
+
+    fake = types.ModuleType("torch")
+    fake.cuda = types.SimpleNamespace(get_device_name=lambda i: f"NVIDIA H200 #{i}")  # type: ignore[attr-defined]
+    fake.get_num_threads = lambda: 3  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    assert runtime.hardware("cuda:1") == "NVIDIA H200 #1"
+    monkeypatch.setattr(runtime, "cpu_model", lambda: "Some CPU 9000")
+    cpu = runtime.hardware("cpu")
+    assert cpu.startswith("Some CPU 9000 (") and cpu.endswith(", 3 torch threads)")

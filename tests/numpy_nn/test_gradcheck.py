@@ -8,20 +8,10 @@ from backprop_book.numpy_nn import (
     check_gradients,
     directional_check,
     numerical_gradient,
-    rel_error,
 )
 from backprop_book.numpy_nn.two_layer_net import TwoLayerNet, toy_data, toy_model
 
 pytestmark = pytest.mark.part2
-
-
-def test_rel_error_is_the_exercise_definition():
-    a = np.array([1.0, 0.0, 3.0])
-    b = np.array([1.1, 0.0, 3.0])
-    assert rel_error(a, b) == pytest.approx(0.1 / 2.1)
-    assert rel_error(np.zeros(2), np.full(2, 1e-9)) == pytest.approx(1e-9 / 1e-8)  # floor 1e-8
-    with pytest.raises(ValueError, match="same shape"):
-        rel_error(np.zeros(2), np.zeros(3))
 
 
 def test_centred_is_second_order_forward_is_first_order():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from backprop_book import cli
-from backprop_book.torch_nn.cli import parse_model_args
+from backprop_book.torch_nn.config import parse_model_args
 
 pytestmark = pytest.mark.part4
 

@@ -156,3 +156,18 @@ def test_trainer_auto_chooses_caches_and_changes_nothing_else(tmp_path, monkeypa
         assert Trainer(_cfg(threads="auto")).thread_choice.cached
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_command_line_option_takes_auto_or_a_count():
+    import argparse
+
+    from backprop_book.torch_nn.config import add_config_arguments, config_values
+
+    p = argparse.ArgumentParser(exit_on_error=False)
+    add_config_arguments(p)
+    assert config_values(p.parse_args(["--threads", "auto"])) == {"threads": "auto"}
+    assert config_values(p.parse_args(["--threads", "2"])) == {"threads": 2}
+    assert TrainConfig(**config_values(p.parse_args(["--threads", "2"]))).threads == 2
+    for bad in ("0", "fast"):
+        with pytest.raises(argparse.ArgumentError, match="invalid parse_threads value"):
+            p.parse_args(["--threads", bad])

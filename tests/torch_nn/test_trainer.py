@@ -9,13 +9,8 @@ import pytest
 import torch
 
 from backprop_book.torch_nn import data as D
-from backprop_book.torch_nn.trainer import (
-    TrainConfig,
-    Trainer,
-    config_table,
-    load_checkpoint,
-    resolve_device,
-)
+from backprop_book.torch_nn.config import TrainConfig
+from backprop_book.torch_nn.trainer import Trainer, load_checkpoint, resolve_device
 
 pytestmark = pytest.mark.part4
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,21 +162,6 @@ def test_learning_on_fake_data_and_evaluation_consistency():
     assert "confusion matrix" in ev.format()
 
 
-@pytest.mark.parametrize(
-    ("kw", "msg"),
-    [
-        (dict(optimizer="lbfgs"), r"TrainConfig.optimizer: expected one of .*got 'lbfgs'"),
-        (dict(lr=-1.0), r"TrainConfig.lr: expected a positive number, got -1.0"),
-        (dict(model="resnet"), r"TrainConfig.model: expected one of"),
-        (dict(patience=2), r"early stopping needs a validation set"),
-        (dict(device="tpu"), r"TrainConfig.device"),
-    ],
-)
-def test_config_validation(kw, msg):
-    with pytest.raises(ValueError, match=msg):
-        small(**kw)
-
-
 def test_epoch_loss_and_accuracy_weight_a_short_last_batch():
     """With a learning rate too small to move the weights, the epoch's training loss
     and accuracy are those of the starting model on the training set: 30 images in
@@ -200,12 +180,6 @@ def test_cpu_optimizers_use_the_multi_tensor_update():
             small(optimizer=opt, epochs=1), data=D.load_data("fake", max_train=8, max_test=8)
         )
         assert t.optimizer.param_groups[0]["foreach"] is True, opt
-
-
-def test_config_table_has_help_for_every_field():
-    rows = config_table()
-    assert len(rows) == len(TrainConfig.__dataclass_fields__)
-    assert all(help_ for _, _, help_ in rows)
 
 
 def test_unavailable_device_is_a_clear_error():

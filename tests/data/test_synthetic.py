@@ -1,4 +1,4 @@
-"""The course's synthetic data set."""
+"""The course's synthetic data set (backprop_book.data.synthetic)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from backprop_book.data.synthetic import Q, load_synthetic, quadratic_form, synthetic_labels
 
-pytestmark = pytest.mark.part3
+pytestmark = [pytest.mark.core, pytest.mark.part3]  # the data set of Part III
 
 
 def test_labels_follow_the_quadratic_form() -> None:

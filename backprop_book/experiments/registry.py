@@ -1,0 +1,238 @@
+"""One registry of the book's studies: every run that redoes a report's table or figure.
+
+A part of the book registers a study where it defines it, with the :func:`study`
+decorator (or :func:`register` for a variant built with :func:`functools.partial`)::
+
+    @study("part4/a_cnn_studies")
+    def a_cnn_studies(profile=None, checkpoint_dir=None, seed=0): ...
+
+The id is ``<part>/<name>``: the part of the book (``part2`` ... ``part4``) and the
+name its recorded result carries (``docs/results/part4/a_cnn_studies.json``).  A
+study is a function of the profile (passed as a value) that returns a mapping of
+plain data with at least ``device`` and ``data_source``; it may also accept
+``seed`` (a training seed, so that the runner can repeat it over seeds),
+``checkpoint_dir`` (where it checkpoints and resumes) and ``progress``.
+
+This module imports no part of the book (the parts import it), so that the parts
+stay independent of each other; :func:`backprop_book.experiments.load_studies`
+imports the parts' modules when their studies are needed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["REGISTRY", "Registry", "Study", "UnknownStudyError", "get_study", "register", "study"]
+
+F = TypeVar("F", bound=Callable[..., Mapping[str, Any]])
+
+_ID_RE = re.compile(r"^part[0-9]+/[A-Za-z0-9_.-]+$")
+
+
+class UnknownStudyError(ValueError):
+    """An id that names no registered study; the message lists the nearest ids."""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A registered study: its id, the function that runs it and a one-line description.
+
+    Examples
+    --------
+    >>> s = Study("part9/demo", lambda profile, seed=0: {"seed": seed}, "a demo")
+    >>> s.part, s.name, s.takes_seed, s.takes_checkpoints
+    ('part9', 'demo', True, False)
+    >>> s.run("quick", seed=3)
+    {'seed': 3}
+    """
+
+    id: str
+    func: Callable[..., Mapping[str, Any]]
+    description: str
+
+    @property
+    def part(self) -> str:
+        """The part of the book, e.g. ``"part4"``."""
+        return self.id.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The study's name within its part, e.g. ``"a_cnn_studies"``."""
+        return self.id.split("/", 1)[1]
+
+    def _params(self) -> Mapping[str, inspect.Parameter]:
+        return inspect.signature(self.func).parameters
+
+    @property
+    def takes_seed(self) -> bool:
+        """Whether the study accepts a training ``seed`` (and so can run over several)."""
+        return "seed" in self._params()
+
+    @property
+    def takes_checkpoints(self) -> bool:
+        """Whether the study checkpoints to a ``checkpoint_dir`` and resumes from it."""
+        return "checkpoint_dir" in self._params()
+
+    def run(
+        self,
+        profile: Any,
+        *,
+        seed: int = 0,
+        checkpoint_dir: str | Path | None = None,
+        progress: bool = False,
+    ) -> Mapping[str, Any]:
+        """Call the study with the arguments it accepts; return its data.
+
+        Raises
+        ------
+        ValueError
+            If ``seed`` is not 0 and the study takes no seed.
+        """
+        params = self._params()
+        kwargs: dict[str, Any] = {}
+        if "seed" in params:
+            kwargs["seed"] = seed
+        elif seed != 0:
+            raise ValueError(f"study {self.id!r} takes no seed; it runs with its own seed only")
+        if "checkpoint_dir" in params:
+            kwargs["checkpoint_dir"] = checkpoint_dir
+        if "progress" in params:
+            kwargs["progress"] = progress
+        out = self.func(profile, **kwargs)
+        if not isinstance(out, Mapping):
+            raise TypeError(
+                f"study {self.id!r} must return a mapping of data, got {type(out).__name__}"
+            )
+        return out
+
+
+class Registry:
+    """Studies by id; an id can be registered once.
+
+    Examples
+    --------
+    >>> reg = Registry()
+    >>> @reg.study("part9/demo", description="a demo")
+    ... def demo(profile, seed=0):
+    ...     return {"device": "cpu", "data_source": "synthetic", "seed": seed}
+    >>> reg.ids(), reg.get("part9/demo").description
+    (['part9/demo'], 'a demo')
+    >>> reg.get("part9/dem")
+    Traceback (most recent call last):
+    ...
+    backprop_book.experiments.registry.UnknownStudyError: unknown study 'part9/dem'; did you mean part9/demo?
+    """
+
+    def __init__(self) -> None:
+        self._studies: dict[str, Study] = {}
+
+    def register(
+        self, id: str, func: Callable[..., Mapping[str, Any]], *, description: str | None = None
+    ) -> Study:
+        """Register ``func`` under ``id`` (``"<part>/<name>"``) and return the :class:`Study`.
+
+        Raises
+        ------
+        ValueError
+            If ``id`` is not ``partN/name`` or is registered already.
+        TypeError
+            If ``func`` is not callable.
+        """
+        if not isinstance(id, str) or not _ID_RE.match(id):
+            raise ValueError(
+                f"a study id is 'partN/name' (name of letters, digits, '_', '.', '-'), got {id!r}"
+            )
+        if not callable(func):
+            raise TypeError(f"study {id!r}: expected a callable, got {type(func).__name__}")
+        if id in self._studies:
+            old = self._studies[id].func
+            raise ValueError(
+                f"study {id!r} is registered twice: by {_where(old)} and by {_where(func)}"
+            )
+        if description is None:
+            doc = inspect.getdoc(func) or ""
+            description = doc.strip().splitlines()[0] if doc.strip() else id
+        s = Study(id, func, description)
+        self._studies[id] = s
+        return s
+
+    def study(self, id: str, *, description: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`register`; returns the function unchanged."""
+
+        def decorate(func: F) -> F:
+            self.register(id, func, description=description)
+            return func
+
+        return decorate
+
+    def get(self, id: str) -> Study:
+        """The study ``id``.
+
+        Raises
+        ------
+        UnknownStudyError
+            If no study has that id; the message names the nearest ids.
+        """
+        try:
+            return self._studies[id]
+        except (KeyError, TypeError):
+            raise UnknownStudyError(unknown_message(id, self.ids())) from None
+
+    def ids(self, part: str | None = None) -> list[str]:
+        """Registered ids in registration order, optionally only one part's."""
+        return [k for k in self._studies if part is None or k.split("/", 1)[0] == part]
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._studies
+
+    def __iter__(self) -> Iterator[Study]:
+        return iter(list(self._studies.values()))
+
+    def __len__(self) -> int:
+        return len(self._studies)
+
+
+def _where(func: Callable[..., Any]) -> str:
+    inner = getattr(func, "func", func)  # functools.partial
+    return f"{getattr(inner, '__module__', '?')}.{getattr(inner, '__qualname__', repr(inner))}"
+
+
+def unknown_message(id: object, known: list[str], what: str = "study") -> str:
+    """One line for an unknown id: the nearest known ids, or how to list them.
+
+    >>> unknown_message("part4/a_cnn", ["part4/a_cnn_studies", "part3/relu2", "part2/best"])
+    "unknown study 'part4/a_cnn'; did you mean part4/a_cnn_studies?"
+    >>> unknown_message("zzz", ["part2/best"])
+    "unknown study 'zzz'; 1 known (backprop-book reproduce --list shows them)"
+    """
+    text = str(id)
+    names = {k: k.split("/", 1)[-1] for k in known}
+    near = difflib.get_close_matches(text, known, n=3, cutoff=0.6)
+    near += [
+        k
+        for k in known
+        if k not in near
+        and (
+            difflib.get_close_matches(text.split("/")[-1], [names[k]], n=1, cutoff=0.6)
+            or (len(text) >= 3 and text.split("/")[-1] in names[k])
+        )
+    ]
+    near = near[:3]
+    if near:
+        return f"unknown {what} {text!r}; did you mean {', '.join(near)}?"
+    return (
+        f"unknown {what} {text!r}; {len(known)} known (backprop-book reproduce --list shows them)"
+    )
+
+
+#: The book's registry; the parts register into it when they are imported.
+REGISTRY = Registry()
+study = REGISTRY.study
+register = REGISTRY.register
+get_study = REGISTRY.get

@@ -1,0 +1,310 @@
+"""The one runner: run a registered study under a profile, over seeds, time it and record it.
+
+:func:`run_study` is what ``backprop-book reproduce ID [--profile full] [--seeds N]
+[--record]`` does.  Studies that checkpoint do so outside the checkout, under
+``<cache>/runs/<part>/<study>`` (the cache is ``$BACKPROP_BOOK_CACHE`` or
+``~/.cache/backprop_book``), so that a run cut off resumes where it stopped.  A
+record keeps the commit, time and wall time of the *training* -- read from the
+epochs' own ``git_commit`` and ``time_s`` fields and the checkpoints -- apart from
+those of the recording, so that re-recording a finished run from its checkpoints
+does not pass the recording off as the training.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backprop_book.experiments.registry import REGISTRY, Study, UnknownStudyError, unknown_message
+from backprop_book.profiles import Profile, get_profile
+from backprop_book.results import DirtyTreeError, Training, record_result
+from backprop_book.runtime import git_state
+
+__all__ = [
+    "PART_MODULES",
+    "StudyRun",
+    "UnknownStudyError",
+    "checkpoint_dir",
+    "default_runs_dir",
+    "load_studies",
+    "reproduce_command",
+    "resolve_study",
+    "run_study",
+    "seed_outputs",
+    "training_of",
+]
+
+#: The module of each part that registers its studies when imported.
+PART_MODULES: dict[str, str] = {
+    "part2": "backprop_book.numpy_nn.experiments",
+    "part3": "backprop_book.autograd.experiments",
+    "part4": "backprop_book.torch_nn.experiments",
+}
+
+
+def load_studies(parts: Sequence[str] | None = None) -> list[Study]:
+    """Import the parts' study modules (all, or ``parts``) and return their studies.
+
+    >>> [s.id for s in load_studies(["part3"])][:2]
+    ['part3/sigmoid2', 'part3/sigmoid2_lr01']
+    """
+    wanted = list(PART_MODULES) if parts is None else list(parts)
+    for part in wanted:
+        if part not in PART_MODULES:
+            raise ValueError(f"unknown part {part!r}; expected one of {sorted(PART_MODULES)}")
+        importlib.import_module(PART_MODULES[part])
+    return [s for s in REGISTRY if s.part in wanted]
+
+
+def resolve_study(name: str) -> Study:
+    """The study that ``name`` names: a registry id (``part4/a_cnn_studies``) or a bare name.
+
+    A bare name (``a_cnn_studies``) is accepted when exactly one part has it.
+
+    Raises
+    ------
+    UnknownStudyError
+        If nothing matches; the one-line message names the nearest ids.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownStudyError(f"expected a study id such as 'part4/a_cnn_studies', got {name!r}")
+    name = name.strip()
+    part = name.split("/", 1)[0] if "/" in name else None
+    if part in PART_MODULES:
+        load_studies([part])
+        if name in REGISTRY:
+            return REGISTRY.get(name)
+    studies = load_studies()
+    if name in REGISTRY:
+        return REGISTRY.get(name)
+    bare = [s for s in studies if s.name == name]
+    if len(bare) == 1:
+        return bare[0]
+    raise UnknownStudyError(unknown_message(name, [s.id for s in studies]))
+
+
+def default_runs_dir() -> Path:
+    """``<cache>/runs``: where studies checkpoint (``$BACKPROP_BOOK_CACHE`` is honoured)."""
+    from backprop_book.data.cifar10 import default_cache_dir
+
+    return default_cache_dir() / "runs"
+
+
+def checkpoint_dir(study: Study, seed: int, runs_dir: str | Path | None = None) -> Path:
+    """``<runs>/<part>/<study>`` for seed 0, ``.../<study>/seed<k>`` for another seed.
+
+    >>> from backprop_book.experiments.registry import Study
+    >>> checkpoint_dir(Study("part4/x", dict, ""), 2, "/c").as_posix()
+    '/c/part4/x/seed2'
+    """
+    root = Path(runs_dir) if runs_dir is not None else default_runs_dir()
+    d = root / study.part / study.name
+    return d if seed == 0 else d / f"seed{seed}"
+
+
+def reproduce_command(
+    study_id: str, profile: str | Profile, seeds: int = 1, allow_dirty: bool = False
+) -> str:
+    """The command that reruns and records a study, as a record keeps it.
+
+    >>> reproduce_command("part3/relu2", "full", seeds=3)
+    'backprop-book reproduce part3/relu2 --profile full --seeds 3 --record'
+    """
+    parts = ["backprop-book", "reproduce", study_id, "--profile", get_profile(profile).value]
+    if seeds != 1:
+        parts += ["--seeds", str(seeds)]
+    parts.append("--record")
+    if allow_dirty:
+        parts.append("--allow-dirty")
+    return " ".join(parts)
+
+
+def seed_outputs(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """Every ``(seed, output)`` of a study's data, whether it ran over one seed or several.
+
+    >>> seed_outputs({"acc": 0.5})
+    [(0, {'acc': 0.5})]
+    >>> seed_outputs({"acc": 0.5, "seeds": [0, 1, 2]})[0][0]  # the study's own seeds: one run
+    0
+    >>> d = {"acc": 0.5, "seeds": [0, 1], "by_seed": {"1": {"acc": 0.6}}}
+    >>> [(s, o["acc"]) for s, o in seed_outputs(d)]
+    [(0, 0.5), (1, 0.6)]
+    """
+    if "by_seed" not in data:  # one run of the runner (a study may keep its own "seeds")
+        return [(0, dict(data))]
+    seeds = list(data["seeds"])
+    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
+    others = data["by_seed"]
+    return [(int(seeds[0]), first)] + [(int(s), dict(others[str(s)])) for s in seeds[1:]]
+
+
+def _histories(obj: Any) -> Iterator[list[Any]]:
+    if isinstance(obj, Mapping):
+        hist = obj.get("history")
+        if isinstance(hist, list) and hist and all(isinstance(h, Mapping) for h in hist):
+            yield hist
+        for v in obj.values():
+            yield from _histories(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _histories(v)
+
+
+def _train_times(obj: Any) -> Iterator[float]:
+    if isinstance(obj, Mapping):
+        t = obj.get("train_time_s")
+        if isinstance(t, int | float):
+            yield float(t)
+            return
+        for v in obj.values():
+            yield from _train_times(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _train_times(v)
+
+
+def _utc(ts: float) -> str:
+    return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat(timespec="seconds")
+
+
+def training_of(
+    outputs: Sequence[Mapping[str, Any]],
+    checkpoint_dirs: Sequence[Path],
+    wall_time_s: float,
+    current_commit: str,
+    ended: float | None = None,
+) -> Training:
+    """Commit, time and wall time of the training behind a study's outputs.
+
+    The commit comes from the epochs' own ``git_commit`` fields when the study keeps
+    per-epoch histories (several, joined by ``", "``, for a run resumed across
+    commits; ``unknown`` for epochs of an old checkpoint that kept none), else it is
+    ``current_commit`` (a study without histories trains in the call); the time is that of the newest
+    checkpoint, else ``ended`` (now); the wall time is the sum of the runs'
+    ``train_time_s`` (their epochs' times over every resumed part), else
+    ``wall_time_s``.
+
+    >>> outs = [{"runs": [{"history": [{"git_commit": "abc", "time_s": 2.0}],
+    ...                    "train_time_s": 2.0}]}]
+    >>> t = training_of(outs, [], 0.5, "def", ended=0.0)
+    >>> t.commit, t.wall_time_s, t.at
+    ('abc', 2.0, '1970-01-01T00:00:00+00:00')
+    >>> training_of([{"acc": 1.0}], [], 0.5, "def", ended=0.0).commit
+    'def'
+    >>> training_of([{"history": [{"git_commit": None}, {"git_commit": "abc"}]}], [], 1, "d").commit
+    'abc, unknown'
+    """
+    epochs = [h for out in outputs for hist in _histories(out) for h in hist]
+    commits = sorted({str(h.get("git_commit") or "unknown") for h in epochs})
+    times = [t for out in outputs for t in _train_times(out)]
+    stamps = [p.stat().st_mtime for d in checkpoint_dirs if d.is_dir() for p in d.glob("*.pt")]
+    at = _utc(max(stamps)) if stamps else _utc(time.time() if ended is None else ended)
+    return Training(
+        commit=", ".join(commits) if commits else current_commit,
+        at=at,
+        wall_time_s=float(sum(times)) if times else float(wall_time_s),
+    )
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What :func:`run_study` did: the study, profile, seeds, data, times and record."""
+
+    study: Study
+    profile: Profile
+    seeds: tuple[int, ...]
+    data: dict[str, Any]
+    wall_time_s: float
+    training: Training
+    command: str
+    path: Path | None = None
+
+
+def run_study(
+    name: str,
+    *,
+    profile: str | Profile | None = None,
+    seeds: int = 1,
+    record: bool = False,
+    allow_dirty: bool = False,
+    results_dir: str | Path | None = None,
+    runs_dir: str | Path | None = None,
+    progress: bool = False,
+) -> StudyRun:
+    """Run the study ``name`` (see :func:`resolve_study`) under ``profile``, over ``seeds`` seeds.
+
+    Seeds are ``0 .. seeds-1`` (the training seed; the data split keeps its own seed).
+    With several seeds the data hold the first seed's output at the top level, plus
+    ``seeds`` and ``by_seed`` (see :func:`seed_outputs`).  With ``record`` the data are
+    written to ``docs/results/<part>/<study>.json`` by
+    :func:`backprop_book.results.record_result`, with the command that reruns them.
+
+    Raises
+    ------
+    UnknownStudyError
+        If ``name`` names no study.
+    ValueError
+        If ``seeds`` < 1, or > 1 for a study that takes no seed.
+    DirtyTreeError
+        If ``record`` is asked from a checkout with uncommitted changes and not
+        ``allow_dirty`` (checked before anything runs).
+    """
+    study = resolve_study(name)
+    prof = get_profile(profile)
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if seeds > 1 and not study.takes_seed:
+        raise ValueError(f"study {study.id!r} takes no seed, so --seeds must be 1, got {seeds}")
+    state = git_state()
+    if record and state.dirty and not allow_dirty:
+        changed = ", ".join(state.changes) or "uncommitted changes"
+        raise DirtyTreeError(
+            f"refusing to record {study.id!r} from a checkout with uncommitted changes "
+            f"({changed}): commit them so that the record names a commit that reproduces it, "
+            "or pass --allow-dirty (the record then says so and keeps the diff's sha256)"
+        )
+    seed_list = tuple(range(seeds))
+    dirs = (
+        [checkpoint_dir(study, s, runs_dir) for s in seed_list] if study.takes_checkpoints else []
+    )
+    t0 = time.perf_counter()
+    outs: list[dict[str, Any]] = []
+    for i, s in enumerate(seed_list):
+        out = dict(
+            study.run(prof, seed=s, checkpoint_dir=dirs[i] if dirs else None, progress=progress)
+        )
+        missing = [k for k in ("device", "data_source") if k not in out]
+        if missing:
+            raise TypeError(f"study {study.id!r} returned no {' or '.join(missing)} in its data")
+        outs.append(out)
+    wall = time.perf_counter() - t0
+    data = dict(outs[0])
+    if seeds > 1:
+        data["seeds"] = list(seed_list)
+        data["by_seed"] = {str(s): o for s, o in zip(seed_list[1:], outs[1:], strict=True)}
+    current = (state.commit or "unknown") + ("-dirty" if state.dirty and state.commit else "")
+    training = training_of(outs, dirs, wall, current)
+    command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
+    path = None
+    if record:
+        path = record_result(
+            study.id,
+            data,
+            device=str(outs[0]["device"]),
+            data_source=outs[0]["data_source"],
+            seed=seed_list[0],
+            seeds=list(seed_list),
+            wall_time_s=wall,
+            profile=prof,
+            command=command,
+            results_dir=results_dir,
+            trained=training,
+            allow_dirty=allow_dirty,
+            strict=True,
+        )
+    return StudyRun(study, prof, seed_list, data, wall, training, command, path)
