@@ -170,8 +170,11 @@ def _repeat(step: Callable[[], None], k: int) -> Callable[[], None]:
     return run
 
 
-def rate_rows(quick: bool) -> list[Comparison]:
-    """The trainer's FLOP rate against the matmul's, per model and thread count."""
+def rate_rows(
+    quick: bool, models: tuple[str, ...] = tuple(MODELS), images: int | None = None
+) -> list[Comparison]:
+    """The trainer's FLOP rate against the matmul's, per model and thread count
+    (``images``: the epoch's size for every model, default by model and profile)."""
     out = []
     n_epoch = {"alexnet": 200 if quick else 2000, "tutorial_cnn": 200 if quick else 4000,
                "mlp": 500 if quick else 10000}  # fmt: skip
@@ -179,8 +182,9 @@ def rate_rows(quick: bool) -> list[Comparison]:
     for n in thread_counts():
         with threads(n):
             limit = matmul_rate(repeats=3 if quick else 7)
-            for name, (_, _, batch) in MODELS.items():
-                t = _trainer(name, n_epoch[name], n)
+            for name in models:
+                batch = MODELS[name][2]
+                t = _trainer(name, images or n_epoch[name], n)
                 flops = training_flops(t.model, batch) / batch * len(t.train_data)
                 times = {"trainer": lambda t=t: t.train_epoch()}
                 # the first (untimed) epoch warms the kernels and the allocator
