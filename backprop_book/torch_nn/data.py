@@ -464,10 +464,15 @@ def extract_image_folder(
     return out
 
 
-def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = False) -> object:
+def d_transforms(
+    grayscale: bool = True, normalize: bool = True, blur: bool = False, as_uint8: bool = False
+) -> object:
     """Report D's torchvision preprocessing: Grayscale, [GaussianBlur], ToTensor, [Normalize].
 
     ``Normalize((0.5,), (0.5,))`` maps [0, 1] to [-1, 1], :math:`x = (u - 0.5) / 0.5`.
+    With ``as_uint8`` the per-image steps stop at the pixels (``PILToTensor``, uint8),
+    for the trainer, which scales and normalises whole batches itself
+    (``normalize`` is then the trainer's ``normalization`` setting, not a step here).
 
     >>> d_transforms(blur=True)  # doctest: +ELLIPSIS
     Compose(
@@ -475,6 +480,11 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         GaussianBlur(kernel_size=(3, 3), sigma=(0.7, 0.7))
         ToTensor()
         Normalize(mean=(0.5,), std=(0.5,))
+    )
+    >>> d_transforms(as_uint8=True)
+    Compose(
+        Grayscale(num_output_channels=1)
+        PILToTensor()
     )
     """
     from torchvision import transforms as T
@@ -484,6 +494,8 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         steps.append(T.Grayscale(num_output_channels=1))
     if blur:
         steps.append(T.GaussianBlur(3, sigma=0.7))
+    if as_uint8:
+        return T.Compose([*steps, T.PILToTensor()])
     steps.append(T.ToTensor())
     if normalize:
         steps.append(T.Normalize(*normalization_constants("tutorial", 1 if grayscale else 3)))
@@ -493,7 +505,7 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
 def image_folder_tensors(
     folder: str | Path, transform: object
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Read an image folder through ``transform`` (per image, once): float images and labels."""
+    """Read an image folder through ``transform`` (per image, once): stacked images and labels."""
     from PIL import UnidentifiedImageError
     from torchvision.datasets import ImageFolder
 

@@ -302,3 +302,50 @@ def test_cuda_normalizer_and_batches_match_cpu():
         for b in D.batch_indices(50, 8, torch.Generator().manual_seed(0), device="cuda")
     ]
     assert a == b
+
+
+@pytest.mark.parametrize("name", list(D.NORMALIZATIONS))
+@pytest.mark.parametrize("grayscale", [False, True])
+def test_each_normalization_is_the_named_constants(fake, name, grayscale):
+    if name == "cifar" and grayscale:
+        with pytest.raises(ValueError, match="constants for 3 channels, not 1"):
+            D.normalization_constants(name, 1)
+        return
+    kw = dict(model="grayscale_net", model_args={"in_shape": [1 if grayscale else 3, 32, 32]})
+    data = tuple(
+        None if d is None else D.ImageTensors(D.to_grayscale(d.images), d.labels, d.classes, "")
+        for d in fake
+    ) if grayscale else fake  # fmt: skip
+    t = Trainer(small(normalization=name, grayscale=grayscale, **kw), data=data)
+    u = t.train_data.images[:4]
+    mean, std = D.normalization_constants(name, u.shape[1])
+    if name == "none":
+        assert mean is None and std is None
+    else:
+        assert set(mean) == set(D.NORMALIZATIONS[name][0])
+    torch.testing.assert_close(t.prepare(u, train=False), D.normalize(u, mean, std), rtol=0,
+                               atol=2e-6)  # fmt: skip
+
+
+def test_d_preprocessing_path_matches_d_torchvision_pipeline(tmp_path):
+    """D's per-image steps kept as pixels, then the trainer's batch normalisation, equal
+    D's own Grayscale/Blur/ToTensor/Normalize to within one float32 rounding."""
+    from PIL import Image
+
+    from backprop_book.torch_nn.experiments import _folder_data
+
+    g = torch.Generator().manual_seed(0)
+    for cls in ("cat", "dog"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            px = torch.randint(0, 256, (32, 32, 3), generator=g, dtype=torch.uint8).numpy()
+            Image.fromarray(px).save(tmp_path / cls / f"{i}.png")
+    for blur in (False, True):
+        for norm in (False, True):
+            theirs, labels = D.image_folder_tensors(tmp_path, D.d_transforms(True, norm, blur))
+            ours = _folder_data(tmp_path, D.d_transforms(True, blur=blur, as_uint8=True))
+            assert ours.images.dtype == torch.uint8 and ours.classes == ("cat", "dog")
+            assert torch.equal(ours.labels, labels)
+            mean, std = D.normalization_constants("tutorial" if norm else "none", 1)
+            got = D.Normalizer(mean, std, channels=1)(ours.images)
+            torch.testing.assert_close(got, theirs, rtol=0, atol=1.2e-7)
