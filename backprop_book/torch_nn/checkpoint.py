@@ -87,8 +87,12 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "ck.pt"
     >>> _ = save_checkpoint({"format": CHECKPOINT_FORMAT, "epoch": 3}, p)
-    >>> load_checkpoint(p)["epoch"]
+    >>> torch.load(p, weights_only=True)["epoch"]
     3
+    >>> load_checkpoint(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ... is an incomplete backprop_book checkpoint: missing ['bad_epochs', ...]
     """
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"expected a checkpoint dict with format {CHECKPOINT_FORMAT!r}")

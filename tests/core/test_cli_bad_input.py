@@ -55,7 +55,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["data", "--sha256", "abc", "--splits", "test"], 2, "--sha256 expects 64 hexadecimal"),
     (["data", "--sha256", "0" * 64, "--trust-archive"], 2, "not allowed with argument"),
     # reproduce
-    (["reproduce", "part2/bset"], 2, "unknown study 'part2/bset'"),
+    (["reproduce", "part2/bset"], 2, "'part2/bset'; did you mean part2/best"),
     (["reproduce", "part3/relu2", "--seeds", "0"], 2, "--seeds: expected a positive integer"),
     (["reproduce", "part3/relu2", "--json"], 2, "--json and --report go with --list"),
     (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
