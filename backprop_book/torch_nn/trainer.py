@@ -153,9 +153,9 @@ class Trainer:
 
     Parameters
     ----------
-    config
+    config : ~backprop_book.torch_nn.config.TrainConfig
         The run's settings.
-    data
+    data : tuple of ~backprop_book.torch_nn.data.ImageTensors, optional
         ``(train, validation or None, test)`` tensors; loaded from
         ``config.data`` when ``None``.
 
