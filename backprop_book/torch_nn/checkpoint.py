@@ -46,6 +46,12 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = "backprop_book.torch_nn.checkpoint/1"
+#: Keys :func:`load_checkpoint` requires (``best_epoch``, ``best_state`` and
+#: ``classes`` are optional: older checkpoints lack them).
+REQUIRED_KEYS = frozenset(
+    {"model_name", "model_class", "model_args", "config", "epoch", "model", "optimizer",
+     "scheduler", "scaler", "rng", "history", "best_val_loss", "bad_epochs", "stopped_early"}
+)  # fmt: skip
 
 
 def trainer_state(trainer: Trainer) -> dict[str, Any]:
@@ -97,21 +103,36 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a folder.
     ValueError
-        If the file is not a backprop_book checkpoint.
+        If the file is not a backprop_book checkpoint (the message never repeats
+        torch's advice to load it with ``weights_only=False``), or lacks a key.
     """
     p = Path(path)
+    if p.is_dir():
+        raise IsADirectoryError(f"expected a checkpoint file, but {p} is a folder")
     if not p.is_file():
         raise FileNotFoundError(f"no checkpoint at {p}")
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for foreign files
-        raise ValueError(f"{p} is not a readable torch checkpoint: {exc}") from exc
+        # torch's own message advises weights_only=False, which would run code from the
+        # file: a foreign file must never be loaded that way, so the advice is not shown
+        raise ValueError(
+            f"{p} is not a backprop_book checkpoint: it cannot be read as a weights-only torch "
+            f"file ({type(exc).__name__}); give a checkpoint.pt written by `backprop-book train`"
+        ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ValueError(
             f"{p} is not a backprop_book checkpoint: "
             f"expected format {CHECKPOINT_FORMAT!r}, got {found!r}"
+        )
+    missing = sorted(REQUIRED_KEYS - set(ckpt))
+    if missing or not isinstance(ckpt.get("config"), dict):
+        raise ValueError(
+            f"{p} is an incomplete backprop_book checkpoint: missing {missing or ['config']}"
         )
     return ckpt  # type: ignore[no-any-return]
 

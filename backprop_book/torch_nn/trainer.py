@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 from backprop_book.runtime import git_commit
 from backprop_book.torch_nn import checkpoint as ckpt_io
 from backprop_book.torch_nn.config import TrainConfig
@@ -44,7 +45,14 @@ from backprop_book.torch_nn.data import (
 from backprop_book.torch_nn.models import ImageClassifier, build_model
 from backprop_book.torch_nn.rng import ModelRNG
 
-__all__ = ["Evaluation", "Trainer", "evaluate_checkpoint", "resolve_device", "setup_device"]
+__all__ = [
+    "Evaluation",
+    "Trainer",
+    "TrainingDiverged",
+    "evaluate_checkpoint",
+    "resolve_device",
+    "setup_device",
+]
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +350,7 @@ class Trainer:
         *,
         checkpoint: str | os.PathLike[str] | None = None,
         stop_after: int | None = None,
+        stop_on_nonfinite: bool = False,
     ) -> list[dict[str, Any]]:
         """Train up to ``epochs`` (default ``config.epochs``) epochs in total.
 
@@ -351,6 +360,10 @@ class Trainer:
         With ``config.restore_best``, a finished run (all epochs, or stopped early)
         ends holding the weights of its epoch with the lowest validation loss
         (:attr:`restored_epoch`); the history still describes every epoch trained.
+        With ``stop_on_nonfinite`` (the CLI's choice), an epoch whose mean training
+        loss is NaN or infinite raises :class:`TrainingDiverged` before it is
+        checkpointed; studies leave it off, so a learning-rate sweep records the
+        runs that diverge.
         Returns the history: one dict per epoch (:meth:`run_epoch`).
         """
         last = self.config.epochs if epochs is None else epochs
@@ -358,6 +371,11 @@ class Trainer:
             if stop_after is not None and self.epoch >= stop_after:
                 break
             rec = self.run_epoch(last)
+            if stop_on_nonfinite and not math.isfinite(rec["train_loss"]):
+                raise TrainingDiverged(
+                    f"training diverged: the mean training loss of epoch {rec['epoch']} is "
+                    f"{rec['train_loss']} (lr {rec['lr']:g}); try a smaller learning rate"
+                )
             self.history.append(rec)
             log.info("epoch %d: %s", self.epoch, rec)
             self._watch_validation(rec["val_loss"])
@@ -449,16 +467,23 @@ class Trainer:
         return trainer
 
 
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite (raised by ``fit(stop_on_nonfinite=True)``)."""
+
+
 def evaluate_checkpoint(
     path: str | os.PathLike[str],
     split: str = "test",
     device: str = "auto",
     max_examples: int | None = None,
+    expected_sha256: str | None = SHARED_ARCHIVE_SHA256,
 ) -> tuple[Evaluation, Trainer]:
     """Evaluate the final weights of a checkpoint (:func:`~.checkpoint.final_weights`).
 
     ``split`` is ``"test"`` or ``"train"``; ``max_examples`` keeps a seeded subset
-    of it.  Returns the evaluation and the trainer that made it.
+    of it; ``expected_sha256`` is the data archive's checksum (see
+    :func:`~backprop_book.data.load_cifar10`).  Returns the evaluation and the
+    trainer that made it.
     """
     if split not in ("test", "train"):
         raise ValueError(f"expected split 'test' or 'train', got {split!r}")
@@ -471,6 +496,7 @@ def evaluate_checkpoint(
     train, _, test = load_data(
         cfg.data, max_train=max_examples if split == "train" else cfg.max_train,
         max_test=cfg.max_test, seed=cfg.seed, grayscale=cfg.grayscale, root=cfg.data_root,
+        expected_sha256=expected_sha256,
     )  # fmt: skip
     trainer = Trainer(cfg, data=(train, None, test))
     trainer.load_state(ckpt, weights_only=True)
