@@ -169,9 +169,10 @@ def restore(trainer: Trainer, ckpt: dict[str, Any], weights_only: bool = False) 
     """Put a checkpoint (from :func:`load_checkpoint`) into ``trainer``.
 
     ``weights_only=True`` restores only the model weights, for evaluation: those of
-    :func:`final_weights` (:attr:`Trainer.restored_epoch` says which epoch when it
+    :func:`final_weights` (the trainer's ``restored_epoch`` says which epoch when it
     is the best one).  Otherwise every piece of state is restored, so that
-    :meth:`Trainer.fit` continues where the run stopped.
+    :meth:`~backprop_book.torch_nn.trainer.Trainer.fit` continues where the run
+    stopped.
 
     Raises
     ------
