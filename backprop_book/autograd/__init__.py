@@ -22,78 +22,9 @@ array([0., 1.])
 
 from __future__ import annotations
 
-from backprop_book.autograd.core import (
-    Op,
-    OpNode,
-    TensorNode,
-    as_node,
-    free_graph,
-    topological_order,
-)
-from backprop_book.autograd.ops import (
-    add,
-    div,
-    eq,
-    exp,
-    expand,
-    ge,
-    gt,
-    le,
-    log,
-    log_softmax,
-    lt,
-    matmul,
-    max,
-    mean,
-    mul,
-    ne,
-    neg,
-    normalize,
-    pow,
-    relu,
-    reshape,
-    select,
-    sigmoid,
-    softmax,
-    sub,
-    sum,
-    tanh,
-    transpose,
-)
+# The package's names are those of the engine and of the ops (their ``__all__``).
+from backprop_book.autograd import core, ops
+from backprop_book.autograd.core import *  # noqa: F403
+from backprop_book.autograd.ops import *  # noqa: F403
 
-__all__ = [
-    "Op",
-    "OpNode",
-    "TensorNode",
-    "add",
-    "as_node",
-    "div",
-    "eq",
-    "exp",
-    "expand",
-    "free_graph",
-    "ge",
-    "gt",
-    "le",
-    "log",
-    "log_softmax",
-    "lt",
-    "matmul",
-    "max",
-    "mean",
-    "mul",
-    "ne",
-    "neg",
-    "normalize",
-    "pow",
-    "relu",
-    "reshape",
-    "select",
-    "sigmoid",
-    "softmax",
-    "sub",
-    "sum",
-    "tanh",
-    "topological_order",
-    "transpose",
-]
+__all__ = [*core.__all__, *ops.__all__]

@@ -81,6 +81,11 @@ class TensorNode:
         name: str | None = None,
     ) -> None:
         self.value: Array = np.asarray(value)
+        if self.value.dtype.kind not in "biuf":
+            raise TypeError(
+                f"expected a value of real numbers (bool, int or float), got dtype "
+                f"{self.value.dtype}"
+            )
         self.source = source
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -412,9 +417,8 @@ def run_backward(root: TensorNode, seed: Array) -> None:
     grads: dict[TensorNode, Array] = {root: seed}
     for opnode in reversed(topological_order(root)):
         out = opnode.output
-        goutput = grads.pop(out, None) if out is not None else None
-        if goutput is None:  # no gradient reached this op's output
-            continue
+        if out is None or (goutput := grads.pop(out, None)) is None:
+            continue  # no gradient reached this op's output
         _store(out, goutput)
         for inp, g in _input_gradients(opnode, goutput):
             grads[inp] = grads[inp] + g if inp in grads else g

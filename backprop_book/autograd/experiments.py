@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from backprop_book.autograd.core import TensorNode
-from backprop_book.autograd.nn import Activation, Linear, Sequential, cross_entropy, mlp
+from backprop_book.autograd.nn import Activation, Linear, Parameter, Sequential, cross_entropy, mlp
 from backprop_book.autograd.optim import SGD, Adam, EpochSchedule, Optimizer
 from backprop_book.data.synthetic import SyntheticData, load_synthetic
 from backprop_book.experiments.registry import register
@@ -43,6 +43,7 @@ __all__ = [
     "run_experiment",
     "run_named",
     "train",
+    "trained_parameters",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ class TrainConfig:
     lr_gamma
         If set, the learning rate of epoch ``e`` is ``lr * lr_gamma**e`` (the
         per-epoch change report C called "momentum").
+    lr_linear
+        If true, the learning rate of epoch ``e`` is ``lr * (e + 1)``: it grows with
+        the epoch (the other reading of C's "corelating the change with epochs").
+    untrained_layers
+        Linear layers (0-based) whose parameters the optimizer is never given, as in
+        C's ``MLP3L``, whose ``parameters()`` returns only its first two layers.
     reduction
         ``"sum"`` (the course's loss, summed over the batch) or ``"mean"``.
     epochs, batch_size, seed
@@ -80,6 +87,8 @@ class TrainConfig:
     lr: float = 0.001
     momentum: float = 0.0
     lr_gamma: float | None = None
+    lr_linear: bool = False
+    untrained_layers: tuple[int, ...] = ()
     reduction: str = "sum"
     epochs: int = 20
     batch_size: int = 128
@@ -94,6 +103,14 @@ class TrainConfig:
             )
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
+        if self.lr_gamma is not None and self.lr_linear:
+            raise ValueError("expected one learning-rate schedule, got both lr_gamma and lr_linear")
+        n_linear = len(self.sizes) - 1
+        bad = [i for i in self.untrained_layers if not 0 <= i < n_linear]
+        if bad:
+            raise ValueError(
+                f"untrained_layers: expected indices of the {n_linear} Linear layers, got {bad}"
+            )
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(
                 f"epochs and batch_size must be >= 1, got {self.epochs} and {self.batch_size}"
@@ -125,6 +142,45 @@ EXPERIMENTS: dict[str, TrainConfig] = {
         activations=("relu", "sigmoid"),
         init="he",
         description="E's model with He fan-in init",
+    ),
+    # --- the runs as the reports wrote them (recorded over three seeds) ---
+    "c_relu3_as_written": TrainConfig(
+        sizes=(2, 4, 4, 2),
+        activations=("relu", "relu"),
+        untrained_layers=(2,),
+        description="C's MLP3L as listed: hidden 2 x input = 4, parameters() misses layer3",
+    ),
+    "c_relu3_h4": TrainConfig(
+        sizes=(2, 4, 4, 2),
+        activations=("relu", "relu"),
+        description="C's MLP3L sizes (hidden 4) with every layer trained",
+    ),
+    "c_momentum_decay": TrainConfig(
+        activations=("relu",),
+        lr_gamma=0.8,
+        description="C's 'momentum' on C's 2-layer ReLU net, reading 1: lr x0.8 each epoch",
+    ),
+    "c_momentum_growth": TrainConfig(
+        activations=("relu",),
+        lr_linear=True,
+        description="C's 'momentum' on C's 2-layer ReLU net, reading 2: lr x (epoch + 1)",
+    ),
+    "e_sigmoid2_lr01": TrainConfig(lr=0.01, description="E Fig. 7: 2 layers, sigmoid, lr 0.01"),
+    "e_relu2_lr01": TrainConfig(
+        activations=("relu",), lr=0.01, description="E Fig. 7: 2 layers, ReLU, lr 0.01"
+    ),
+    "e_new_lr01": TrainConfig(
+        sizes=(2, 8, 8, 2),
+        activations=("relu", "sigmoid"),
+        lr=0.01,
+        description="E Fig. 8: linear-ReLU-linear-sigmoid-linear, course init, lr 0.01",
+    ),
+    "e_he_lr01": TrainConfig(
+        sizes=(2, 8, 8, 2),
+        activations=("relu", "sigmoid"),
+        init="he_fanout",
+        lr=0.01,
+        description="E Fig. 9: E's new model with E's fan-out 'He' init, lr 0.01",
     ),
     "init_glorot": TrainConfig(init="glorot", description="2-8-2 sigmoid, Glorot (correct)"),
     "init_course": TrainConfig(init="course", description="2-8-2 sigmoid, the course's formula"),
@@ -193,10 +249,24 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray) -> tuple[float, fl
     return loss, acc
 
 
+def trained_parameters(config: TrainConfig, model: Sequential) -> list[Parameter]:
+    """The parameters the optimizer updates: all but those of ``config.untrained_layers``.
+
+    >>> cfg = EXPERIMENTS["c_relu3_as_written"]
+    >>> model = build_model(cfg)
+    >>> len(model.parameters()), len(trained_parameters(cfg, model))
+    (6, 4)
+    """
+    linears = [m for m in model.layers if isinstance(m, Linear)]
+    skip = {id(p) for i in config.untrained_layers for p in linears[i].parameters()}
+    return [p for p in model.parameters() if id(p) not in skip]
+
+
 def _optimizer(config: TrainConfig, model: Sequential) -> Optimizer:
+    params = trained_parameters(config, model)
     if config.optimizer == "adam":
-        return Adam(model.parameters(), lr=config.lr)
-    return SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+        return Adam(params, lr=config.lr)
+    return SGD(params, lr=config.lr, momentum=config.momentum)
 
 
 def train(
@@ -234,7 +304,11 @@ def train(
     epochs = config.epochs if epochs is None else epochs
     model = build_model(config)
     opt = _optimizer(config, model)
-    sched = EpochSchedule.geometric(opt, config.lr_gamma) if config.lr_gamma else None
+    sched = None
+    if config.lr_gamma:
+        sched = EpochSchedule.geometric(opt, config.lr_gamma)
+    elif config.lr_linear:
+        sched = EpochSchedule(opt, lambda e: config.lr * (e + 1))
     rng = np.random.default_rng(config.seed + 1)
     result = TrainResult(name, asdict(replace(config, epochs=epochs)))
     l0, a0 = evaluate(model, data.x_val, data.y_val)

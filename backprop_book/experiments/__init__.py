@@ -25,6 +25,11 @@ from backprop_book.experiments.runner import (
     resolve_study,
     run_study,
 )
+from backprop_book.reports import a as _a
+from backprop_book.reports import b as _b
+from backprop_book.reports import c as _c
+from backprop_book.reports import d as _d
+from backprop_book.reports import e as _e
 from backprop_book.results import list_results
 
 __all__ = [
@@ -54,7 +59,7 @@ class Experiment:
     report: str  #: "A" ... "E"
     item: str  #: the report's table, figure or question
     studies: tuple[str, ...]  #: registry ids, e.g. ``"part4/a_cnn_studies"``
-    reported: str  #: what the report found, in short
+    reported: str  #: what the report found, in short (figures read from backprop_book.reports)
 
     @property
     def part(self) -> str:
@@ -72,43 +77,54 @@ class Experiment:
 
 CATALOGUE: tuple[Experiment, ...] = (
     Experiment("A", "Tables 1-2: fully connected nets with 2-5 linear layers", ("part4/a_fc_depth",),
-               "test accuracy 0.4994 / 0.5072 / 0.5212 / 0.5401 after 10 epochs"),
+               "test accuracy " + " / ".join(r[3] for r in _a.TABLE2.values()) + " after 10 epochs"),
     Experiment("A", "tutorial CNN; activation, learning rate, conv layers, double channels",
-               ("part4/a_cnn_studies",), "tutorial CNN about 59-60% test; Tanh 0.6502; lr 0.01 0.6161; 3 conv 0.7195"),
+               ("part4/a_cnn_studies", "part4/a_cnn_studies_b32"),
+               f"tutorial CNN {_a.OVERALL} test; Tanh {_a.TABLE3['tanh'][3]}; lr 0.01 "
+               f"{_a.TABLE4['lr0.01'][3]}; 3 conv {_a.TABLE5['conv3'][3]} (batch size not stated)"),
     Experiment("B", "Q3: default CIFAR-10 run of the two-layer net", ("part2/default",),
-               "0.287 validation accuracy after 1,000 iterations"),
+               f"{_b.DEFAULT_VAL} validation accuracy after 1,000 iterations"),
     Experiment("B", "Q3: Table 1, the top four of 24 runs",
                ("part2/t1_h80_it2000_lr0.0025", "part2/t1_h70_it2000_lr0.0025", "part2/best", "part2/t1_h80_it4500_lr0.0025"),
-               "validation 0.497 / 0.487 / 0.53 / 0.495; best test 0.508"),
+               "validation " + " / ".join(v for _, v in _b.TABLE1.values())
+               + f"; best test {_b.BEST_TEST}"),
     Experiment("B", "Q3: ideas tried (early stopping, PCA to 640 dims, flips and scaling)",
-               ("part2/best_early_stopping", "part2/best_pca640", "part2/best_flip_scale"),
+               ("part2/best_early_stopping", "part2/best_pca640", "part2/best_flip_scale",
+                "part2/best_appended_flip_scale"),
                "early stopping no gain, PCA hurt, augmentation helped"),
     Experiment("B", "Q4: seven torch MLPs", ("part4/b_mlps", "part4/b_mlps_small_init"),
-               "51.9 / 48.7 / 52.3 / 51.7 / 53.6%; 4 and 5 layers collapse to 7.9 / 7.8%"),
+               " / ".join(v[1] for v in _b.TABLE2.values()) + " validation"),
     Experiment("C", "Q9: synthetic data, sigmoid and ReLU nets, 'momentum' schedule",
-               ("part3/sigmoid2", "part3/relu2", "part3/relu3", "part3/schedule_c", "part3/momentum"),
-               "sigmoid flat then improves after ~13 epochs; ReLU about 98% validation; schedule worse"),
+               ("part3/sigmoid2", "part3/relu2", "part3/relu3", "part3/schedule_c", "part3/momentum",
+                "part3/c_relu3_as_written", "part3/c_relu3_h4", "part3/c_momentum_decay",
+                "part3/c_momentum_growth"),
+               f"sigmoid flat then improves after {_c.PLATEAU} epochs; ReLU close to "
+               f"{_c.RELU_VAL}% validation; 'momentum' drops"),
     Experiment("E", "Q9: linear-ReLU-linear-sigmoid-linear with fan-out He init",
-               ("part3/report_e", "part3/report_e_he"), "99.64% validation"),
+               ("part3/report_e", "part3/report_e_he", "part3/e_sigmoid2_lr01", "part3/e_relu2_lr01",
+                "part3/e_new_lr01", "part3/e_he_lr01"), f"{_e.HE_BEST} validation (lr {_e.Q9_LR})"),
     Experiment("C", "Q9: initialisations compared (course formula, Glorot, He, fan-out He)",
                ("part3/init_course", "part3/init_glorot", "part3/init_he", "part3/init_he_fanout"),
                "(not a report figure: does the course's init explain C's flat start?)"),
     Experiment("C", "Q10: tutorial classifier with SGD, Adam, Adam lr 0.1, 5 epochs",
-               ("part4/tutorial_optimizers",), "SGD 55%, Adam 52%, Adam lr 0.1 10%, Adam 5 epochs 59%"),
+               ("part4/tutorial_optimizers",),
+               f"SGD {_c.Q10['sgd']}, Adam {_c.Q10['adam']}, Adam lr 0.1 {_c.Q10['adam_lr0.1']}, "
+               f"Adam 5 epochs {_c.Q10['adam_5_epochs']}"),
     Experiment("E", "AlexNet for CIFAR-10: batch norm, optimizer, batch size, learning rate",
-               ("part4/alexnet_study",), "about 70% test, Adam lr 1e-3, batch 100, no batch norm"),
+               ("part4/alexnet_study",), f"about {_e.FINAL} test, Adam lr 1e-3, batch 100, no batch norm"),
     Experiment("D", "Q4: LeNet-5", ("part4/lenet5",), "(parameter counts only in the report)"),
     Experiment("D", "optimizer x learning-rate grid, hidden units, layers, dropout", ("part4/d_grid",),
                "losses near 1.5 at 95% accuracy"),
     Experiment("D", "preprocessing: grayscale, normalise or not, Gaussian blur (image folders)",
-               ("part4/d_preprocessing",), "validation 0.924 normalised vs 0.915 not"),
+               ("part4/d_preprocessing",), f"validation {_d.TASK_ROWS['task1 with normalization'][3]} normalised vs "
+               f"{_d.TASK_ROWS['task1 without normalization'][3]} not"),
 )  # fmt: skip
 
 
 def find(report: str | None = None, part: str | None = None) -> list[Experiment]:
     """Catalogue entries, optionally only one report's (``"A"``...) or one part's.
 
-    >>> [e.studies for e in find(report="E", part="part3")]
+    >>> [e.studies[:2] for e in find(report="E", part="part3")]
     [('part3/report_e', 'part3/report_e_he')]
     """
     return [

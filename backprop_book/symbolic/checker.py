@@ -12,13 +12,29 @@ Three questions can be put to it:
   \\partial C_{ab} / \\partial X_{ij}`?
 * :func:`check_equal` -- is an identity true (``tanh(x) = 2 sigma(2x) - 1``)?
 
-Each answer is a :class:`Verdict`.  The checker first tries to show that the
-difference simplifies to zero (``method="symbolic"``).  When simplification is
-inconclusive it evaluates both sides at random points inside the function's
-domain (``method="numeric"``): points where the function or the true derivative
-is undefined, infinite or complex (``log`` of a negative number, division by
-zero, ``sqrt`` of a negative number) are rejected and redrawn.  A wrong claim
-comes back with a :class:`Counterexample`: the point, the entry, and both values.
+Each answer is a :class:`Verdict`, decided soundly:
+
+1. The difference (truth minus claim) is simplified.  If it is zero the claim is
+   correct (``method="symbolic"``).  If sympy shows it non-zero (its ``is_zero``
+   is False, or it is a non-zero constant) the claim is wrong.
+2. Otherwise points are drawn inside the function's domain: random ones (points
+   where the function or the true derivative is undefined, infinite or complex --
+   ``log`` of a negative number, division by zero -- are rejected and redrawn) and
+   *scale points*, where one symbol takes a magnitude written in the expressions
+   (:math:`10^6` in :math:`e^{-(x - 10^6)^2}`) or :math:`10^{\\pm 3}`, so that a term
+   tiny at ordinary points shows.  At the first random points, taken as exact
+   rationals, sympy evaluates the difference to 30 guaranteed digits: a non-zero
+   value makes the claim wrong (still ``"symbolic"``).
+3. Only when sympy can neither prove nor refute the claim does the numeric test
+   decide (``method="numeric"``): the claim is correct when both sides agree to the
+   relative tolerance ``tol`` at every point.
+
+Floating-point numbers written in a claim are approximations, so a difference made
+of them is judged at ``tol``: ``0.5 * x`` is ``x / 2``, but a term ``1e-12 * x`` is
+too small to count; write ``sp.Rational(1, 10**12) * x`` for an exact term.
+``simplify=False`` skips steps 1 and 2 (for expressions too large to simplify).
+A wrong claim comes back with a :class:`Counterexample`: the point, the entry, both
+values and, when sympy computed it, the exact difference.
 
 Matrices are sympy matrices of symbols (:func:`matrix_symbols`) or
 :class:`sympy.MatrixSymbol` objects of concrete size, which are made explicit
@@ -32,6 +48,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import mpmath
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -51,6 +68,14 @@ Method = Literal["symbolic", "numeric"]
 #: Largest expression (in sympy operations) that the checker tries to simplify;
 #: bigger differences go straight to numeric evaluation.
 _MAX_SIMPLIFY_OPS = 600
+#: Guaranteed digits of the exact evaluation of a difference at a rational point.
+_EXACT_DIGITS = 30
+#: Working digits of the numeric evaluation (a mismatch is confirmed at twice as many).
+_NUMERIC_DIGITS = 30
+#: Random points at which the difference is also evaluated exactly.
+_MAX_EXACT_POINTS = 3
+#: Scale points added to the random ones (one coordinate set to a large or small magnitude).
+_MAX_SCALE_POINTS = 12
 
 
 def matrix_symbols(name: str, rows: int, cols: int, **assumptions: Any) -> sp.ImmutableMatrix:
@@ -108,21 +133,31 @@ class Counterexample:
         The true value there.
     claimed
         The claim's value there (``None`` if the claim is undefined there).
+    difference
+        The exact difference claim minus truth at the point, as text, when sympy
+        evaluated it (it can be far below what a float shows:
+        ``"-2.262e-434294192374"``); ``None`` otherwise.
 
     >>> print(Counterexample({"x": 2.0}, (), expected=12.0, claimed=8.0))
     at x=2: true value 12, claimed 8
+    >>> print(Counterexample({"x": 0.0}, (), expected=0.0, claimed=0.0, difference="3.7e-44"))
+    at x=0: true value 0, claimed 0 (exact difference 3.7e-44)
     """
 
     point: dict[str, float]
     entry: tuple[int, ...]
     expected: float
     claimed: float | None
+    difference: str | None = None
 
     def __str__(self) -> str:
         at = ", ".join(f"{k}={v:.6g}" for k, v in self.point.items()) or "(no free symbols)"
         where = f" entry {self.entry}" if self.entry else ""
         got = "undefined" if self.claimed is None else f"{self.claimed:.10g}"
-        return f"at {at}:{where} true value {self.expected:.10g}, claimed {got}"
+        text = f"at {at}:{where} true value {self.expected:.10g}, claimed {got}"
+        if self.difference is not None:
+            text += f" (exact difference {self.difference})"
+        return text
 
 
 @dataclass(frozen=True)
@@ -134,15 +169,16 @@ class Verdict:
     correct
         Whether the claim holds.
     method
-        ``"symbolic"`` when simplification decided (the difference simplified to
-        zero, or to a non-zero constant), ``"numeric"`` when the decision rests on
-        evaluation at random points inside the domain.
+        ``"symbolic"`` when sympy decided (the difference simplified to zero, sympy
+        showed it non-zero, or it is non-zero at an exact rational point),
+        ``"numeric"`` when sympy could not decide and the verdict rests on
+        floating-point evaluation at points inside the domain.
     reason
         One human-readable sentence saying why.
     counterexample
         For a wrong claim, a point with both values (``None`` for a correct one).
     points_checked
-        How many random points were evaluated.
+        How many points (random and scale points) were evaluated.
     truth
         The true derivative (or left-hand side) the claim was compared with,
         as sympy objects on the concrete sizes (not shown in the repr).
@@ -361,14 +397,33 @@ def _real(v: Any) -> float | None:
 def _validate_domain(
     domain: Mapping[sp.Symbol | str, tuple[float, float]] | None, known: set[str]
 ) -> dict[str, tuple[float, float]]:
+    if domain is None:
+        return {}
+    if not isinstance(domain, Mapping):
+        raise TypeError(
+            f"expected domain to be a mapping {{symbol: (low, high)}}, got {type(domain).__name__}"
+        )
     out: dict[str, tuple[float, float]] = {}
-    for key, (lo, hi) in (domain or {}).items():
+    for key, interval in domain.items():
+        if not isinstance(key, str | sp.Symbol):
+            raise TypeError(f"expected a symbol or a symbol's name as domain key, got {key!r}")
         name = key if isinstance(key, str) else key.name
+        try:
+            lo, hi = (float(v) for v in interval)
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"expected a domain interval (low, high) of two numbers for {name}, got {interval!r}"
+            ) from err
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(
+                f"expected a finite domain interval for {name}, got {(lo, hi)}; "
+                "an infinite interval cannot be sampled"
+            )
         if not lo < hi:
             raise ValueError(
                 f"expected a domain interval (low, high) with low < high for {name}, got {(lo, hi)}"
             )
-        out[name] = (float(lo), float(hi))
+        out[name] = (lo, hi)
     unknown = sorted(set(out) - known)
     if unknown:
         raise ValueError(
@@ -382,8 +437,88 @@ def _lambdify(symbols: Sequence[sp.Symbol], exprs: Sequence[Any]) -> Any:
     return sp.lambdify(list(symbols), list(exprs), modules="mpmath", cse=True, docstring_limit=0)
 
 
+def _validate_settings(n_points: Any, tol: Any, rng: Any) -> None:
+    """Refuse settings under which the checker could not fail a claim."""
+    if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer):
+        raise TypeError(f"expected n_points to be an integer >= 1, got {n_points!r}")
+    if n_points < 1:
+        raise ValueError(f"expected n_points >= 1, got {n_points}")
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating | np.integer):
+        raise TypeError(f"expected tol to be a finite number in (0, 1), got {tol!r}")
+    if not (math.isfinite(float(tol)) and 0 < float(tol) < 1):
+        raise ValueError(f"expected tol to be a finite number in (0, 1), got {tol!r}")
+    if rng is not None and not isinstance(rng, int | np.integer | np.random.Generator):
+        raise TypeError(f"expected rng to be a seed, a numpy Generator or None, got {rng!r}")
+
+
+def _exact_value(e: sp.Expr, point: Mapping[sp.Symbol, sp.Rational]) -> sp.Expr | None:
+    """``e`` at an exact rational point, evaluated to 30 guaranteed digits.
+
+    Returns ``0`` when the value is exactly zero, a non-zero :class:`sympy.Float` when
+    sympy's evaluation proves it non-zero, and ``None`` when it cannot tell (the
+    value may be zero) or cannot evaluate it.
+    """
+    try:
+        at = e.xreplace(dict(point))
+        if at == 0:
+            return sp.Integer(0)
+        if not at.is_number or at.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            return None
+        v = at.evalf(_EXACT_DIGITS, strict=True)
+    except (
+        Exception
+    ):  # PrecisionExhausted, and whatever sympy raises on functions it cannot evaluate
+        return None
+    if v == 0:
+        return sp.Integer(0)
+    if not isinstance(v, sp.Float):
+        return None
+    return v
+
+
+def _scale_values(exprs: Sequence[Any]) -> list[float]:
+    """Magnitudes at which one term of ``exprs`` may dominate the others.
+
+    The absolute values of the numbers written in the expressions (the centre
+    :math:`10^6` of :math:`e^{-(x - 10^6)^2}`, a weight :math:`10^{-12}`) and their
+    reciprocals, and the two generic scales :math:`10^{\\pm 3}`.
+    """
+    found: set[float] = {1e-3, 1e3}
+    for obj in exprs:
+        for _, e in _entries(obj):
+            if not isinstance(e, sp.Basic):
+                continue
+            for n in e.atoms(sp.Number):
+                try:
+                    a = abs(float(n))
+                except (TypeError, ValueError, OverflowError):
+                    continue
+                if math.isfinite(a) and (a >= 4 or 0 < a <= 0.25) and 1e-150 < a < 1e150:
+                    found.update((a, 1 / a))
+    return sorted(found, key=lambda a: -abs(math.log10(a)))
+
+
+def _has_float(e: Any) -> bool:
+    return isinstance(e, sp.Basic) and bool(e.atoms(sp.Float))
+
+
+def _is_nonzero(s: sp.Expr) -> bool:
+    """Whether sympy proves ``s`` non-zero (for every value of its real symbols)."""
+    try:
+        if s.is_number:
+            return bool(s.evalf(_EXACT_DIGITS, strict=True) != 0)
+        return s.is_zero is False
+    except Exception:  # PrecisionExhausted and friends: sympy cannot tell
+        return False
+
+
+def _fmt_diff(v: sp.Expr) -> str:
+    """A difference as text, its exponent kept (it may lie far below the float range)."""
+    return str(sp.Float(v, 4))
+
+
 class _Sampler:
-    """Random points inside the domain of some expressions."""
+    """Points inside the domain of some expressions: random ones, then scale points."""
 
     def __init__(
         self,
@@ -413,31 +548,64 @@ class _Sampler:
                 out.append(mag if self.rng.random() < 0.5 else -mag)
         return out
 
-    def points(self, n: int, max_tries: int = 400) -> Iterable[tuple[list[float], list[Any]]]:
-        found = tries = 0
-        while found < n:
-            if tries >= max_tries:
-                if found == 0:
-                    raise ValueError(
-                        f"found no point inside the function's domain in {max_tries} random draws; "
-                        "pass domain={symbol: (low, high)} to say where to sample"
-                    )
-                return
+    def _evaluate(self, values: list[float]) -> list[Any] | None:
+        try:
+            with mpmath.workdps(_NUMERIC_DIGITS):
+                results = self.defined(*values)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None
+        except NameError as err:
+            raise ValueError(
+                f"cannot evaluate the expressions numerically ({err}); use concrete functions "
+                "instead of undefined ones"
+            ) from err
+        if all(_real(r) is not None for r in results):
+            return list(results)
+        return None
+
+    def _allowed(self, s: sp.Symbol, v: float) -> bool:
+        if s.name in self.domain:
+            lo, hi = self.domain[s.name]
+            return lo <= v <= hi
+        if (s.is_positive or s.is_nonnegative) and v < 0:
+            return False
+        return not ((s.is_negative or s.is_nonpositive) and v > 0)
+
+    def points(
+        self, n: int, scales: Sequence[float] = (), max_tries: int = 400
+    ) -> list[tuple[list[float], list[Any], bool]]:
+        """``n`` random points, then up to ``_MAX_SCALE_POINTS`` scale points.
+
+        Each is ``(values, results of must_be_defined, is_scale_point)``.  A scale
+        point is the first random point with one coordinate set to ``+-scale``.
+        """
+        out: list[tuple[list[float], list[Any], bool]] = []
+        tries = 0
+        while len(out) < n and tries < max_tries:
             scale = 3.0 ** (tries // 100)
             tries += 1
             values = self._draw(scale)
-            try:
-                results = self.defined(*values)
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                continue
-            except NameError as err:
-                raise ValueError(
-                    f"cannot evaluate the expressions numerically ({err}); use concrete functions "
-                    "instead of undefined ones"
-                ) from err
-            if all(_real(r) is not None for r in results):
-                found += 1
-                yield values, list(results)
+            results = self._evaluate(values)
+            if results is not None:
+                out.append((values, results, False))
+        if not out:
+            raise ValueError(
+                f"found no point inside the function's domain in {max_tries} random draws; "
+                "pass domain={symbol: (low, high)} to say where to sample"
+            )
+        base = out[0][0]
+        n_scale = 0
+        for mag in scales:
+            for k, s in enumerate(self.symbols):
+                for v in (mag, -mag):
+                    if n_scale >= _MAX_SCALE_POINTS or not self._allowed(s, v):
+                        continue
+                    values = [*base[:k], v, *base[k + 1 :]]
+                    results = self._evaluate(values)
+                    if results is not None:
+                        out.append((values, results, True))
+                        n_scale += 1
+        return out
 
 
 def _decide(
@@ -452,29 +620,54 @@ def _decide(
     tol: float,
     simplify: bool,
 ) -> Verdict:
-    pairs = list(zip(_entries(truth), _entries(claimed), strict=True))
-    all_symbols = set().union(*(_free(e) for e in must_be_defined), _free(claimed))
-    _validate_domain(domain, {s.name for s in all_symbols})
-    nonzero_constant = False
-    all_zero = simplify
-    if simplify:
-        for (_, t), (_, c) in pairs:
-            s = _simplifies_to(t - c)
-            if s is None or s != 0:
-                all_zero = False
-                if s is not None and s.is_number and abs(complex(s.evalf())) > tol:
-                    nonzero_constant = True
-                    break
-    if all_zero:
-        return Verdict(True, "symbolic", f"{what}: the difference simplifies to zero", truth=truth)
+    """Decide a claim: proved or refuted by sympy, or else tested numerically.
 
+    1. Each entry's difference (truth minus claim) is simplified; zero in every
+       entry proves the claim.  A difference that sympy shows to be non-zero
+       (``is_zero`` is False, or a non-zero constant) refutes it.
+    2. Points are drawn inside the domain: ``n_points`` random ones and *scale
+       points*, where one coordinate takes a magnitude from :func:`_scale_values`.
+       At the first few, taken as exact rationals, the difference is evaluated to
+       30 guaranteed digits: a non-zero value refutes the claim.  Floating-point
+       numbers written in the expressions are approximations, so a difference that
+       contains them counts only when it exceeds ``tol`` relative to the values.
+    3. Otherwise (sympy could not decide) the claim is correct when both sides
+       agree to the relative tolerance ``tol`` at every point (a mismatch is
+       confirmed at twice the working precision before it counts).
+
+    With ``simplify=False`` steps 1 and 2 are skipped: the verdict rests on step 3.
+    """
+    _validate_settings(n_points, tol, rng)
+    tol = float(tol)
+    pairs = [(k, t, c) for (k, t), (_, c) in zip(_entries(truth), _entries(claimed), strict=True)]
     symbols = sorted(
         set().union(*(_free(e) for e in must_be_defined), _free(claimed)), key=lambda s: s.name
     )
+    _validate_domain(domain, {s.name for s in symbols})
+
+    diffs: list[sp.Expr] = [sp.sympify(t - c) for _, t, c in pairs]
+    proven_zero = [False] * len(pairs)
+    never_zero: int | None = None
+    if simplify:
+        for i, d in enumerate(diffs):
+            s = _simplifies_to(d)
+            if s is None:
+                continue
+            diffs[i] = s
+            if s == 0:
+                proven_zero[i] = True
+            elif not _has_float(s) and _is_nonzero(s):
+                never_zero = i
+                break
+        if all(proven_zero):
+            return Verdict(
+                True, "symbolic", f"{what}: the difference simplifies to zero", truth=truth
+            )
+
     gen = np.random.default_rng(rng)
     try:
-        sampler = _Sampler(symbols, [*must_be_defined, *(t for (_, t), _ in pairs)], domain, gen)
-        f_claim = _lambdify(symbols, [c for _, (_, c) in pairs])
+        sampler = _Sampler(symbols, [*must_be_defined, *(t for _, t, _ in pairs)], domain, gen)
+        f_claim = _lambdify(symbols, [c for _, _, c in pairs])
     except (ValueError, TypeError, NotImplementedError) as err:
         if isinstance(err, ValueError) and "domain" in str(err):
             raise
@@ -483,57 +676,92 @@ def _decide(
             f"numerically ({type(err).__name__}: {str(err).splitlines()[0]}); use concrete "
             "functions instead of undefined ones"
         ) from err
-    checked = 0
+    points = sampler.points(n_points, _scale_values([truth, claimed]) if symbols else ())
     n_defined = len(must_be_defined)
-    for values, results in sampler.points(n_points if not nonzero_constant else 1):
-        checked += 1
-        tv = [_real(v) for v in results[n_defined:]]
+
+    def claim_at(values: list[float], digits: int) -> list[float | None]:
         try:
-            cv = [_real(v) for v in f_claim(*values)]
-        except (ZeroDivisionError, ValueError, OverflowError):
-            cv = [None] * len(tv)
-        for k, (t, c) in enumerate(zip(tv, cv, strict=True)):
-            if t is None:  # the sampler guarantees a defined truth; be safe anyway
-                continue
-            if c is None or abs(t - c) > tol * max(1.0, abs(t), abs(c)):
-                cex = Counterexample(
-                    point={s.name: v for s, v in zip(symbols, values, strict=True)},
-                    entry=pairs[k][0][0],
-                    expected=t,
-                    claimed=c,
+            with mpmath.workdps(digits):
+                return [_real(v) for v in f_claim(*values)]
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return [None] * len(pairs)
+
+    def truth_at(values: list[float], digits: int) -> list[float | None]:
+        with mpmath.workdps(digits):
+            return [_real(v) for v in sampler.defined(*values)[n_defined:]]
+
+    def differ(t: float | None, c: float | None) -> bool:
+        return t is not None and (c is None or abs(t - c) > tol * max(1.0, abs(t), abs(c)))
+
+    refuted: tuple[Counterexample, str] | None = None  # exact refutation, kept as a fallback
+    visible: tuple[Counterexample, str] | None = None  # a mismatch seen in floating point
+    first_defined: Counterexample | None = None
+    exact_left = _MAX_EXACT_POINTS
+    for values, results, is_scale in points:
+        # the sampler keeps only points where every truth is real and finite
+        tv = [_real(v) or 0.0 for v in results[n_defined:]]
+        cv = claim_at(values, _NUMERIC_DIGITS)
+        point = {s.name: float(v) for s, v in zip(symbols, values, strict=True)}
+        for k, (t_k, c_k) in enumerate(zip(tv, cv, strict=True)):
+            if is_scale and c_k is None:
+                continue  # an overflow far out is no evidence
+            if differ(t_k, c_k):
+                t2, c2 = (
+                    truth_at(values, 2 * _NUMERIC_DIGITS)[k],
+                    claim_at(values, 2 * _NUMERIC_DIGITS)[k],
                 )
-                if nonzero_constant:
-                    return Verdict(
-                        False,
-                        "symbolic",
-                        f"{what}: the difference simplifies to a non-zero constant",
-                        cex,
-                        checked,
-                        truth=truth,
-                    )
-                return Verdict(
-                    False,
-                    "numeric",
-                    f"{what}: the claim and the truth differ at a random point in the domain"
-                    + _hint(t, c, tol),
-                    cex,
-                    checked,
-                    truth=truth,
-                )
-    if nonzero_constant:
+                if differ(t2, c2):
+                    visible = (Counterexample(point, pairs[k][0], t_k, c_k), _hint(t_k, c_k, tol))
+                    break
+        if visible is not None:
+            break
+        if first_defined is None and never_zero is not None:
+            first_defined = Counterexample(
+                point, pairs[never_zero][0], tv[never_zero], cv[never_zero]
+            )
+        if simplify and refuted is None and never_zero is None and exact_left > 0:
+            exact_left -= 1
+            exact = {s: sp.Rational(v) for s, v in zip(symbols, values, strict=True)}
+            for k, d in enumerate(diffs):
+                if proven_zero[k]:
+                    continue
+                v = _exact_value(d, exact)
+                if v is None or v == 0:
+                    continue
+                if _has_float(d) and abs(float(v)) <= tol * max(1.0, abs(tv[k]), abs(cv[k] or 0)):
+                    continue
+                hint = "" if cv[k] is None else _hint(tv[k], cv[k], tol)
+                found = Counterexample(point, pairs[k][0], tv[k], cv[k], _fmt_diff(-v))
+                refuted = (found, hint)
+                break
+    checked = len(points)
+    if never_zero is not None or refuted is not None:
+        if never_zero is not None:
+            if diffs[never_zero].is_number:
+                why = f"{what}: the difference simplifies to a non-zero constant"
+            else:
+                why = f"{what}: sympy shows that the difference is never zero"
+            cex: Counterexample | None = visible[0] if visible else first_defined
+            why += visible[1] if visible else ""
+        elif refuted is not None:
+            why = f"{what}: the difference is non-zero at an exact rational point of the domain"
+            cex, hint = visible if visible else refuted
+            why += hint
+        return Verdict(False, "symbolic", why, cex, checked, truth=truth)
+    if visible is not None:
         return Verdict(
             False,
-            "symbolic",
-            f"{what}: the difference simplifies to a non-zero constant",
-            None,
+            "numeric",
+            f"{what}: the claim and the truth differ at a point of the domain" + visible[1],
+            visible[0],
             checked,
             truth=truth,
         )
-    how = "simplification was inconclusive" if simplify else "simplification was skipped"
+    how = "sympy could neither prove nor refute it" if simplify else "simplification was skipped"
     return Verdict(
         True,
         "numeric",
-        f"{what}: {how}; the claim matches at {checked} random points of the domain "
+        f"{what}: {how}; the claim matches at {checked} points of the domain "
         f"(relative tolerance {tol:g})",
         None,
         checked,
@@ -551,7 +779,10 @@ def _hint(truth: float, claimed: float | None, tol: float) -> str:
     if abs(claimed) <= scale:
         return " (the claim is zero where the truth is not)"
     if abs(truth) > scale:
-        return f" (claim / truth = {claimed / truth:.6g} there)"
+        ratio = claimed / truth
+        if f"{ratio:.6g}" == "1":
+            return f" (claim - truth = {claimed - truth:.6g} there)"
+        return f" (claim / truth = {ratio:.6g} there)"
     return ""
 
 
@@ -606,18 +837,22 @@ def check_gradient(
     domain
         Optional sampling intervals ``{symbol or name: (low, high)}``.
     n_points
-        Random points evaluated when simplification is inconclusive.
+        Random points evaluated (at least 1) when sympy cannot decide; scale points
+        are added to them.
     rng
         Seed or generator for the random points.
     tol
-        Relative tolerance of the numeric comparison.
+        Relative tolerance of the numeric comparison, a finite number in (0, 1).
     simplify
-        Try symbolic simplification first.
+        Try sympy first (simplification and exact evaluation); ``False`` leaves the
+        verdict to the numeric test alone.
 
     Raises
     ------
     ValueError
-        If the claim has the wrong shape or uses symbols that ``f`` lacks.
+        If the claim has the wrong shape or uses symbols that ``f`` lacks, or if
+        ``n_points``, ``tol`` or ``domain`` are out of range (the checker refuses
+        settings under which it could not fail a claim).
     TypeError
         If the derivative would need four indices (use :func:`check_backward_rule`).
 
@@ -629,6 +864,9 @@ def check_gradient(
     >>> v = check_gradient(x / (1 + x), x, 1 / (1 + x) ** 2 + 1)
     >>> v.correct, v.method
     (False, 'symbolic')
+    >>> v = check_gradient(x**2, x, 2 * x + sp.exp(-((x - 10**6) ** 2)))
+    >>> v.correct, v.method, v.counterexample.point, v.counterexample.claimed
+    (False, 'symbolic', {'x': 1000000.0}, 2000001.0)
     """
     msmap = _matrix_symbol_map([f, wrt, claimed])
     fe, claim = _explicit(f, msmap), _explicit(claimed, msmap)

@@ -7,8 +7,10 @@ gradient checker (or the counting helpers) and returns a
 verdict says *wrong*; the correct statement, run through the same check, must
 come back *correct* (:meth:`Slip.check_correct`).
 
-The slips about the fc layer's input size, the fan-out "He" initialisation and
-softmax before cross-entropy belong to later parts of the book.
+The slips in code rather than derivations (C's ``parameters()`` that misses a layer,
+the first fully connected layer's input size, softmax before cross-entropy) belong
+to later parts of the book; Part V (:mod:`backprop_book.reports`) judges every
+claim of the reports, these included.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from dataclasses import dataclass
 import sympy as sp
 
 from backprop_book.symbolic.activations import sigmoid
-from backprop_book.symbolic.checker import Verdict, check_equal, check_gradient, matrix_symbols
+from backprop_book.symbolic.checker import (
+    Verdict,
+    check_backward_rule,
+    check_equal,
+    check_gradient,
+    matrix_symbols,
+)
 from backprop_book.symbolic.counting import conv_params, lenet5_table
 from backprop_book.symbolic.rules import (
     G,
     X,
     Y,
     divide_rule,
-    elementwise_rule,
     expand_rule,
-    k,
     m,
     n,
 )
@@ -48,8 +54,11 @@ class Slip:
         Short identifier.
     report
         Report and question, e.g. ``"C, Q1"``.
+    claim_id
+        The id of the report's claim in Part V (:mod:`backprop_book.reports`), where the
+        report's own words are typed once; :attr:`quote` reads them from there.
     claim
-        What the report says, in words.
+        What the check encodes, in words.
     claim_latex
         The claim as a formula.
     correct_latex
@@ -62,15 +71,26 @@ class Slip:
     >>> slip = SLIPS[-1]
     >>> slip.key, slip.check().correct, slip.check_correct().correct
     ('lenet-c3', False, True)
+    >>> slip.claim_id, slip.quote.startswith("$$= 6")
+    ('D.q4.c3', True)
+
     """
 
     key: str
     report: str
+    claim_id: str
     claim: str
     claim_latex: str
     correct_latex: str
     check: Callable[[], Verdict]
     check_correct: Callable[[], Verdict]
+
+    @property
+    def quote(self) -> str:
+        """The report's own words, read from its claim in Part V."""
+        from backprop_book.reports import claim
+
+        return claim(self.claim_id).quote
 
 
 _SIZES = {m: 2, n: 2}
@@ -82,20 +102,32 @@ def _division_sign(correct: bool) -> Verdict:
     return rule.check(_SIZES, {"Y": claim})["Y"]
 
 
-def _elementwise(correct: bool) -> Verdict:
-    rule = elementwise_rule(sp.tanh)
-    claim = rule.gradients["X"] if correct else 1 - sp.tanh(X[_i, _j]) ** 2
+def _division_x(correct: bool) -> Verdict:
+    rule = divide_rule()
+    claim = rule.gradients["X"] if correct else G[_i, _j] / X[_i, _j]
     return rule.check(_SIZES, {"X": claim})["X"]
+
+
+def _matmul_transposed(correct: bool) -> Verdict:
+    Wm, Xm, Gm = (sp.MatrixSymbol(name, 2, 2) for name in ("W", "X", "G"))
+    S = Wm * Xm.T  # C's forward, W . X^T
+    return check_backward_rule(S, Xm, Gm.T * Wm if correct else Gm * Wm, Gm)
 
 
 def _expand(correct: bool) -> Verdict:
     rule = expand_rule()
     sizes = {m: 2, n: 3}
-    if correct:
-        claim = rule.gradients["x"]
-    else:
-        claim = sp.Sum(G[_i, k], (k, 0, n - 1)) / n
+    # E's X_grad = C_grad, read in components: x's gradient is one copy's, G_ij, unsummed
+    claim = rule.gradients["x"] if correct else G[_i, _j]
     return rule.check(sizes, {"x": claim})["x"]
+
+
+def _normalize_forward(correct: bool) -> Verdict:
+    xs = sp.symbols("x0:3", positive=True)
+    total = sum(xs)
+    # C's "Y_ij = sum x / Y_ij" forces Y_ij^2 = sum x: Y_ij = sqrt(sum x)
+    claim = xs[0] / total if correct else sp.sqrt(total)
+    return check_equal(claim, xs[0] / total, label="Y_0 of the row normalisation")
 
 
 def _depends_on_inputs(correct: bool) -> Verdict:
@@ -137,50 +169,78 @@ def _lenet_c3(correct: bool) -> Verdict:
 
 
 def slips() -> list[Slip]:
-    """The Part I slips of the reports, in the order of the brief.
+    """The Part I slips of the reports, each with the report's own words.
 
     >>> [s.key for s in slips()][:3]
-    ['division-sign', 'elementwise-rule', 'expand-rule']
+    ['division-sign', 'division-x', 'matmul-transpose']
     >>> slips()[0].check().correct
     False
     """
     return [
         Slip(
             key="division-sign",
-            report="C, Q1",
-            claim="for C = X / Y, Y_grad = C_grad * X / Y**2 (the minus sign dropped)",
+            claim_id="C.q2.y_grad",
+            report="C, Q1 and Q2",
+            claim=(
+                "for C = X / Y, Y_grad = C_grad * X / Y**2: the minus sign of C's own first Q1 "
+                "bullet is dropped in its Q1 summary and its Q2"
+            ),
             claim_latex=r"\bar Y_{ij} = \frac{G_{ij} X_{ij}}{Y_{ij}^2}",
             correct_latex=r"\bar Y_{ij} = -\frac{G_{ij} X_{ij}}{Y_{ij}^2}",
             check=lambda: _division_sign(False),
             check_correct=lambda: _division_sign(True),
         ),
         Slip(
-            key="elementwise-rule",
+            key="division-x",
+            claim_id="C.q2.x_grad",
             report="C, Q2",
-            claim=(
-                "for C = f(X), X_grad = f'(X), the local derivative without the upstream "
-                "gradient (the brief says only that C writes a wrong form; this is a "
-                "representative one, shown for f = tanh)"
-            ),
-            claim_latex=r"\bar X_{ij} = f'(X_{ij})",
-            correct_latex=r"\bar X_{ij} = G_{ij}\, f'(X_{ij})",
-            check=lambda: _elementwise(False),
-            check_correct=lambda: _elementwise(True),
+            claim="for C = X / Y, X_grad = C_grad / X (X where Y belongs)",
+            claim_latex=r"\bar X_{ij} = \frac{G_{ij}}{X_{ij}}",
+            correct_latex=r"\bar X_{ij} = \frac{G_{ij}}{Y_{ij}}",
+            check=lambda: _division_x(False),
+            check_correct=lambda: _division_x(True),
+        ),
+        Slip(
+            key="matmul-transpose",
+            claim_id="C.q3.x_grad",
+            report="C, Q3",
+            claim="for C's forward S = W X^T, X_grad = S_grad W (a transpose missing)",
+            claim_latex=r"\bar X = \bar S\, W",
+            correct_latex=r"\bar X = \bar S^{\top} W",
+            check=lambda: _matmul_transposed(False),
+            check_correct=lambda: _matmul_transposed(True),
         ),
         Slip(
             key="expand-rule",
-            report="C and E, Q4",
+            claim_id="E.q4.expand",
+            report="E, Q4",
             claim=(
-                "for Y = x repeated as columns, x_grad is the mean of Y_grad over the columns "
-                "(a vague 'combine the copies' made concrete)"
+                "for Y = x repeated as 16 columns, E differentiates the identity: x's gradient "
+                "is C's gradient, one copy's G_ij, with no sum over the copies (C's Q4, "
+                "'S_grad [1,...1] = [S_1,..,S_16]', is a sum in one reading and a list of "
+                "copies in the other; Part V runs both)"
             ),
-            claim_latex=r"\bar x_i = \frac1n \sum_j G_{ij}",
+            claim_latex=r"\bar x_i = G_{ij}",
             correct_latex=r"\bar x_i = \sum_j G_{ij}",
             check=lambda: _expand(False),
             check_correct=lambda: _expand(True),
         ),
         Slip(
+            key="normalize-forward",
+            claim_id="C.q8.normalize_formula",
+            report="C, Q8",
+            claim=(
+                "the row normalisation is Y = (sum x) / Y, i.e. Y = sqrt(sum x) (C's code, "
+                "x / sumd, is right; its formula is not)"
+            ),
+            claim_latex=r"Y_{ij} = \frac{\sum_k x_{ik}}{Y_{ij}}",
+            correct_latex=r"Y_{ij} = \frac{x_{ij}}{\sum_k x_{ik}}",
+            check=lambda: _normalize_forward(False),
+            check_correct=lambda: _normalize_forward(True),
+        ),
+        Slip(
             key="depends-on-inputs",
+            claim_id="D.q5.inputs",
             report="D, Q5",
             claim=(
                 "the gradient w_i g (1 - g) of g = sigma(w^T x + b) 'does not depend on the "
@@ -193,6 +253,7 @@ def slips() -> list[Slip]:
         ),
         Slip(
             key="logistic-label",
+            claim_id="D.q6b.logistic",
             report="D, Q6",
             claim="(1 - e^-x) / (1 + e^-x) is the logistic function",
             claim_latex=r"\sigma(x) = \frac{1 - e^{-x}}{1 + e^{-x}}",
@@ -202,13 +263,14 @@ def slips() -> list[Slip]:
         ),
         Slip(
             key="lenet-c3",
+            claim_id="D.q4.c3",
             report="D, Q4",
             claim=(
-                "LeNet-5's C3 (6 -> 16 maps, 5x5) has 2,496 parameters, a bias per input-output "
-                "map pair; total 61,786"
+                "LeNet-5's C3 (6 -> 16 maps, 5x5) has a bias per input-output map pair, "
+                "and the total is counted with it"
             ),
-            claim_latex=r"16 \cdot 6\,(5^2 + 1) = 2496",
-            correct_latex=r"16\,(6 \cdot 5^2 + 1) = 2416 \text{ (total 61,706)}",
+            claim_latex=r"16 \cdot 6\,(5^2 + 1)",
+            correct_latex=r"16\,(6 \cdot 5^2 + 1)",
             check=lambda: _lenet_c3(False),
             check_correct=lambda: _lenet_c3(True),
         ),

@@ -26,10 +26,13 @@ import torch
 import torch.nn.functional as F
 
 from backprop_book.data import CIFAR10_CLASSES, CifarSplit, holdout_split, load_cifar10
+from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 
 __all__ = [
     "CIFAR10_MEAN",
     "CIFAR10_STD",
+    "DATA_SOURCES",
+    "NORMALIZATIONS",
     "TUTORIAL_MEAN",
     "TUTORIAL_STD",
     "ImageTensors",
@@ -40,6 +43,7 @@ __all__ = [
     "fake_cifar10",
     "image_folder_tensors",
     "load_data",
+    "normalization_constants",
     "normalize",
     "random_crop_flip",
     "to_grayscale",
@@ -52,6 +56,15 @@ TUTORIAL_STD = (0.5, 0.5, 0.5)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 _GRAY = (0.2989, 0.587, 0.114)  # torchvision's Grayscale weights
+#: The normalisations a run can use, by name: ``(mean, std)`` per RGB channel, or
+#: ``None`` for scaling to [0, 1] only.
+NORMALIZATIONS: dict[str, tuple[tuple[float, ...], tuple[float, ...]] | None] = {
+    "tutorial": (TUTORIAL_MEAN, TUTORIAL_STD),
+    "cifar": (CIFAR10_MEAN, CIFAR10_STD),
+    "none": None,
+}
+#: Where :func:`load_data` reads images from.
+DATA_SOURCES = ("cifar10", "fake")
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,37 @@ def to_grayscale(images: torch.Tensor) -> torch.Tensor:
     w = torch.tensor(_GRAY, device=images.device).view(1, 3, 1, 1)
     y = (images.float() * w).sum(1, keepdim=True).round().clamp_(0, 255)
     return y.to(torch.uint8)
+
+
+def normalization_constants(
+    name: str, channels: int = 3
+) -> tuple[tuple[float, ...], tuple[float, ...]] | tuple[None, None]:
+    """``(mean, std)`` of a named normalisation (:data:`NORMALIZATIONS`) for ``channels``.
+
+    The tutorial's constants are the same for every channel, so they serve
+    grayscale images too (one channel); the CIFAR-10 statistics are for RGB only.
+    ``"none"`` gives ``(None, None)``: scale to [0, 1] only.
+
+    >>> normalization_constants("tutorial", channels=1)
+    ((0.5,), (0.5,))
+    >>> normalization_constants("cifar", channels=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: normalization 'cifar' has constants for 3 channels, not 1
+    """
+    if name not in NORMALIZATIONS:
+        raise ValueError(f"expected a normalization, one of {tuple(NORMALIZATIONS)}; got {name!r}")
+    consts = NORMALIZATIONS[name]
+    if consts is None:
+        return None, None
+    mean, std = consts
+    if channels == len(mean):
+        return mean, std
+    if len(set(mean)) == 1 and len(set(std)) == 1:
+        return (mean[0],) * channels, (std[0],) * channels
+    raise ValueError(
+        f"normalization {name!r} has constants for {len(mean)} channels, not {channels}"
+    )
 
 
 def normalize(
@@ -243,6 +287,30 @@ def batch_indices(
         yield idx
 
 
+#: Most images :func:`fake_cifar10` makes in one call (CIFAR-10 has 60,000); the
+#: generator needs about 25 KB per image, so this bounds it near 5 GB.
+MAX_FAKE_IMAGES = 200_000
+
+
+def _check_fake_size(n: object, name: str) -> None:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"expected an integer {name}, got {n!r}")
+    if not 1 <= n <= MAX_FAKE_IMAGES:
+        raise ValueError(
+            f"expected 1 <= {name} <= {MAX_FAKE_IMAGES:,} fake images (CIFAR-10 has 60,000), "
+            f"got {n:,}"
+        )
+
+
+def _check_count(n: object, name: str, minimum: int) -> None:
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"expected an integer {name}, got {n!r}")
+    if n < minimum:
+        raise ValueError(f"expected {name} >= {minimum}, got {n}")
+
+
 def fake_cifar10(n: int, seed: int = 0, channels: int = 3, noise: int = 40) -> ImageTensors:
     """A seeded synthetic CIFAR-10 look-alike (for smoke runs and tests).
 
@@ -253,6 +321,11 @@ def fake_cifar10(n: int, seed: int = 0, channels: int = 3, noise: int = 40) -> I
     >>> a.images.equal(b.images), a.labels.tolist() == b.labels.tolist()
     (True, True)
     """
+    _check_fake_size(n, "n")
+    if channels not in (1, 3):
+        raise ValueError(f"expected 1 or 3 channels, got {channels!r}")
+    if isinstance(noise, bool) or not isinstance(noise, int) or not 0 <= noise <= 255:
+        raise ValueError(f"expected an integer noise in 0..255, got {noise!r}")
     g = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 10, (n,), generator=g)
     centres = torch.linspace(40, 215, 10)
@@ -284,6 +357,7 @@ def load_data(
     seed: int = 0,
     grayscale: bool = False,
     root: str | None = None,
+    expected_sha256: str | None = SHARED_ARCHIVE_SHA256,
 ) -> tuple[ImageTensors, ImageTensors | None, ImageTensors]:
     """Training, validation (or ``None``) and test tensors.
 
@@ -291,15 +365,24 @@ def load_data(
     ``root`` or ``$BACKPROP_BOOK_CIFAR10``) or ``"fake"`` (:func:`fake_cifar10`).
     The validation set is ``val_size`` images split off the training images with
     ``seed`` (:func:`backprop_book.data.holdout_split`), then ``max_train`` and
-    ``max_test`` keep seeded random subsets.
+    ``max_test`` keep seeded random subsets.  ``expected_sha256`` is passed to
+    :func:`~backprop_book.data.load_cifar10` (another archive is used only when asked:
+    its checksum, or ``None`` for any).
 
     Raises
     ------
     FileNotFoundError
         If CIFAR-10 is not found (the message says where it was looked for).
+    ValueError
+        If a size is out of range (checked before anything is loaded or allocated).
     """
+    _check_count(max_train, "max_train", 1)
+    _check_count(max_test, "max_test", 1)
+    _check_count(val_size, "val_size", 0)
     if source == "fake":
         n_train = max_train or 2000
+        # checked before anything is allocated: a huge val_size is refused, not attempted
+        _check_fake_size(n_train + val_size, "max_train + val_size")
         train = fake_cifar10(n_train + val_size, seed=seed)
         test = fake_cifar10(max_test or 500, seed=seed + 1)
         if grayscale:
@@ -316,10 +399,11 @@ def load_data(
             )
             return train, val, test
         return train, None, test
-    if source != "cifar10":
-        raise ValueError(f"data source must be 'cifar10' or 'fake', got {source!r}")
-    tr = load_cifar10("train", root=root)
-    te = load_cifar10("test", root=root)
+    if source not in DATA_SOURCES:
+        names = " or ".join(map(repr, DATA_SOURCES))
+        raise ValueError(f"data source must be {names}, got {source!r}")
+    tr = load_cifar10("train", root=root, expected_sha256=expected_sha256)
+    te = load_cifar10("test", root=root, expected_sha256=expected_sha256)
     va = None
     if val_size:
         tr, va = holdout_split(tr, val_size, seed)
@@ -380,10 +464,15 @@ def extract_image_folder(
     return out
 
 
-def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = False) -> object:
+def d_transforms(
+    grayscale: bool = True, normalize: bool = True, blur: bool = False, as_uint8: bool = False
+) -> object:
     """Report D's torchvision preprocessing: Grayscale, [GaussianBlur], ToTensor, [Normalize].
 
     ``Normalize((0.5,), (0.5,))`` maps [0, 1] to [-1, 1], :math:`x = (u - 0.5) / 0.5`.
+    With ``as_uint8`` the per-image steps stop at the pixels (``PILToTensor``, uint8),
+    for the trainer, which scales and normalises whole batches itself
+    (``normalize`` is then the trainer's ``normalization`` setting, not a step here).
 
     >>> d_transforms(blur=True)  # doctest: +ELLIPSIS
     Compose(
@@ -391,6 +480,11 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         GaussianBlur(kernel_size=(3, 3), sigma=(0.7, 0.7))
         ToTensor()
         Normalize(mean=(0.5,), std=(0.5,))
+    )
+    >>> d_transforms(as_uint8=True)
+    Compose(
+        Grayscale(num_output_channels=1)
+        PILToTensor()
     )
     """
     from torchvision import transforms as T
@@ -400,22 +494,34 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         steps.append(T.Grayscale(num_output_channels=1))
     if blur:
         steps.append(T.GaussianBlur(3, sigma=0.7))
+    if as_uint8:
+        return T.Compose([*steps, T.PILToTensor()])
     steps.append(T.ToTensor())
     if normalize:
-        c = 1 if grayscale else 3
-        steps.append(T.Normalize((0.5,) * c, (0.5,) * c))
+        steps.append(T.Normalize(*normalization_constants("tutorial", 1 if grayscale else 3)))
     return T.Compose(steps)
 
 
 def image_folder_tensors(
     folder: str | Path, transform: object
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Read an image folder through ``transform`` (per image, once): float images and labels."""
+    """Read an image folder through ``transform`` (per image, once): stacked images and labels."""
+    from PIL import UnidentifiedImageError
     from torchvision.datasets import ImageFolder
 
-    ds = ImageFolder(str(folder), transform=transform)  # type: ignore[arg-type]
+    try:
+        ds = ImageFolder(str(folder), transform=transform)  # type: ignore[arg-type]
+    except FileNotFoundError as exc:  # no class folder, or class folders without images
+        raise ValueError(f"expected class folders with images in {folder}: {exc}") from exc
     xs, ys = [], []
-    for x, y in ds:
+    for (path, _), i in zip(ds.samples, range(len(ds)), strict=True):
+        try:
+            x, y = ds[i]
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise ValueError(
+                f"cannot decode the image {path} ({type(exc).__name__}: {exc}); the file is "
+                "damaged, truncated or not an image: replace it or remove it"
+            ) from exc
         xs.append(x)
         ys.append(y)
     return torch.stack(xs), torch.tensor(ys, dtype=torch.int64)

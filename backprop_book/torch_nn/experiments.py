@@ -27,20 +27,24 @@ import torch
 
 from backprop_book.experiments.registry import register, study
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
     extract_image_folder,
     image_folder_tensors,
     load_data,
+    normalization_constants,
+    normalize,
 )
 from backprop_book.torch_nn.models import build_model, count_parameters
-from backprop_book.torch_nn.trainer import TrainConfig, Trainer
+from backprop_book.torch_nn.trainer import Trainer
 
 __all__ = [
     "SAMPLE_SIZE",
     "Sizes",
     "a_cnn_studies",
+    "a_cnn_studies_b32",
     "a_fc_depth",
     "alexnet_study",
     "b_collapse_diagnosis",
@@ -74,7 +78,7 @@ def run_one(
 ) -> dict[str, Any]:
     """Train one configuration on ``tensors`` and return settings, history and test evaluation.
 
-    ``config`` holds :class:`~backprop_book.torch_nn.trainer.TrainConfig` fields.
+    ``config`` holds :class:`~backprop_book.torch_nn.config.TrainConfig` fields.
     With ``checkpoint_dir`` the run checkpoints after every epoch to
     ``<checkpoint_dir>/<name>.pt`` and resumes from it if present.  ``wall_time_s``
     is this call's time, ``train_time_s`` the sum of the epochs' times (over every
@@ -213,8 +217,7 @@ def a_fc_depth(
 ) -> dict[str, Any]:
     """A's fully connected nets with 2-5 linear layers (tutorial settings, 10 epochs in full).
 
-    Report A, after 10 epochs, train/test: 0.6636/0.4994, 0.6952/0.5072,
-    0.7602/0.5212, 0.8301/0.5401.
+    Report A's figures for them are in :data:`backprop_book.reports.a.TABLE2`.
     """
     p = get_profile(profile)
     sizes = pick(Sizes(2000, 1000, 2), Sizes(None, None, 10), p)
@@ -249,6 +252,50 @@ def a_cnn_studies(
         ("double_channels", {**TUTORIAL, "model": "double_channel_cnn"}),
     ]
     return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models, seed=seed)
+
+
+@study("part4/a_cnn_studies_b32")
+def a_cnn_studies_b32(
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
+    only: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A's CNN studies under the second reading of A's batch size: 32 images per step.
+
+    A never states its CNN batch size.  The tutorial it follows uses 4 (that reading
+    is :func:`a_cnn_studies`), but A's Figure 3 caption reads "32 batches" and its
+    tabled losses are a per-example cross-entropy (the mean loss divided by 32).
+    Every other setting is the tutorial's (SGD, momentum 0.9, lr 0.001 unless the
+    study varies it, 10 epochs in ``full``), with the run names of
+    :func:`a_cnn_studies`; ``only`` keeps some of them (e.g. the runs whose
+    checkpoints are finished).  The runs are ordered so that those A's conclusions
+    turn on come first.
+
+    >>> a_cnn_studies_b32("quick", only=["relu", "lr0.01"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown runs ['relu']; expected some of ['relu_lr0.001_conv2', 'lr0.01', 'tanh', 'conv3', 'lr0.0005', 'leaky_relu', 'conv1', 'double_channels']
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(3000, 1000, 2), Sizes(None, None, 10), p)
+    base = {**TUTORIAL, "model": "cnn", "batch_size": 32}
+    runs = [
+        ("relu_lr0.001_conv2", {**base, "model_args": {"activation": "relu", "n_conv": 2}}),
+        ("lr0.01", {**base, "lr": 0.01}),
+        ("tanh", {**base, "model_args": {"activation": "tanh"}}),
+        ("conv3", {**base, "model_args": {"n_conv": 3}}),
+        ("lr0.0005", {**base, "lr": 0.0005}),
+        ("leaky_relu", {**base, "model_args": {"activation": "leaky_relu"}}),
+        ("conv1", {**base, "model_args": {"n_conv": 1}}),
+        ("double_channels", {**base, "model": "double_channel_cnn"}),
+    ]
+    if only is not None:
+        unknown = sorted(set(only) - {n for n, _ in runs})
+        if unknown:
+            raise ValueError(f"unknown runs {unknown}; expected some of {[n for n, _ in runs]}")
+        runs = [(n, kw) for n, kw in runs if n in only]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
 
 
 # ----------------------------------------------------------------------------- B
@@ -316,10 +363,8 @@ def gradient_norms(
     >>> min(gradient_norms(MLP([50, 70, 50]), fake_cifar10(20), n=20)) > 1e-3
     True
     """
-    from backprop_book.torch_nn.data import normalize
-
     model.zero_grad(set_to_none=True)
-    x = normalize(data.images[:n], (0.5,) * data.images.shape[1], (0.5,) * data.images.shape[1])
+    x = normalize(data.images[:n], *normalization_constants("tutorial", data.images.shape[1]))
     loss = torch.nn.functional.cross_entropy(model(x), data.labels[:n])
     loss.backward()
     return [float(m.weight.grad.norm()) for m in model.modules() if isinstance(m, torch.nn.Linear)]  # type: ignore[union-attr]
@@ -350,9 +395,7 @@ def b_collapse_diagnosis(profile: str | Profile | None = None) -> dict[str, Any]
             )  # fmt: skip
             model = r.pop("model")
             with torch.no_grad():
-                from backprop_book.torch_nn.data import normalize
-
-                x = normalize(data[2].images.to(r["device"]), (0.5,) * 3, (0.5,) * 3)
+                x = normalize(data[2].images.to(r["device"]), *normalization_constants("tutorial"))
                 pred = model(x).argmax(1).cpu()
             rows.append(
                 {
@@ -480,7 +523,8 @@ def d_softmax_floor(profile: str | Profile | None = None) -> dict[str, Any]:
     }
 
 
-D_OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
+#: D's grid tries each of D's four optimizers, which are the trainer's four.
+D_OPTIMIZERS = OPTIMIZERS
 D_LRS = (0.001, 0.01, 0.05, 0.1, 0.5)
 
 
@@ -525,6 +569,12 @@ def d_grid_table(result: dict[str, Any]) -> list[list[float]]:
     return [[acc[f"{o}_lr{lr:g}"] for lr in D_LRS] for o in D_OPTIMIZERS]
 
 
+def _folder_data(folder: Path, transform: object) -> ImageTensors:
+    images, labels = image_folder_tensors(folder, transform)
+    classes = tuple(sorted(d.name for d in folder.iterdir() if d.is_dir()))  # ImageFolder's
+    return ImageTensors(images, labels, classes, f"image folder {folder.name}/ (JPEG copy)")
+
+
 @study("part4/d_preprocessing")
 def d_preprocessing(
     profile: str | Profile | None = None, workdir: str | Path | None = None
@@ -532,10 +582,14 @@ def d_preprocessing(
     """D's preprocessing study through torchvision transforms on an image-folder copy.
 
     Unpacks ``per_class`` training and test JPEGs of each class from the shared
-    CIFAR-10 archive into ``workdir`` (a temporary folder by default), reads them
-    with :class:`torchvision.datasets.ImageFolder` and D's transforms (Grayscale,
-    optional GaussianBlur(3, 0.7), ToTensor, optional Normalize(0.5, 0.5)), and trains
-    D's net with Adam (lr 1e-3, batch 64) on each variant.
+    CIFAR-10 archive into ``workdir`` (a temporary folder by default) and reads them
+    with :class:`torchvision.datasets.ImageFolder` through D's per-image transforms
+    (Grayscale, optional GaussianBlur(3, 0.7)), kept as pixels
+    (:func:`~backprop_book.torch_nn.data.d_transforms` with ``as_uint8=True``).  The
+    trainer then does ToTensor's scaling and, where D normalises, Normalize(0.5, 0.5)
+    on whole batches, and trains D's net with Adam (lr 1e-3, batch 64) on each
+    variant.  The two computations of :math:`(u / 255 - 0.5) / 0.5` agree to within
+    one float32 rounding (1.2e-7).
     """
     p = get_profile(profile)
     per_train, per_test, epochs = pick((150, 50, 4), (5000, 1000, 20), p)
@@ -546,24 +600,18 @@ def d_preprocessing(
         tr_dir = extract_image_folder(tmp, "train", per_train)
         te_dir = extract_image_folder(tmp, "test", per_test)
         for name, norm, blur in variants:
-            tf = d_transforms(grayscale=True, normalize=norm, blur=blur)
-            xtr, ytr = image_folder_tensors(tr_dir, tf)
-            xte, yte = image_folder_tensors(te_dir, tf)
-            torch.manual_seed(0)
-            model = build_model("grayscale_net")
-            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            g = torch.Generator().manual_seed(1)
-            for _ in range(epochs):
-                for idx in torch.randperm(len(ytr), generator=g).split(64):
-                    loss = torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-            with torch.no_grad():
-                acc = float((model(xte).argmax(1) == yte).float().mean())
+            tf = d_transforms(grayscale=True, blur=blur, as_uint8=True)
+            train, test = _folder_data(tr_dir, tf), _folder_data(te_dir, tf)
+            cfg = TrainConfig(model="grayscale_net", optimizer="adam", lr=1e-3, batch_size=64,
+                              epochs=epochs, grayscale=True, device="cpu",
+                              normalization="tutorial" if norm else "none")  # fmt: skip
+            trainer = Trainer(cfg, data=(train, None, test))
+            trainer.fit()
+            x = trainer.prepare(trainer.train_data.images, train=False)
             rows.append(
-                {"preprocessing": name, "test_acc": acc, "n_train": len(ytr), "n_test": len(yte),
-                 "pixel_range": [float(xtr.min()), float(xtr.max())]}
+                {"preprocessing": name, "test_acc": trainer.history[-1]["test_acc"],
+                 "n_train": len(train), "n_test": len(test),
+                 "pixel_range": [float(x.min()), float(x.max())]}
             )  # fmt: skip
     return {"profile": p.value, "epochs": epochs, "rows": rows, "device": "cpu",
             "data_source": "CIFAR-10 image-folder JPEG copy, unpacked subset"}  # fmt: skip

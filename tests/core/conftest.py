@@ -1,50 +1,10 @@
+"""The core tests run in an isolated environment (see tests/conftest.py)."""
+
 from __future__ import annotations
 
-import io
-import tarfile
-from pathlib import Path
-
-import numpy as np
 import pytest
-from PIL import Image
-
-from backprop_book.data.cifar10 import CIFAR10_CLASSES
-
-PER_CLASS = {"train": 3, "test": 2}
-
-
-def _jpeg(rng: np.random.Generator) -> bytes:
-    arr = rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="JPEG", quality=95)
-    return buf.getvalue()
-
-
-@pytest.fixture
-def tiny_folder(tmp_path: Path) -> Path:
-    """A tiny image-folder copy of CIFAR-10: 3 train and 2 test JPEGs per class."""
-    rng = np.random.default_rng(0)
-    root = tmp_path / "cifar10-jpeg"
-    for split, n in PER_CLASS.items():
-        for cls in CIFAR10_CLASSES:
-            d = root / split / cls
-            d.mkdir(parents=True)
-            for i in range(n):
-                (d / f"{i:04d}.jpg").write_bytes(_jpeg(rng))
-    return root
-
-
-@pytest.fixture
-def tiny_archive(tiny_folder: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        tar.add(tiny_folder, arcname="cifar10-jpeg")
-    return path
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(isolated_env: None) -> None:
     """Core tests never see the caller's data/profile settings or write to the real cache."""
-    monkeypatch.delenv("BACKPROP_BOOK_CIFAR10", raising=False)
-    monkeypatch.delenv("BACKPROP_BOOK_PROFILE", raising=False)
-    monkeypatch.setenv("BACKPROP_BOOK_CACHE", str(tmp_path / "cache"))

@@ -1,0 +1,478 @@
+"""Report A (statistics course, homework 1): MLP backprop, FC depth, CNN variants on CIFAR-10.
+
+A's figures are typed here once, as A prints them.  A's CNN section never states
+its batch size: the tutorial it follows uses 4, while its Figure 3 caption reads
+"32 batches" and its tabled losses (about 0.036) are a cross-entropy near 1.15
+divided by 32.  Every CNN claim is therefore judged under both readings
+(``part4/a_cnn_studies`` at batch 4, ``part4/a_cnn_studies_b32`` at batch 32).
+The FC part's batch is fixed by Table 1's "12,000th batch" of each epoch (50,000
+images in batches of 4 make 12,500).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
+
+from backprop_book.reports.claims import (
+    Claim,
+    Reading,
+    Rule,
+    Verdict,
+    accuracy_tolerance,
+    compare_accuracy,
+    fmt_spread,
+    from_readings,
+    pending,
+    record,
+    reproduce_command,
+    seed_values,
+)
+
+__all__ = ["CLAIMS", "TABLE1_EPOCH10", "TABLE2", "TABLE3", "TABLE4", "TABLE5", "claims"]
+
+#: Test images of CIFAR-10 (A's test set and the book's).
+N_TEST = 10_000
+
+#: "The overall accuracy of the default model is 59%" (section 2.2.1).
+OVERALL = "59%"
+
+#: Table 1, epoch 10: training loss at the 12,000th batch, 2-5 linear layers.
+TABLE1_EPOCH10 = {"fc2": "1.215505", "fc3": "1.103396", "fc4": "0.998471", "fc5": "0.902194"}
+
+#: Table 2: (train loss, train accuracy, test loss, test accuracy, parameters) per depth.
+TABLE2 = {
+    "fc2": ("0.24345", "0.6636", "0.42409", "0.4994", "369970"),
+    "fc3": ("0.21209", "0.6952", "0.41165", "0.5072", "379774"),
+    "fc4": ("0.16591", "0.7602", "0.43880", "0.5212", "828542"),
+    "fc5": ("0.11859", "0.8301", "0.47987", "0.5401", "1746558"),
+}
+
+#: Tables 3-5: (train loss, train accuracy, test loss, test accuracy), keyed by the
+#: book's run names (``relu_lr0.001_conv2`` is the default row of every table).
+TABLE3 = {
+    "relu_lr0.001_conv2": ("0.03423", "0.6134", "0.03610", "0.5930"),
+    "leaky_relu": ("0.03507", "0.6029", "0.03588", "0.5931"),
+    "tanh": ("0.02604", "0.7072", "0.03198", "0.6502"),
+}
+TABLE4 = {
+    "lr0.0005": ("0.04399", "0.4937", "0.04407", "0.4961"),
+    "relu_lr0.001_conv2": ("0.0323", "0.6134", "0.03610", "0.5930"),
+    "lr0.01": ("0.02776", "0.6872", "0.03616", "0.6161"),
+}
+TABLE5 = {
+    "conv1": ("0.04985", "0.42351", "0.051247", "0.03921"),
+    "relu_lr0.001_conv2": ("0.0323", "0.6134", "0.03610", "0.5930"),
+    "conv3": ("0.01463", "0.8347", "0.02833", "0.7195"),
+}
+
+B4, B32 = "part4/a_cnn_studies", "part4/a_cnn_studies_b32"
+READINGS = (("batch 4 (the tutorial's)", B4), ("batch 32 (Figure 3's '32 batches')", B32))
+CNN_STATED = {"epochs": "10", "optimizer": "the tutorial's SGD, lr 0.001 unless varied",
+              "data": "CIFAR-10, all 50,000 / 10,000"}  # fmt: skip
+CNN_OPEN = ("batch size (4 in the tutorial; '32 batches' in Figure 3)",)
+
+
+def _n_test(data: dict) -> int:
+    return int(data.get("max_test") or N_TEST)
+
+
+def _reading_values(run: str) -> list[tuple[str, str, list[float], int]]:
+    out = []
+    for label, exp in READINGS:
+        data = record(exp)
+        vals = seed_values(data, run) if data else []
+        out.append((label, exp, vals, _n_test(data) if data else N_TEST))
+    return out
+
+
+def _pending_reading(readings: list[Reading], missing: str) -> Verdict:
+    ours = "; ".join(f"{r.label}: {r.ours}" for r in readings if r.reproduces is not None)
+    return Verdict(
+        "pending",
+        ours,
+        f"every reading must be run before a verdict; {missing} is not recorded",
+        tuple(readings),
+        reproduce_command(missing),
+    )
+
+
+def _cnn_accuracy(run: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        readings, missing = [], None
+        for label, exp, vals, n in _reading_values(run):
+            if not vals:
+                readings.append(Reading(label, None, "not recorded"))
+                missing = missing or exp
+                continue
+            v = compare_accuracy(c.value, N_TEST, vals, n, resolution=c.resolution)
+            readings.append(Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}"))
+        if missing:
+            return _pending_reading(readings, missing)
+        return from_readings(readings)
+
+    return rule
+
+
+def _best_of(claimed: str, others: Sequence[str], *, drop: bool = False) -> Rule:
+    """Reading reproduces when ``claimed`` beats every other run by more than 2 SE.
+
+    With ``drop`` the claim is that ``claimed`` is the worst (a drop).
+    """
+
+    def rule(c: Claim) -> Verdict:
+        readings, missing = [], None
+        for label, exp in READINGS:
+            data = record(exp)
+            vals = {r: seed_values(data, r) if data else [] for r in (claimed, *others)}
+            if not all(vals.values()):
+                readings.append(Reading(label, None, "not recorded"))
+                missing = missing or exp
+                continue
+            n = _n_test(data)
+            mine = statistics.fmean(vals[claimed])
+            ok = True
+            for o in others:
+                tol = accuracy_tolerance(mine, n, vals[o], n)
+                gap = mine - statistics.fmean(vals[o])
+                ok = ok and ((-gap if drop else gap) > tol)
+            desc = ", ".join(f"{r} {fmt_spread(v)}" for r, v in vals.items())
+            readings.append(Reading(label, ok, desc))
+        if missing:
+            return _pending_reading(readings, missing)
+        return from_readings(readings)
+
+    return rule
+
+
+def _biggest_impact(c: Claim) -> Verdict:
+    """A: the number of conv layers changes test accuracy more than any other setting."""
+    studies = {
+        "activation": ("relu_lr0.001_conv2", "leaky_relu", "tanh"),
+        "learning rate": ("lr0.0005", "relu_lr0.001_conv2", "lr0.01"),
+        "conv layers": ("conv1", "relu_lr0.001_conv2", "conv3"),
+        "channels": ("relu_lr0.001_conv2", "double_channels"),
+    }
+    readings, missing = [], None
+    for label, exp in READINGS:
+        data = record(exp)
+        if data is None:
+            readings.append(Reading(label, None, "not recorded"))
+            missing = missing or exp
+            continue
+        spans = {}
+        for study, runs in studies.items():
+            means = [statistics.fmean(seed_values(data, r)) for r in runs]
+            spans[study] = max(means) - min(means)
+        top = max(spans, key=spans.__getitem__)
+        desc = ", ".join(f"{k} {v:.3f}" for k, v in spans.items()) + f" (largest: {top})"
+        readings.append(Reading(label, top == "conv layers", desc))
+    if missing:
+        return _pending_reading(readings, missing)
+    return from_readings(readings)
+
+
+def _loss_scale(c: Claim) -> Verdict:
+    """A's test losses are per-example: the book's mean loss divided by the batch size."""
+    readings, missing = [], None
+    for (label, exp), batch in zip(READINGS, (4, 32), strict=True):
+        data = record(exp)
+        vals = seed_values(data, "relu_lr0.001_conv2", "test_loss") if data else []
+        if not vals:
+            readings.append(Reading(label, None, "not recorded"))
+            missing = missing or exp
+            continue
+        per = statistics.fmean(vals) / batch
+        ok = abs(per - c.value) <= 0.2 * c.value
+        readings.append(
+            Reading(label, ok, f"test loss {statistics.fmean(vals):.4f} / {batch} = {per:.4f}")
+        )
+    if missing:
+        return _pending_reading(readings, missing)
+    v = from_readings(readings)
+    return Verdict(v.kind, v.ours, v.explanation + " (tolerance 20% of A's figure)", v.readings)
+
+
+def _fc_accuracy(run: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        data = record("part4/a_fc_depth")
+        if data is None:
+            return pending("part4/a_fc_depth")
+        minutes = seed_values(data, run, "train_time_s")[0] / 60
+        return compare_accuracy(
+            c.value, N_TEST, seed_values(data, run), _n_test(data),
+            differs_because=f"one seed (the run took {minutes:.0f} minutes here)",
+            resolution=c.resolution,
+        )  # fmt: skip
+
+    return rule
+
+
+def _fc_params(c: Claim) -> Verdict:
+    data = record("part4/a_fc_depth")
+    if data is None:
+        return pending("part4/a_fc_depth")
+    ours = {r["name"]: int(r["num_parameters"]) for r in data["runs"]}
+    pub = {k: int(v[4]) for k, v in TABLE2.items()}
+    same = ours == pub
+    text = ", ".join(f"{k} {ours[k]:,}" for k in sorted(ours))
+    if same:
+        return Verdict(
+            "reproduced", text, "the book's nets, built from A's listing, have A's counts"
+        )
+    return Verdict("differs", text, "the book's nets have other parameter counts")
+
+
+def _fc_loss_order(c: Claim) -> Verdict:
+    data = record("part4/a_fc_depth")
+    if data is None:
+        return pending("part4/a_fc_depth")
+    last = {r["name"]: r["history"][-1]["train_loss"] for r in data["runs"]}
+    order = [last[k] for k in ("fc2", "fc3", "fc4", "fc5")]
+    text = ", ".join(
+        f"{k} {v:.4f}" for k, v in zip(("fc2", "fc3", "fc4", "fc5"), order, strict=True)
+    )
+    if all(a > b for a, b in itertools.pairwise(order)):
+        return Verdict(
+            "reproduced", text, "epoch-10 training loss falls with every added layer, as in Table 1"
+        )
+    return Verdict(
+        "differs", text, "the epoch-10 training loss does not fall with every added layer"
+    )
+
+
+def _fc_acc_order(c: Claim) -> Verdict:
+    data = record("part4/a_fc_depth")
+    if data is None:
+        return pending("part4/a_fc_depth")
+    acc = [seed_values(data, k)[0] for k in ("fc2", "fc3", "fc4", "fc5")]
+    n = _n_test(data)
+    steps_ok = all(b - a > -accuracy_tolerance(a, n, [b], n) for a, b in itertools.pairwise(acc))
+    overall = acc[-1] - acc[0] > accuracy_tolerance(acc[0], n, [acc[-1]], n)
+    text = " < ".join(f"{a:.4f}" for a in acc)
+    if steps_ok and overall:
+        return Verdict(
+            "reproduced", text,
+            "test accuracy rises from 2 to 5 layers; no step falls by more than 2 SE",
+        )  # fmt: skip
+    return Verdict("differs", text, "test accuracy does not rise with depth beyond the noise")
+
+
+def _fig2_text(c: Claim) -> Verdict:
+    """The text says loss and accuracy both increase with depth; Table 2 says otherwise."""
+    train_loss = [float(TABLE2[k][0]) for k in ("fc2", "fc3", "fc4", "fc5")]
+    test_loss = [float(TABLE2[k][2]) for k in ("fc2", "fc3", "fc4", "fc5")]
+    falls = all(a > b for a, b in itertools.pairwise(train_loss))
+    non_monotone = not all(a < b for a, b in itertools.pairwise(test_loss))
+    if falls and non_monotone:
+        return Verdict(
+            "report_wrong",
+            "",
+            f"A's own Table 2: the training loss falls with depth ({train_loss[0]} to "
+            f"{train_loss[-1]}), and the test loss first falls, then rises; neither increases "
+            "as the text says",
+        )
+    return Verdict("reproduced", "", "Table 2's losses increase with depth, as the text says")
+
+
+def _default_rows(c: Claim) -> Verdict:
+    """The default run is one run, yet its rows differ between Tables 3, 4 and 5."""
+    rows = {
+        "Table 3": TABLE3["relu_lr0.001_conv2"],
+        "Table 4": TABLE4["relu_lr0.001_conv2"],
+        "Table 5": TABLE5["relu_lr0.001_conv2"],
+    }
+    train_losses = {t: float(r[0]) for t, r in rows.items()}
+    rest_same = len({r[1:] for r in rows.values()}) == 1
+    if rest_same and len(set(train_losses.values())) > 1:
+        text = ", ".join(f"{t} {v:g}" for t, v in train_losses.items())
+        return Verdict(
+            "report_wrong",
+            "",
+            f"the same default run has training loss {text}, with identical accuracies and "
+            "test loss: one of the tables mistypes it",
+        )
+    return Verdict("reproduced", "", "the default run's rows agree across Tables 3-5")
+
+
+def _conv1_test(c: Claim) -> Verdict:
+    test_acc = float(TABLE5["conv1"][3])
+    train_acc = float(TABLE5["conv1"][1])
+    chance = 1 / 10
+    data = record(B4)
+    ours = fmt_spread(seed_values(data, "conv1")) if data else ""
+    if test_acc < chance < train_acc:
+        return Verdict(
+            "report_wrong",
+            ours,
+            f"{test_acc} is below the {chance:.1f} of guessing one of ten classes, for a net "
+            f"whose training accuracy is {train_acc}; it has the size of a loss in A's "
+            f"tables (this row's test loss is {TABLE5['conv1'][2]}), not of an accuracy",
+        )
+    return Verdict("reproduced", ours, "a possible accuracy")
+
+
+def _sample_20(c: Claim) -> Verdict:
+    right, n, overall = 20 - 5, 20, float(OVERALL.rstrip("%")) / 100
+    acc = right / n
+    # 95% range of the number right among 20 images at the overall accuracy
+    probs = [math.comb(n, k) * overall**k * (1 - overall) ** (n - k) for k in range(n + 1)]
+    cdf, lo, hi = 0.0, None, None
+    for k, p in enumerate(probs):
+        cdf += p
+        if lo is None and cdf >= 0.025:
+            lo = k
+        if hi is None and cdf >= 0.975:
+            hi = k
+    data = record(B4)
+    ours = ""
+    if data:
+        base = next(r for r in data["runs"] if r["name"] == "relu_lr0.001_conv2")
+        s = base["sample"]
+        k = sum(p == y for p, y in zip(s["predicted"], s["labels"], strict=True))
+        ours = f"{k}/{len(s['labels'])} right in the book's twenty"
+    if abs(acc - c.value) < 1e-12 and lo is not None and hi is not None and lo <= right <= hi:
+        return Verdict(
+            "reproduced", ours,
+            f"15 of 20 is {acc:.0%}; at an overall {overall:.0%}, 95% of twenty-image samples "
+            f"have {lo}-{hi} right, so 75% is no evidence against 59%, as A says",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, "15 of 20 right is not 75%")
+
+
+@functools.lru_cache(maxsize=1)
+def _mlp_backward_ok() -> bool:
+    from backprop_book.symbolic.mlp import verify_mlp_backward
+
+    return all(v.correct for v in verify_mlp_backward((3, 2, 2), ("tanh", "identity")).values())
+
+
+def _q1(c: Claim) -> Verdict:
+    if _mlp_backward_ok():
+        return Verdict(
+            "reproduced", "",
+            "A's dL/dW_l, dL/db_l and dL/dh_(l-1), coded in symbolic.mlp, agree with sympy's "
+            "differentiation of a 3-2-2 tanh net with softmax cross-entropy",
+        )  # fmt: skip
+    return Verdict("report_wrong", "", "the gradient checker rejects A's formulas")
+
+
+def claims() -> list[Claim]:
+    """Report A's claims, in the report's order.
+
+    >>> cs = claims()
+    >>> cs[0].id, len(cs) >= 15
+    ('A.q1.backprop', True)
+    """
+    fc_stated = {"epochs": "10", "batch": "4 (Table 1: the 12,000th batch of an epoch)",
+                 "optimizer": "the tutorial's SGD, lr 0.001, momentum 0.9"}  # fmt: skip
+    cnn = {"stated": CNN_STATED, "open": CNN_OPEN, "chapter": "part4/report_a"}
+    out = [
+        Claim(
+            "A.q1.backprop",
+            "A",
+            "Problem 1",
+            r"\frac{\partial L}{\partial w_l} = f'_l \frac{\partial L}{\partial h_l} h_{l-1}^\top",
+            "",
+            _q1,
+            check="Part I: symbolic.mlp.verify_mlp_backward",
+            chapter="part1/mlp_backprop",
+        ),
+        Claim(
+            "A.table2.params",
+            "A",
+            "Table 2",
+            "the number of learnable parameter increases from 369970 for 2 linear layers to "
+            "1746558 parameters for 5 linear layers",
+            TABLE2["fc5"][4],
+            _fc_params,
+            stated=fc_stated,
+            experiment="part4/a_fc_depth",
+            runs=("fc2", "fc3", "fc4", "fc5"),
+            chapter="part4/report_a",
+        ),
+        Claim(
+            "A.table1.loss_order",
+            "A",
+            "Table 1",
+            "Comparison of training loss for 10 epochs with different linear layers",
+            TABLE1_EPOCH10["fc5"],
+            _fc_loss_order,
+            stated=fc_stated,
+            experiment="part4/a_fc_depth",
+            runs=("fc2", "fc3", "fc4", "fc5"),
+            chapter="part4/report_a",
+        ),
+    ]
+    for k in ("fc2", "fc3", "fc4", "fc5"):
+        out.append(
+            Claim(f"A.table2.{k}", "A", "Table 2", f"{k[2]} linear layers: Test Accuracy {TABLE2[k][3]}",
+                  TABLE2[k][3], _fc_accuracy(k), stated=fc_stated, experiment="part4/a_fc_depth",
+                  runs=(k,), chapter="part4/report_a")
+        )  # fmt: skip
+    out += [
+        Claim("A.table2.depth_order", "A", "Table 2 / Figure 2",
+              "As the network learns more parameters, it is expected to train and test with "
+              "higher accuracy", TABLE2["fc2"][3], _fc_acc_order, stated=fc_stated,
+              experiment="part4/a_fc_depth", runs=("fc2", "fc3", "fc4", "fc5"),
+              chapter="part4/report_a"),
+        Claim("A.fig2.text", "A", "Figure 2 text vs Table 2",
+              "as the number of linear layer increases, the training and testing loss and "
+              "accuracy increases", TABLE2["fc2"][0], _fig2_text,
+              check="A's Table 2 losses against the sentence", chapter="part4/report_a"),
+        Claim("A.fig4.sample", "A", "Figure 4",
+              "a total of five images have been labelled incorrectly which means that for the 20 "
+              "random sample, the testing accuracy is 75%", "75%", _sample_20,
+              check="binomial range of twenty images at 59%", chapter="part4/report_a"),
+        Claim("A.table3.relu", "A", "Table 3 (default network)", "ReLU ... Test Accuracy 0.5930",
+              TABLE3["relu_lr0.001_conv2"][3], _cnn_accuracy("relu_lr0.001_conv2"),
+              experiment=B4, runs=("relu_lr0.001_conv2",), **cnn),
+        Claim("A.table3.loss_scale", "A", "Table 3", "ReLU ... Test Loss 0.03610",
+              TABLE3["relu_lr0.001_conv2"][2], _loss_scale, experiment=B4,
+              runs=("relu_lr0.001_conv2",), **cnn),
+        Claim("A.table3.leaky_relu", "A", "Table 3", "Leaky ReLU ... Test Accuracy 0.5931",
+              TABLE3["leaky_relu"][3], _cnn_accuracy("leaky_relu"), experiment=B4,
+              runs=("leaky_relu",), **cnn),
+        Claim("A.table3.tanh", "A", "Table 3", "Tanh ... Test Accuracy 0.6502", TABLE3["tanh"][3],
+              _cnn_accuracy("tanh"), experiment=B4, runs=("tanh",), **cnn),
+        Claim("A.table3.tanh_best", "A", "Table 3", "Tanh has the highest training and testing accuracy",
+              TABLE3["tanh"][3], _best_of("tanh", ("relu_lr0.001_conv2", "leaky_relu")),
+              experiment=B4, runs=("tanh", "relu_lr0.001_conv2", "leaky_relu"), **cnn),
+        Claim("A.table4.lr0.0005", "A", "Table 4", "0.0005 ... Test Accuracy 0.4961",
+              TABLE4["lr0.0005"][3], _cnn_accuracy("lr0.0005"), experiment=B4,
+              runs=("lr0.0005",), **cnn),
+        Claim("A.table4.lr0.01", "A", "Table 4", "0.01 ... Test Accuracy 0.6161", TABLE4["lr0.01"][3],
+              _cnn_accuracy("lr0.01"), experiment=B4, runs=("lr0.01",), **cnn),
+        Claim("A.table4.lr_best", "A", "Table 4", "the learning rate of 0.01 has better performance",
+              TABLE4["lr0.01"][3], _best_of("lr0.01", ("lr0.0005", "relu_lr0.001_conv2")),
+              experiment=B4, runs=("lr0.01", "lr0.0005", "relu_lr0.001_conv2"), **cnn),
+        Claim("A.tables.default_row", "A", "Tables 3-5",
+              "0.001 (default) 0.0323 0.6134 0.03610 0.5930", TABLE4["relu_lr0.001_conv2"][0],
+              _default_rows, check="the default row of Tables 3, 4 and 5 compared",
+              chapter="part4/report_a"),
+        Claim("A.table5.conv1", "A", "Table 5", "1 ... Test Accuracy 0.03921", TABLE5["conv1"][3],
+              _conv1_test, check="an accuracy below chance beside a training accuracy of 0.42",
+              experiment=B4, runs=("conv1",), chapter="part4/report_a"),
+        Claim("A.table5.conv3", "A", "Table 5", "3 ... Test Accuracy 0.7195", TABLE5["conv3"][3],
+              _cnn_accuracy("conv3"), experiment=B4, runs=("conv3",), **cnn),
+        Claim("A.table5.conv3_best", "A", "Table 5",
+              "the network with three convolutional layers perform better", TABLE5["conv3"][3],
+              _best_of("conv3", ("conv1", "relu_lr0.001_conv2")), experiment=B4,
+              runs=("conv3", "conv1", "relu_lr0.001_conv2"), **cnn),
+        Claim("A.fig7.double_channels", "A", "Figure 7",
+              "when the channels are doubled, both the training and testing accuracy increases",
+              "", _best_of("double_channels", ("relu_lr0.001_conv2",)), experiment=B4,
+              runs=("double_channels", "relu_lr0.001_conv2"), **cnn),
+        Claim("A.conclusion.conv_layers", "A", "Conclusion",
+              "changing the number of convolution layers had the biggest impact in the performance",
+              "", _biggest_impact, experiment=B4,
+              runs=("conv1", "conv3", "lr0.01", "lr0.0005", "tanh", "double_channels"), **cnn),
+    ]  # fmt: skip
+    return out
+
+
+#: Report A's claims.
+CLAIMS: tuple[Claim, ...] = tuple(claims())

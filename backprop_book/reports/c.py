@@ -1,0 +1,456 @@
+"""Report C (deep-learning course 2020, assignment 2): autograd questions 1-10.
+
+C's figures and formulas are typed here once, as C writes them.  Derivations are
+judged by Part I's gradient checker; question 9 by the synthetic-data runs of
+Part III (the course's 60,000 / 10,000 instances, batch 128, 20 epochs, lr 0.001,
+as C states); question 10 by the tutorial classifier of Part IV.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+
+from backprop_book.reports.claims import (
+    Claim,
+    Reading,
+    Rule,
+    Verdict,
+    accuracy_tolerance,
+    compare_accuracy,
+    fmt_spread,
+    from_readings,
+    pending,
+    record,
+    reproduce_command,
+    seed_outputs,
+)
+
+__all__ = ["CLAIMS", "Q10", "claims"]
+
+#: Q10: the tutorial classifier's overall accuracy, by the book's run names.
+Q10 = {"sgd": "55%", "adam": "52%", "adam_lr0.1": "10%", "adam_5_epochs": "59%"}
+#: Q9: "after 13 epochs we can the the rapid improvement" (2-layer sigmoid).
+PLATEAU = "13"
+#: Q9: "the validation accuracy quickly reaches close to 98 percent" (2-layer ReLU).
+RELU_VAL = "98"
+#: CIFAR-10 test images (the tutorial's evaluation).
+N_TEST = 10_000
+#: Validation instances of the course's synthetic data.
+N_VAL = 10_000
+
+Q9_STATED = {"data": "60000 synthetic instances", "epochs": "20", "batch": "128", "lr": "0.001"}
+
+
+def _rule_verdict(ok: bool, yes: str, no: str) -> Verdict:
+    return Verdict("reproduced", "", yes) if ok else Verdict("report_wrong", "", no)
+
+
+@functools.cache
+def _sym(which: str) -> bool:
+    """Run one Part I check of C's formulas; True when the checker accepts the claim."""
+    import sympy as sp
+
+    from backprop_book.symbolic.checker import check_backward_rule
+    from backprop_book.symbolic.rules import G, X, Y, divide_rule, elementwise_rule, m, n
+    from backprop_book.symbolic.rules import i as ii
+    from backprop_book.symbolic.rules import j as jj
+
+    sizes = {m: 2, n: 2}
+    if which == "q2_x":  # X_grad = G / X
+        return divide_rule().check(sizes, {"X": G[ii, jj] / X[ii, jj]})["X"].correct
+    if which == "q2_y":  # Y_grad = G X / Y**2 (no minus)
+        return (
+            divide_rule().check(sizes, {"Y": G[ii, jj] * X[ii, jj] / Y[ii, jj] ** 2})["Y"].correct
+        )
+    if which == "q2_text":  # the element-wise rule in words: G * f'(X)
+        return elementwise_rule().check(sizes)["X"].correct
+    Wm, Xm, Gm = (sp.MatrixSymbol(s, 2, 2) for s in ("W", "X", "G"))
+    S = Wm * Xm.T  # C's forward, W . X^T
+    if which == "q3_x":  # X_grad = S_grad . W
+        return check_backward_rule(S, Xm, Gm * Wm, Gm).correct
+    if which == "q3_w":  # W_grad = S_grad . X
+        return check_backward_rule(S, Wm, Gm * Xm, Gm).correct
+    raise ValueError(f"unknown check {which!r}")
+
+
+def _sym_rule(which: str, yes: str, no: str) -> Rule:
+    return lambda c: _rule_verdict(_sym(which), yes, no)
+
+
+def _q1_summary(c: Claim) -> Verdict:
+    ok = _sym("q2_y")
+    return _rule_verdict(
+        ok, "the checker accepts it",
+        "C's first bullet has the minus sign (-X_ij / Y_ij^2); its summary drops it, and "
+        "the gradient checker rejects the unsigned form (the claim is the negative of the truth)",
+    )  # fmt: skip
+
+
+def _expand(c: Claim) -> Verdict:
+    """C's Q4: S_grad [1,...,1] (a product with ones: the column sum) = [S_1,...,S_16]."""
+    import sympy as sp
+
+    from backprop_book.symbolic.rules import G, expand_rule, m, n
+    from backprop_book.symbolic.rules import i as ii
+    from backprop_book.symbolic.rules import k as kk
+
+    rule = expand_rule()
+    summed = rule.check({m: 2, n: 3}, {"x": sp.Sum(G[ii, kk], (kk, 0, n - 1))})["x"].correct
+    readings = (
+        Reading("S_grad times a column of ones", summed, "the column sum: the checker accepts it"),
+        Reading("[S_1, ..., S_16], the 16 columns kept apart", False,
+                "16 columns for a one-column x: the shapes do not match"),
+    )  # fmt: skip
+    return from_readings(readings)
+
+
+def _q5(c: Claim) -> Verdict:
+    import numpy as np
+
+    from backprop_book.autograd.core import TensorNode
+
+    a = TensorNode(np.random.default_rng(0).standard_normal((2, 2)))
+    b = TensorNode(np.random.default_rng(1).standard_normal((2, 2)))
+    cc = a + b
+    ok = (
+        np.allclose(cc.value, a.value + b.value)
+        and cc.source is not None
+        and cc.source.inputs[0] is a
+        and np.array_equal(a.grad, np.zeros((2, 2)))
+    )
+    return Verdict(
+        "reproduced" if ok else "differs", "a.grad = [[0, 0], [0, 0]] before backward",
+        "the book's engine, built on the course's API: c.value is a + b, c.source the OpNode, "
+        "its first input a, and a.grad zeros until a backward pass",
+    )  # fmt: skip
+
+
+def _code_reading(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "the answer points into the course library's core.py (line numbers, names), which "
+        "the book does not ship; Part III's engine follows its API, not its lines",
+    )  # fmt: skip
+
+
+def _normalize_code(c: Claim) -> Verdict:
+    """C's Normalize.backward, run against centred differences."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 2.0, (3, 4))
+    go = rng.standard_normal((3, 4))
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        return x / x.sum(axis=1, keepdims=True)
+
+    sumd = x.sum(axis=1, keepdims=True)
+    c_backward = (go / sumd) - ((go * x) / (sumd * sumd)).sum(axis=1, keepdims=True)
+    num = np.zeros_like(x)
+    h = 1e-6
+    for idx in np.ndindex(*x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        num[idx] = ((forward(x + e) - forward(x - e)) * go).sum() / (2 * h)
+    err = float(np.abs(num - c_backward).max())
+    if err < 1e-7:
+        return Verdict("reproduced", f"max difference {err:.1e}",
+                       "C's Normalize backward agrees with centred differences")  # fmt: skip
+    return Verdict("report_wrong", f"max difference {err:.1e}", "C's code disagrees")
+
+
+def _normalize_forward(c: Claim) -> Verdict:
+    import numpy as np
+
+    x = np.array([1.0, 2.0, 3.0])
+    s = x.sum()
+    truth = x / s
+    c_reading = np.sqrt(s) * np.ones_like(x)  # Y = s / Y  =>  Y^2 = s
+    if not np.allclose(truth, c_reading):
+        return Verdict(
+            "report_wrong", "",
+            f"for x = {x.tolist()} the op gives {np.round(truth, 3).tolist()}, while C's "
+            f"Y = (sum x) / Y forces Y = sqrt(sum x) = {np.sqrt(s):.3f} in every entry; C's "
+            "code (x / sumd) is right, its formula is not",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "the formula matches the op")
+
+
+@functools.lru_cache(maxsize=1)
+def _majority() -> float:
+    from backprop_book.data.synthetic import load_synthetic
+
+    d = load_synthetic(60_000, 10_000, rng=0)
+    share = float(d.y_val.mean())
+    return max(share, 1 - share)
+
+
+def _final(name: str) -> list[float] | None:
+    """Final validation accuracy of a Part III record, over its seeds."""
+    data = record(f"part3/{name}")
+    if data is None:
+        return None
+    return [float(r["val_accuracy"][-1]) for r in seed_outputs(data)]
+
+
+def _curves(name: str) -> list[list[float]] | None:
+    data = record(f"part3/{name}")
+    if data is None:
+        return None
+    return [list(map(float, r["val_accuracy"])) for r in seed_outputs(data)]
+
+
+def _plateau(c: Claim) -> Verdict:
+    from backprop_book.autograd.experiments import plateau_epochs
+
+    curves = _curves("sigmoid2")
+    if curves is None:
+        return pending("part3/sigmoid2")
+    flat = [plateau_epochs(cv, _majority()) for cv in curves]
+    tol = 3
+    mean = statistics.fmean(flat)
+    ours = f"flat for {', '.join(map(str, flat))} epochs ({len(flat)} seed{'s' * (len(flat) > 1)})"
+    if abs(mean - c.value) <= tol:
+        return Verdict("reproduced", ours, f"within {tol} epochs of C's {PLATEAU}")
+    return Verdict(
+        "differs", ours,
+        f"the same shape (a plateau at the majority share, then a rise), but more than {tol} "
+        f"epochs from C's {PLATEAU}: the length of the plateau depends on the initial weights",
+    )  # fmt: skip
+
+
+def _relu_98(c: Claim) -> Verdict:
+    vals = _final("relu2")
+    if vals is None:
+        return pending("part3/relu2")
+    target, tol = c.value / 100, 0.01
+    ok = all(v >= target - tol for v in vals)
+    return Verdict(
+        "reproduced" if ok else "differs", fmt_spread(vals),
+        f"'close to 98 percent' read as at least {target - tol:.2f}",
+    )  # fmt: skip
+
+
+def _sigmoid_worse(c: Claim) -> Verdict:
+    s, r = _final("sigmoid2"), _final("relu2")
+    if s is None or r is None:
+        return pending("part3/sigmoid2")
+    tol = accuracy_tolerance(statistics.fmean(r), N_VAL, s, N_VAL)
+    gap = statistics.fmean(r) - statistics.fmean(s)
+    ours = f"sigmoid {fmt_spread(s)}, ReLU {fmt_spread(r)}"
+    if gap > tol:
+        return Verdict("reproduced", ours, f"ReLU ahead by {gap:.3f}, more than 2 SE ({tol:.3f})")
+    return Verdict("differs", ours, f"the gap {gap:.3f} is within 2 SE ({tol:.3f})")
+
+
+def _similar_to_relu2(c: Claim) -> Verdict:
+    """C: the 3-layer net performs like the 2-layer one.  Readings: the book's, C's listing."""
+    base = _final("relu2")
+    if base is None:
+        return pending("part3/relu2")
+    readings, missing = [], None
+    for label, name in (("hidden 8, every layer trained (the book's relu3)", "relu3"),
+                        ("C's MLP3L as listed: hidden 4, layer3 never trained",
+                         "c_relu3_as_written")):  # fmt: skip
+        vals = _final(name)
+        if vals is None:
+            readings.append(Reading(label, None, "not recorded"))
+            missing = missing or name
+            continue
+        tol = accuracy_tolerance(statistics.fmean(base), N_VAL, vals, N_VAL)
+        ok = abs(statistics.fmean(vals) - statistics.fmean(base)) <= max(tol, 0.01)
+        readings.append(Reading(label, ok, fmt_spread(vals)))
+    if missing:
+        return Verdict("pending", "", f"part3/{missing} is not recorded", tuple(readings),
+                       reproduce_command(f"part3/{missing}", seeds=3))  # fmt: skip
+    v = from_readings(readings)
+    return Verdict(v.kind, v.ours, v.explanation + f" (against ReLU 2 layers {fmt_spread(base)}; "
+                   "similar: within 2 SE or 0.01)", v.readings)  # fmt: skip
+
+
+def _momentum(c: Claim) -> Verdict:
+    """C's 'momentum': good at first, then a drastic drop.  Readings: lr decay, lr growth."""
+    readings, missing = [], None
+    for label, name in (("lr x0.8 each epoch", "c_momentum_decay"),
+                        ("lr x (epoch + 1)", "c_momentum_growth")):  # fmt: skip
+        curves = _curves(name)
+        if curves is None:
+            readings.append(Reading(label, None, "not recorded"))
+            missing = missing or name
+            continue
+        drops = []
+        for cv in curves:
+            peak = max(cv[1:6])
+            drops.append(peak > 0.9 and min(cv[6:]) < peak - 0.1)
+        desc = ", ".join(f"peak {max(cv[1:6]):.3f} then min {min(cv[6:]):.3f}" for cv in curves)
+        readings.append(Reading(label, all(drops), desc))
+    if missing:
+        return Verdict("pending", "", f"part3/{missing} is not recorded", tuple(readings),
+                       reproduce_command(f"part3/{missing}", seeds=3))  # fmt: skip
+    v = from_readings(readings)
+    return Verdict(v.kind, v.ours, v.explanation + " ('good, then drastically drops': above "
+                   "0.9 in the first five epochs, later 0.1 below that peak)", v.readings)  # fmt: skip
+
+
+def _mlp3l_parameters(c: Claim) -> Verdict:
+    from backprop_book.autograd.experiments import EXPERIMENTS, build_model, trained_parameters
+
+    cfg = EXPERIMENTS["c_relu3_as_written"]
+    model = build_model(cfg)
+    n_all, n_trained = len(model.parameters()), len(trained_parameters(cfg, model))
+    if n_trained < n_all:
+        return Verdict(
+            "report_wrong", f"{n_trained} of {n_all} parameter arrays given to the optimizer",
+            "C's parameters() returns layer1's and layer2's parameters only: layer3 keeps its "
+            "initial weights for the whole run",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "every layer's parameters are returned")
+
+
+def _q10(run: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        data = record("part4/tutorial_optimizers")
+        if data is None:
+            return pending("part4/tutorial_optimizers")
+        vals = [float(r["test_acc"]) for r in data["runs"] if r["name"] == run]
+        n = int(data.get("max_test") or N_TEST)
+        return compare_accuracy(
+            c.value, N_TEST, vals, n, differs_because="one seed", resolution=c.resolution
+        )
+
+    return rule
+
+
+def _q10_order(c: Claim) -> Verdict:
+    data = record("part4/tutorial_optimizers")
+    if data is None:
+        return pending("part4/tutorial_optimizers")
+    acc = {r["name"]: float(r["test_acc"]) for r in data["runs"]}
+    sgd, adam = acc["sgd"], acc["adam"]
+    tol = accuracy_tolerance(sgd, N_TEST, [adam], N_TEST)
+    ours = f"SGD {sgd:.4f}, Adam {adam:.4f}"
+    if sgd - adam > tol:
+        return Verdict("reproduced", ours, f"SGD ahead by more than 2 SE ({tol:.4f})")
+    return Verdict(
+        "differs", ours,
+        f"Adam {'above' if adam > sgd else 'below'} SGD by {abs(adam - sgd):.4f}, within 2 SE "
+        f"({tol:.4f}): one run each does not order them, as C itself notes ('In different run "
+        "the performance change')",
+    )  # fmt: skip
+
+
+def _q10_contradiction(c: Claim) -> Verdict:
+    sgd, adam = (float(Q10[k].rstrip("%")) for k in ("sgd", "adam"))
+    if adam < sgd:
+        return Verdict(
+            "report_wrong", "",
+            f"C's own figures: Adam {Q10['adam']} against SGD {Q10['sgd']} ('worst than GSD'), "
+            "not an improvement",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "C's figures show Adam ahead")
+
+
+def claims() -> list[Claim]:
+    """Report C's claims, in the report's order.
+
+    >>> [c.id for c in claims()][:2]
+    ['C.q1.summary', 'C.q2.x_grad']
+    """
+    q9 = {"stated": Q9_STATED, "chapter": "part3/training"}
+    q10 = {"stated": {"epochs": "2 (5 in d)", "model": "the tutorial CNN"},
+           "open": ("batch size (the tutorial's 4)",), "experiment": "part4/tutorial_optimizers",
+           "chapter": "part4/tutorial_optimizers"}  # fmt: skip
+    return [
+        Claim("C.q1.summary", "C", "Q1",
+              r"The backward of X and Y for element wise division will be as derived above "
+              r"$\frac{1}{Y_{ij}}$, $\frac{X_{ij}}{Y_{ij}^2}$", "", _q1_summary,
+              check="Part I: divide_rule with the unsigned Y gradient", chapter="part1/slips"),
+        Claim("C.q2.x_grad", "C", "Q2", r"f_{ij}^{\nabla} \tfrac{1}{X_{ij}}", "",
+              _sym_rule("q2_x", "the checker accepts it",
+                        "for C = X / Y the gradient of X is G / Y; the checker rejects G / X"),
+              check="Part I: divide_rule with X_grad = G / X", chapter="part1/slips"),
+        Claim("C.q2.y_grad", "C", "Q2", r"Y_{ij}^{\nabla} = ... = f_{ij}^{\nabla} \tfrac{X_{ij}}{Y_{ij}^2}",
+              "", _sym_rule("q2_y", "the checker accepts it",
+                            "the minus sign is dropped: the checker finds the negative of the truth"),
+              check="Part I: divide_rule with the unsigned Y gradient", chapter="part1/slips"),
+        Claim("C.q2.text", "C", "Q2",
+              "backward of F is the element-wise application of f' applied to the elements of X, "
+              "multiplied by the gradient of the loss with respect to the outputs", "",
+              _sym_rule("q2_text", "the rule in C's sentence, G * f'(X), is what the checker "
+                        "accepts; C's equations above it differentiate X / Y instead",
+                        "the checker rejects it"),
+              check="Part I: elementwise_rule", chapter="part1/backward_rules"),
+        Claim("C.q3.x_grad", "C", "Q3", r"X^{\delta} = ... = S^{\nabla} \cdot W_{nf}", "",
+              _sym_rule("q3_x", "the checker accepts it",
+                        "for S = W X^T the gradient of X is S_grad^T W; the checker rejects "
+                        "S_grad W"),
+              check="Part I: check_backward_rule on S = W X^T", chapter="part1/slips"),
+        Claim("C.q3.w_grad", "C", "Q3", r"W^{\delta} = ... = S^{\nabla} \cdot X_{nf}", "",
+              _sym_rule("q3_w", "for S = W X^T, S_grad X is the gradient of W", "rejected"),
+              check="Part I: check_backward_rule on S = W X^T", chapter="part1/backward_rules"),
+        Claim("C.q4.expand", "C", "Q4",
+              r"x^\nabla = S^\nabla[1,...1] = [S_1^\nabla,..,S_{16}^\nabla]", "", _expand,
+              open=("whether [1,...,1] multiplies (a sum) or lists the columns",),
+              check="Part I: expand_rule", chapter="part1/slips"),
+        Claim("C.q5.grad", "C", "Q5",
+              "a.grad refers to the gradient of a. The current value of which is "
+              "[[0., 0.],[0.,0.]]", "", _q5, check="Part III engine: c = a + b",
+              chapter="part3/engine"),
+        Claim("C.q6q7.code", "C", "Q6-Q7",
+              "The addition happens inside the class Add(Op) at line number 287 in core.py file",
+              "", _code_reading, check="none possible: the course's core.py is not shipped",
+              chapter="part3/engine"),
+        Claim("C.q8.normalize_code", "C", "Q8",
+              "return (go / sumd) - ((go * x)/(sumd * sumd)).sum(axis=1, keepdims=True)", "",
+              _normalize_code, check="centred differences on C's backward", chapter="part3/ops"),
+        Claim("C.q8.normalize_formula", "C", "Q8",
+              r"From the forward pass we get $Y_{ij} = \frac{\sum x_i}{Y_{ij}}$", "",
+              _normalize_forward, check="C's formula evaluated at x = (1, 2, 3)",
+              chapter="part3/ops"),
+        Claim("C.q9.sigmoid_plateau", "C", "Q9, Figure 2",
+              "after 13 epochs we can the the rapid improvement in both training loss and "
+              "validation accuracy", PLATEAU, _plateau, experiment="part3/sigmoid2",
+              runs=("sigmoid2",), open=("initialisation seed",), **q9),
+        Claim("C.q9.sigmoid_worse", "C", "Q9, Figure 2",
+              "Overall performance of the system is worst than relu function", "", _sigmoid_worse,
+              experiment="part3/sigmoid2", runs=("sigmoid2", "relu2"), **q9),
+        Claim("C.q9.relu2", "C", "Q9, Figure 2",
+              "we can observe the validation accuracy quickly reaches close to 98 percent",
+              RELU_VAL, _relu_98, experiment="part3/relu2", runs=("relu2",), **q9),
+        Claim("C.q9.relu3", "C", "Q9, Figure 2",
+              "it perform similar to 2 layer relu network", "", _similar_to_relu2,
+              open=("hidden size (the listing: 2 x input = 4)", "which layers are trained"),
+              experiment="part3/c_relu3_as_written", runs=("relu3", "c_relu3_as_written"), **q9),
+        Claim("C.q9.mlp3l_parameters", "C", "Code snippet, 3 Layer MLP",
+              "return self.layer1.parameters() + self.layer2.parameters()", "",
+              _mlp3l_parameters, check="Part III: the optimizer's parameters of C's MLP3L",
+              chapter="part3/training"),
+        Claim("C.q9.momentum", "C", "Q9, Figure 3",
+              "network initially perform good similar to two layer relu then performance "
+              "drastically drops", "", _momentum,
+              open=("how the learning rate changes with the epoch",),
+              experiment="part3/c_momentum_decay", runs=("c_momentum_decay", "c_momentum_growth"),
+              **q9),
+        Claim("C.q10.sgd", "C", "Q10 a, Figure 1", "MLP performs mediocre in validation set for "
+              "GSD optimizer55% overall performance", Q10["sgd"], _q10("sgd"), runs=("sgd",), **q10),
+        Claim("C.q10.adam", "C", "Q10 b", "the overall performance 52% which is worst than GSD",
+              Q10["adam"], _q10("adam"), runs=("adam",), **q10),
+        Claim("C.q10.adam_lr0.1", "C", "Q10 c",
+              "making the learning rate to 0.1 we can see that MLP only identify 10% of the "
+              "validation", Q10["adam_lr0.1"], _q10("adam_lr0.1"), runs=("adam_lr0.1",), **q10),
+        Claim("C.q10.adam_5_epochs", "C", "Q10 d",
+              "After running the network for 5 epochs we get the best result. 59% overall "
+              "performance was achieved", Q10["adam_5_epochs"], _q10("adam_5_epochs"),
+              runs=("adam_5_epochs",), **q10),
+        Claim("C.q10.order", "C", "Q10 b", "52% which is worst than GSD", Q10["adam"], _q10_order,
+              runs=("sgd", "adam"), **q10),
+        Claim("C.q10.adam_improvement", "C", "Q10",
+              "the new optimizer adam was introduced which gave a significant improvement of the "
+              "network", "", _q10_contradiction, check="C's own Q10 figures compared",
+              chapter="part4/tutorial_optimizers"),
+    ]  # fmt: skip
+
+
+#: Report C's claims.
+CLAIMS: tuple[Claim, ...] = tuple(claims())

@@ -1,0 +1,407 @@
+"""Report D (computer-vision course, assignment 2): derivations, counting, a preprocessing
+and optimizer study on D's own image set.
+
+D's figures are typed here once, as D prints them.  D trains on its own image
+folders (``TRAIN_DATA_PATH``; the report names neither the images nor their
+classes), so its measured figures cannot be rerun: the book runs the same
+studies on grayscale CIFAR-10 and shows what they give beside D's, as a proxy,
+without a verdict of agreement.  D's derivations and counts are checked by Part I.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+
+from backprop_book.reports.claims import Claim, Rule, Verdict, record
+
+__all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK_ROWS", "claims", "loss_floor"]
+
+#: Q2: D's numbers in its last line, and its result.
+Q2 = {"y_hat": "0.64545", "z3": "0.599098", "z2": "1.432", "w6": "-0.2", "x3": "-0.3",
+      "result": "6.2158 \\times 10^{-4}"}  # fmt: skip
+Q2_RESULT = 6.2158e-4
+#: Q3: the counts D gives.
+Q3 = {"conv": "1151280", "pool": "2560", "total": "1153840", "total_bias": "1154560",
+      "flops_per_pool": "9"}  # fmt: skip
+#: Q4: LeNet-5's parameters per layer, as D counts them.
+LENET = {"C1": "156", "C3": "2496", "C5": "48120", "F6": "10164", "output": "850",
+         "total": "61786"}  # fmt: skip
+#: Task 2: the best learning rate D found per optimizer.
+BEST_LRS = {"adadelta": "0.5", "rmsprop": "0.5", "adam": "0.001", "sgd": "0.5"}
+#: Rows of D's tables: (training loss, valid loss, train accuracy, valid accuracy).
+TASK_ROWS = {
+    "task1 with normalization": ("1.5088002970", "1.541611072540", "0.9542", "0.92399999952"),
+    "task1 without normalization": ("1.53001837151", "1.54884378623", "0.934733333333",
+                                    "0.91499999904"),
+    "task1 with gaussian": ("1.52371720536", "1.54690929985", "0.941666666666", "0.918"),
+    "task2 rmsprop lr 0.5": ("1.508800297037760", "1.5416110725402832", "0.9542",
+                             "0.923999999523162"),
+    "task4 one layer": ("1.509279940032", "1.5429654560", "0.95326666666666", "0.919"),
+    "task4 two layer": ("1.518992037455", "1.5446843318", "0.94359999996821", "0.9180000004768"),
+    "task5 with dropout": ("1.509791118939", "1.5525431972", "0.95286666666348", "0.911160058474"),
+    "task5 without dropout (from task 2)": ("1.508800297037", "1.5416110725", "0.9542",
+                                            "0.9239999999523"),
+}  # fmt: skip
+#: Task 3: test accuracy of the 100-unit model.
+HIDDEN100_TEST = "0.8939060206455282"
+
+D_DATA = ("D's own image folders (TRAIN_DATA_PATH, VALID_DATA_PATH, TEST_DATA_PATH), "
+          "which the report neither names nor describes")  # fmt: skip
+
+
+def _ok(ok: bool, yes: str, no: str, ours: str = "") -> Verdict:
+    return Verdict("reproduced" if ok else "report_wrong", ours, yes if ok else no)
+
+
+@functools.lru_cache(maxsize=1)
+def _q1() -> tuple[bool, bool]:
+    import sympy as sp
+
+    a, C, w1, w2, b1, b2, x = sp.symbols("a C w1 w2 b1 b2 x")
+
+    def f(z: sp.Expr) -> sp.Expr:
+        return a * z + C
+
+    I2 = f(w2 * f(w1 * x + b1) + b2)
+    slope = sp.diff(I2, x)
+    linear = sp.simplify(sp.diff(I2, x, 2)) == 0 and sp.simplify(slope - a**2 * w2 * w1) == 0
+    grad_w1 = sp.diff(I2, w1)  # a**2 * w2 * x: depends on w2 and x, so it is not a constant
+    constant = not (grad_w1.free_symbols & {w2, x})
+    return linear, constant
+
+
+def _q2_value() -> float:
+    v = {k: float(Q2[k]) for k in ("y_hat", "z3", "z2", "w6", "x3")}
+
+    def dsig(z: float) -> float:
+        return math.exp(-z) / (1 + math.exp(-z)) ** 2
+
+    return -2 * (0.5 - v["y_hat"]) * dsig(v["z3"]) * v["w6"] * dsig(v["z2"]) * v["x3"]
+
+
+def _q2(c: Claim) -> Verdict:
+    ours = _q2_value()
+    rel = abs(ours - Q2_RESULT) / abs(ours)
+    if rel < 1e-3:
+        return Verdict("reproduced", f"{ours:.4e}", "D's chain at D's numbers gives D's result")
+    return Verdict(
+        "report_wrong", f"{ours:.4e}",
+        f"D's own chain, evaluated at D's own numbers (y_hat = {Q2['y_hat']}, z3 = {Q2['z3']}, "
+        f"z2 = {Q2['z2']}, w6 = {Q2['w6']}, X3 = {Q2['x3']}), gives {ours:.4e}, "
+        f"{rel:.1%} from D's result; D also writes -2||0.5 - y_hat||, whose sign would "
+        "make it negative",
+    )  # fmt: skip
+
+
+def _q3_counts(c: Claim) -> Verdict:
+    from backprop_book.symbolic.counting import report_d_q3
+
+    ours = report_d_q3()
+    same = (ours["conv"], ours["conv+pool"], ours["conv+pool+bias"]) == (
+        int(Q3["conv"]), int(Q3["total"]), int(Q3["total_bias"]))  # fmt: skip
+    return _ok(
+        same, "Part I's counting helpers give D's counts (a 10x10x32 input, 20 filters of 5x5, "
+        "3x3 max-pool with stride 1)", "the counts differ", f"{ours['conv']:,}, "
+        f"{ours['conv+pool']:,}, {ours['conv+pool+bias']:,}",
+    )  # fmt: skip
+
+
+def _q3_pool(c: Claim) -> Verdict:
+    per_pool_text = int(Q3["flops_per_pool"])
+    pools = 16 * 20
+    per_pool_used = int(Q3["pool"]) // pools
+    if per_pool_used != per_pool_text:
+        return Verdict(
+            "report_wrong", f"{per_pool_used} per window",
+            f"D's text says {per_pool_text} FLOPs per pooling window, its sum {Q3['pool']} = "
+            f"16 x {per_pool_used} x 20 uses {per_pool_used}; {per_pool_used} is right (the "
+            "maximum of 9 values takes 8 comparisons)",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "text and sum agree")
+
+
+@functools.lru_cache(maxsize=1)
+def _lenet() -> dict[str, int]:
+    from backprop_book.symbolic.counting import lenet5_table
+
+    return {layer.name: layer.params for layer in lenet5_table("standard")}
+
+
+def _lenet_layers(c: Claim) -> Verdict:
+    ours = _lenet()
+    names = ("C1", "C5", "F6", "output")
+    got = {n: ours.get(n) for n in names}
+    same = all(got[n] == int(LENET[n]) for n in names)
+    text = ", ".join(f"{n} {v:,}" for n, v in got.items() if v is not None)
+    return _ok(same, "Part I's counts of a standard LeNet-5 (output as a dense 84-10 layer)",
+               "the counts differ", text)  # fmt: skip
+
+
+def _lenet_c3(c: Claim) -> Verdict:
+    from backprop_book.symbolic.slips import SLIPS
+
+    slip = next(s for s in SLIPS if s.key == "lenet-c3")
+    caught = not slip.check().correct
+    return Verdict(
+        "report_wrong" if caught else "reproduced", f"{_lenet()['C3']:,}",
+        "16 maps of 6 x 5 x 5 weights and one bias each: D counts a bias per input-output pair "
+        "(the slips gallery catches it)",
+    )  # fmt: skip
+
+
+def _lenet_total(c: Claim) -> Verdict:
+    data = record("part4/lenet5")
+    table = sum(_lenet().values())
+    ours = f"{table:,} (Part I)"
+    if data:
+        n = int(data["runs"][0]["num_parameters"])
+        ours += f", {n:,} (the torch LeNet-5 of part4/lenet5)"
+    if table != int(LENET["total"]):
+        return Verdict("report_wrong", ours, "D's total carries its C3 slip")
+    return Verdict("reproduced", ours, "the totals agree")
+
+
+def _q4_filter(c: Claim) -> Verdict:
+    from backprop_book.symbolic.counting import conv_output_size
+
+    ok = conv_output_size(32, 5) == 28 and conv_output_size(14, 5) == 10
+    return _ok(ok, "(32 - 5)/1 + 1 = 28 and (14 - 5)/1 + 1 = 10", "the sizes differ")
+
+
+def _slip(key: str, no: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        from backprop_book.symbolic.slips import SLIPS
+
+        slip = next(s for s in SLIPS if s.key == key)
+        v = slip.check()
+        if not v.correct:
+            return Verdict("report_wrong", "", f"{no}; the checker: {v.reason}")
+        return Verdict("reproduced", "", "the checker accepts it")
+
+    return rule
+
+
+@functools.lru_cache(maxsize=1)
+def _tanh_grad() -> bool:
+    import sympy as sp
+
+    from backprop_book.symbolic.activations import sigmoid
+
+    t = sp.Symbol("x", real=True)
+    claim = 4 * sigmoid(2 * t) - 4 * sigmoid(2 * t) ** 2
+    return sp.simplify(sp.diff(sp.tanh(t), t) - claim) == 0
+
+
+def _proxy(what: str, ours: Callable[[], str]) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        text = ours()
+        return Verdict(
+            "not_reproducible", text,
+            f"D's figures come from {D_DATA}; {what}",
+        )  # fmt: skip
+
+    return rule
+
+
+def _preprocessing_proxy() -> str:
+    data = record("part4/d_preprocessing")
+    if data is None:
+        return ""
+    return "; ".join(f"{r['preprocessing']} {r['test_acc']:.4f}" for r in data["rows"])
+
+
+def _grid() -> dict[str, dict] | None:
+    data = record("part4/d_grid")
+    if data is None:
+        return None
+    return {r["name"]: r for r in data["runs"]}
+
+
+def _best_lrs_proxy() -> str:
+    runs = _grid()
+    if runs is None:
+        return ""
+    best: dict[str, tuple[float, str]] = {}
+    for name, r in runs.items():
+        opt, sep, lr = name.partition("_lr")
+        if not sep:
+            continue
+        loss = min(h["val_loss"] for h in r["history"])
+        if opt not in best or loss < best[opt][0]:
+            best[opt] = (loss, lr)
+    return "best lr by validation loss on grayscale CIFAR-10: " + ", ".join(
+        f"{o} {lr}" for o, (_, lr) in best.items()
+    )
+
+
+def _layers_proxy() -> str:
+    runs = _grid()
+    if runs is None:
+        return ""
+    one, two = runs["adam_lr0.001"], runs["two_layers"]
+
+    def best(r: dict) -> float:
+        return min(h["val_loss"] for h in r["history"])
+
+    return (f"grayscale CIFAR-10, Adam lr 0.001: validation loss one layer {best(one):.4f}, "
+            f"two layers {best(two):.4f}; test {one['test_acc']:.4f} vs {two['test_acc']:.4f}")  # fmt: skip
+
+
+def _hidden_proxy() -> str:
+    runs = _grid()
+    if runs is None:
+        return ""
+    return ", ".join(f"{k} test {runs[k]['test_acc']:.4f}" for k in ("hidden500", "hidden1000"))
+
+
+def loss_floor(k: int) -> float:
+    r"""Smallest cross-entropy of ``k`` classes when the scores are already probabilities.
+
+    The same floor as :func:`backprop_book.torch_nn.experiments.softmax_loss_floor`
+    (a test checks they agree), without importing torch: :math:`\log(e + K - 1) - 1`.
+
+    >>> round(loss_floor(10), 4)
+    1.4612
+    """
+    return math.log(math.e + k - 1) - 1
+
+
+def _loss_floor_proxy() -> str:
+    return (f"cross-entropy after a softmax layer cannot fall below log(e + K - 1) - 1, "
+            f"{loss_floor(10):.4f} for ten classes")  # fmt: skip
+
+
+def _duplicate_rows(c: Claim) -> Verdict:
+    """The figures labelled RMSProp in Task 2 are the 'SGD' ones of Tasks 4-5 and Task 1's."""
+    rms = TASK_ROWS["task2 rmsprop lr 0.5"]
+    same = []
+    for label in ("task1 with normalization", "task5 without dropout (from task 2)"):
+        row = TASK_ROWS[label]
+        if all(
+            math.isclose(float(a), float(b), rel_tol=1e-9) for a, b in zip(rms, row, strict=True)
+        ):
+            same.append(label)
+    if same:
+        return Verdict(
+            "report_wrong", "",
+            f"Task 2's RMSProp (lr 0.5) figures are, digit for digit up to rounding, those of "
+            f"{' and '.join(same)}, which D's Tasks 4-5 call the best of Task 2 with 'optimizer: "
+            "SGD, learning rate: 0.5': one set of figures under two optimizers",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "the rows differ")
+
+
+def _dropout_text(c: Claim) -> Verdict:
+    with_d = float(TASK_ROWS["task5 with dropout"][3])
+    without = float(TASK_ROWS["task5 without dropout (from task 2)"][3])
+    if with_d < without:
+        return Verdict(
+            "report_wrong", "",
+            f"D's own table: validation accuracy {with_d:.4f} with dropout, {without:.4f} "
+            "without; the text says the one with dropout is higher",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "the table agrees with the text")
+
+
+def claims() -> list[Claim]:
+    """Report D's claims, in the report's order.
+
+    >>> [c.id for c in claims()][:2]
+    ['D.q1.linear', 'D.q1.no_effect']
+    """
+    task = {"stated": {"batch": "64", "transforms": "Grayscale, ToTensor, Normalize(0.5, 0.5)"},
+            "open": ("the image set", "the model", "epochs"), "chapter": "part4/report_d"}  # fmt: skip
+    q1 = _q1
+    return [
+        Claim("D.q1.linear", "D", "Question 1",
+              "we have shown that I_2 can be expressed as $W'X + b_2'$", "",
+              lambda c: _ok(q1()[0], "sympy: the second derivative in X is 0 and the slope is "
+                            "a^2 W_2 W_1", "not linear"),
+              check="Part I: sympy on two linear layers", chapter="part1/activations"),
+        Claim("D.q1.no_effect", "D", "Question 1",
+              "back propagation will not have any effect since the derivative is constant", "",
+              lambda c: Verdict("reproduced" if q1()[1] else "report_wrong", "",
+                                "the derivative of the output in W_1 is a^2 W_2 X: it changes "
+                                "with W_2 and the input, so gradient descent still moves the "
+                                "weights (a linear net trains; it only stays linear)"),
+              check="Part I: sympy, d I_2 / d W_1", chapter="part1/activations"),
+        Claim("D.q2.w3", "D", "Question 2", Q2["result"], Q2["result"], _q2,
+              stated={k: v for k, v in Q2.items() if k != "result"},
+              check="D's chain rule evaluated at D's numbers", chapter="part1/activations"),
+        Claim("D.q3.counts", "D", "Question 3",
+              r"$$20 \times 36 \times (50 \times 16 + 50 \times 16 - 1) = 1151280.$$", Q3["conv"],
+              _q3_counts, check="Part I: counting.report_d_q3", chapter="part1/counting"),
+        Claim("D.q3.pool_flops", "D", "Question 3",
+              "there are 9 pixels per filter so each pooling accords for 9 FLOPS", Q3["pool"],
+              _q3_pool, check="D's sentence against D's sum", chapter="part1/counting"),
+        Claim("D.q4.filter", "D", "Question 4", "$$F = 5$$", "", _q4_filter,
+              check="Part I: counting.conv_output_size", chapter="part1/counting"),
+        Claim("D.q4.layers", "D", "Question 4",
+              "156 ... 48120 ... 10164 ... 850", LENET["C5"], _lenet_layers,
+              check="Part I: counting.lenet5_table", chapter="part1/counting"),
+        Claim("D.q4.c3", "D", "Question 4", r"$$= 6 \times 26 \times 16 = 2496$$", LENET["C3"],
+              _lenet_c3, check="Part I: the lenet-c3 slip", chapter="part1/slips"),
+        Claim("D.q4.total", "D", "Question 4",
+              "Total: $156 + 2496 + 48120 + 10164 + 850 = 61786$", LENET["total"], _lenet_total,
+              experiment="part4/lenet5", runs=("lenet5_gray",), chapter="part4/lenet5"),
+        Claim("D.q5.inputs", "D", "Question 5",
+              "we have shown that the gradient of g does not depend on any of the input x_i", "",
+              _slip("depends-on-inputs", "g itself depends on every x_i"),
+              check="Part I: the depends-on-inputs slip", chapter="part1/slips"),
+        Claim("D.q6b.logistic", "D", "Question 6b",
+              r"Let $f(x)$ represents the logistic regression function such that "
+              r"$f(x) = \frac{1-e^{-x}}{1+e^{-x}}$", "",
+              _slip("logistic-label", "that function is 2 sigma(x) - 1 = tanh(x/2)"),
+              check="Part I: the logistic-label slip", chapter="part1/slips"),
+        Claim("D.q6b.tanh_grad", "D", "Question 6b", "$$= 4f(2x) - 4f^2(2x)$$", "",
+              lambda c: _ok(_tanh_grad(), "with f the logistic sigma, tanh'(x) = 4 sigma(2x) "
+                            "(1 - sigma(2x)): sympy agrees", "sympy disagrees"),
+              check="Part I: sympy", chapter="part1/activations"),
+        Claim("D.task1.normalise", "D", "Task 1",
+              "Since both the training accuracies and validation accuracies improve with "
+              "normalization", TASK_ROWS["task1 with normalization"][3],
+              _proxy("the book's grayscale CIFAR-10 proxy (test accuracy) is shown beside them",
+                     _preprocessing_proxy),
+              experiment="part4/d_preprocessing", **task),
+        Claim("D.task1.blur", "D", "Task 1",
+              "the validation loss is actually larger when a gaussian filter is applied",
+              TASK_ROWS["task1 with gaussian"][1],
+              _proxy("the book's grayscale CIFAR-10 proxy (test accuracy) is shown beside them",
+                     _preprocessing_proxy),
+              experiment="part4/d_preprocessing", **task),
+        Claim("D.task2.best_lrs", "D", "Task 2",
+              "Optimizer: Adadelta, Learning rate: 0.5 ... RMSProp, Learning rate: 0.5 ... Adam, "
+              "Learning rate: 0.001 ... SGD, Learning rate: 0.5", BEST_LRS["adadelta"],
+              _proxy("on grayscale CIFAR-10 only Adam's best rate is D's", _best_lrs_proxy),
+              experiment="part4/d_grid", **task),
+        Claim("D.task2.duplicate_rows", "D", "Task 2 and Tasks 4-5",
+              "Using the best set of parameters in task 2 (optimizer: SGD, learning rate: 0.5)",
+              TASK_ROWS["task2 rmsprop lr 0.5"][0], _duplicate_rows,
+              check="D's Task 1, 2 and 5 rows compared", chapter="part4/report_d"),
+        Claim("D.task3.hidden", "D", "Task 3",
+              "I ran the model with 100 units on the testing set", HIDDEN100_TEST,
+              _proxy("the proxy's wider nets are shown", _hidden_proxy),
+              experiment="part4/d_grid", **task),
+        Claim("D.task4.layers", "D", "Task 4",
+              "the one layer model has a slightly lower validation loss compared to the two "
+              "layer models", TASK_ROWS["task4 one layer"][1],
+              _proxy("on grayscale CIFAR-10 two layers do slightly better", _layers_proxy),
+              experiment="part4/d_grid", **task),
+        Claim("D.task5.dropout_text", "D", "Task 5",
+              "the final validation accuracy from the model with dropout is slightly higher than "
+              "that of the model without dropout", TASK_ROWS["task5 with dropout"][3],
+              _dropout_text, check="D's sentence against D's Task 5 table",
+              chapter="part4/report_d"),
+        Claim("D.losses.floor", "D", "Tasks 1-5",
+              "Final Losses 1.509453068033854 ... Final Accuracies 0.9536666666666666",
+              TASK_ROWS["task1 with normalization"][0],
+              _proxy("losses near 1.5 at 95% accuracy fit a softmax layer before "
+                     "CrossEntropyLoss, but D's model code is not in the report", _loss_floor_proxy),
+              experiment="part4/d_grid", **task),
+    ]  # fmt: skip
+
+
+#: Report D's claims.
+CLAIMS: tuple[Claim, ...] = tuple(claims())

@@ -1,0 +1,402 @@
+"""Report E (deep-learning course, assignment 2): autograd questions and AlexNet on CIFAR-10.
+
+E's figures and formulas are typed here once, as E writes them.  Question 9 runs
+at E's stated learning rate, 0.01 ("we use comparatively small learning rate which
+is 0.01"), batch 128, 20 epochs, on the course's synthetic data.  The AlexNet
+claims read ``part4/alexnet_study`` (E's tuning: each run changes one setting of
+the base run Adam, lr 0.001, batch 100, no batch norm, 10 epochs) and stay
+*pending* until it is recorded; a record holding only some runs settles the
+claims whose runs it holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+
+from backprop_book.reports.claims import (
+    Claim,
+    Reading,
+    Rule,
+    Verdict,
+    accuracy_tolerance,
+    compare_accuracy,
+    fmt_spread,
+    from_readings,
+    pending,
+    record,
+    reproduce_command,
+    seed_outputs,
+)
+
+__all__ = ["ALEXNET", "CLAIMS", "FINAL", "HE_BEST", "TABLE1", "claims"]
+
+#: Figure 9: "the best accuracy is even 99.64%".
+HE_BEST = "99.64%"
+#: Q9's learning rate, as E states it.
+Q9_LR = "0.01"
+#: Section 4.5: "the best accuracy is 70%"; 4.4: "decent test accuracy(70%)".
+FINAL = "70%"
+#: Section 4.4: "has overfitting after 8 epochs".
+OVERFIT_EPOCH = "8"
+#: Table 1: E's tuning steps in E's order.
+TABLE1 = (("1", "Batch Norm"), ("2", "Optimizer"), ("3", "Batch size"), ("4", "Learning rate"))
+#: The order of E's text: sections 4.1-4.4, and 4.3's "0.001 learning rate is chose to
+#: tune batch size" (the learning rate is settled before the batch size).
+TEXT_ORDER = ("Batch Norm", "Optimizer", "Learning rate", "Batch size")
+#: The run of part4/alexnet_study each AlexNet claim reads.
+ALEXNET = "part4/alexnet_study"
+N_TEST = 10_000
+N_VAL = 10_000
+Q9_STATED = {"data": "synthetic", "batch": "128", "epochs": "20", "lr": Q9_LR}
+ALEX_STATED = {"epochs": "10", "lr": "0.001", "batch": "100", "optimizer": "Adam",
+               "data": "CIFAR-10, 50,000 / 10,000"}  # fmt: skip
+
+
+@functools.cache
+def _sym(which: str) -> bool:
+    from backprop_book.symbolic.rules import (
+        divide_rule,
+        elementwise_rule,
+        m,
+        matmul_matrix_form,
+        n,
+        sum_rule,
+    )
+
+    sizes = {m: 2, n: 2}
+    if which == "q1":
+        return all(v.correct for v in divide_rule().check(sizes).values())
+    if which == "q2":
+        return elementwise_rule().check(sizes)["X"].correct
+    if which == "q3":
+        return matmul_matrix_form()["X"].correct
+    if which == "q8":
+        return sum_rule().check(sizes)["X"].correct
+    raise ValueError(f"unknown check {which!r}")
+
+
+def _sym_rule(which: str, yes: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        if _sym(which):
+            return Verdict("reproduced", "", yes)
+        return Verdict("report_wrong", "", "the gradient checker rejects it")
+
+    return rule
+
+
+def _q4(c: Claim) -> Verdict:
+    from backprop_book.symbolic.rules import expand_rule, m, n
+
+    sum_ok = expand_rule().check({m: 2, n: 3})["x"].correct
+    x_shape, claim_shape = (2, 1), (2, 3)
+    if sum_ok and x_shape != claim_shape:
+        return Verdict(
+            "report_wrong", "",
+            "E differentiates C = X (the identity); the op copies a column x into 16 columns, "
+            "so x's gradient is the sum of the 16 columns of C's gradient (the checker accepts "
+            "that), and E's C_grad has 16 columns for a one-column x",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "the shapes agree")
+
+
+def _q5(c: Claim) -> Verdict:
+    from backprop_book.reports import c as report_c
+
+    v = report_c._q5(c)
+    return Verdict(v.kind, v.ours, v.explanation)
+
+
+def _code_reading(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "the answer quotes lines of the course library's core.py, which the book does not "
+        "ship; Part III's engine follows its API, not its lines",
+    )  # fmt: skip
+
+
+def _he_formula(c: Claim) -> Verdict:
+    import numpy as np
+
+    out_size, in_size = 400, 300
+    w = np.random.default_rng(0).standard_normal((out_size, in_size)) / np.sqrt(out_size / 2)
+    std = float(w.std())
+    fan_out, fan_in = np.sqrt(2 / out_size), np.sqrt(2 / in_size)
+    if abs(std - fan_out) < 0.02 * fan_out:
+        return Verdict(
+            "reproduced", f"std {std:.4f} for a {out_size}x{in_size} layer",
+            f"E's formula gives std sqrt(2 / fan_out) = {fan_out:.4f} (fan-in He would give "
+            f"{fan_in:.4f}): He's rule in its fan-out form, which He et al. derive for the "
+            "backward pass (torch's kaiming_normal_ with mode='fan_out')",
+        )  # fmt: skip
+    return Verdict("report_wrong", f"std {std:.4f}", "not He's std in either form")
+
+
+def _curves(name: str) -> list[list[float]] | None:
+    data = record(f"part3/{name}")
+    if data is None:
+        return None
+    return [list(map(float, r["val_accuracy"])) for r in seed_outputs(data)]
+
+
+def _need(*names: str) -> tuple[dict[str, list[list[float]]], str | None]:
+    got, missing = {}, None
+    for n in names:
+        cv = _curves(n)
+        if cv is None:
+            missing = missing or n
+        else:
+            got[n] = cv
+    return got, missing
+
+
+def _q9_pending(missing: str) -> Verdict:
+    return Verdict("pending", "", f"part3/{missing} is not recorded",
+                   command=reproduce_command(f"part3/{missing}", seeds=3))  # fmt: skip
+
+
+def _fig7(c: Claim) -> Verdict:
+    got, missing = _need("e_sigmoid2_lr01", "e_relu2_lr01")
+    if missing:
+        return _q9_pending(missing)
+    sig, relu = got["e_sigmoid2_lr01"], got["e_relu2_lr01"]
+    early = 2
+    faster = statistics.fmean(cv[early] for cv in sig) > statistics.fmean(cv[early] for cv in relu)
+    s10, r10 = [cv[10] for cv in sig], [cv[10] for cv in relu]
+    tol = accuracy_tolerance(statistics.fmean(r10), N_VAL, s10, N_VAL)
+    same = abs(statistics.fmean(s10) - statistics.fmean(r10)) <= max(tol, 0.01)
+    ours = (f"epoch {early}: sigmoid {fmt_spread([cv[early] for cv in sig], 3)}, ReLU "
+            f"{fmt_spread([cv[early] for cv in relu], 3)}; epoch 10: sigmoid {fmt_spread(s10, 3)}, "
+            f"ReLU {fmt_spread(r10, 3)}")  # fmt: skip
+    if faster and same:
+        return Verdict("reproduced", ours, f"sigmoid ahead at epoch {early}; equal at epoch 10 "
+                       "(within 2 SE or 0.01)")  # fmt: skip
+    what = [] if faster else [f"sigmoid is not ahead at epoch {early}"]
+    what += [] if same else ["the two differ at epoch 10"]
+    return Verdict("differs", ours, "; ".join(what))
+
+
+def _fig8(c: Claim) -> Verdict:
+    got, missing = _need("e_new_lr01", "e_sigmoid2_lr01")
+    if missing:
+        return _q9_pending(missing)
+    new = [cv[-1] for cv in got["e_new_lr01"]]
+    old = [cv[-1] for cv in got["e_sigmoid2_lr01"]]
+    tol = accuracy_tolerance(statistics.fmean(old), N_VAL, new, N_VAL)
+    gap = statistics.fmean(new) - statistics.fmean(old)
+    ours = f"new {fmt_spread(new)}, old {fmt_spread(old)}"
+    if gap > tol:
+        return Verdict(
+            "reproduced", ours, f"the new model is ahead by {gap:.4f} (> 2 SE {tol:.4f})"
+        )
+    return Verdict("differs", ours, f"the gap {gap:+.4f} is not above 2 SE ({tol:.4f})")
+
+
+def _fig9_best(c: Claim) -> Verdict:
+    got, missing = _need("e_he_lr01")
+    if missing:
+        return _q9_pending(missing)
+    best = [max(cv) for cv in got["e_he_lr01"]]
+    return compare_accuracy(c.value, N_VAL, best, N_VAL, resolution=c.resolution)
+
+
+def _fig9_init(c: Claim) -> Verdict:
+    got, missing = _need("e_he_lr01", "e_new_lr01")
+    if missing:
+        return _q9_pending(missing)
+    he = [max(cv) for cv in got["e_he_lr01"]]
+    new = [max(cv) for cv in got["e_new_lr01"]]
+    tol = accuracy_tolerance(statistics.fmean(new), N_VAL, he, N_VAL)
+    gap = statistics.fmean(he) - statistics.fmean(new)
+    ours = f"best: He {fmt_spread(he)}, course init {fmt_spread(new)}"
+    if gap > tol:
+        return Verdict("reproduced", ours, f"He ahead by {gap:.4f} (> 2 SE {tol:.4f})")
+    return Verdict("differs", ours, f"a gap of {gap:+.4f}: not a 'big influence' (2 SE {tol:.4f})")
+
+
+def _table1_order(c: Claim) -> Verdict:
+    order = [name for _, name in TABLE1]
+    if tuple(order) != TEXT_ORDER:
+        return Verdict(
+            "report_wrong", "",
+            "Table 1 puts batch size (step 3) before learning rate (step 4), while section 4.3 "
+            "tunes the learning rate first and carries 0.001 into the batch-size step, and "
+            "sections 4.3-4.4 appear in that order",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "the table's order is the text's")  # pragma: no cover
+
+
+# ----------------------------------------------------------------------------- AlexNet
+
+
+def _alex() -> dict[str, dict] | None:
+    data = record(ALEXNET)
+    if data is None:
+        return None
+    return {r["name"]: r for r in data["runs"]}
+
+
+def _need_runs(*runs: str) -> dict[str, dict] | Verdict:
+    """The recorded runs by name, or a pending verdict naming what is missing."""
+    got = _alex()
+    if got is None:
+        return pending(ALEXNET, f"{ALEXNET} is not recorded yet")
+    missing = [r for r in runs if r not in got]
+    if missing:
+        return pending(ALEXNET, f"{ALEXNET} does not hold run(s) {', '.join(missing)} yet")
+    return got
+
+
+def _test_curve(run: dict) -> list[float]:
+    return [float(h["test_acc"]) for h in run["history"] if h.get("test_acc") is not None]
+
+
+def _better(winner: str, loser: str, what: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        got = _need_runs(winner, loser)
+        if isinstance(got, Verdict):
+            return got
+        w, lo = float(got[winner]["test_acc"]), float(got[loser]["test_acc"])
+        tol = accuracy_tolerance(w, N_TEST, [lo], N_TEST)
+        ours = f"{winner} {w:.4f}, {loser} {lo:.4f}"
+        if w - lo > tol:
+            return Verdict("reproduced", ours, f"{what}: ahead by {w - lo:.4f} (> 2 SE {tol:.4f})")
+        return Verdict(
+            "differs", ours, f"{what}: the gap {w - lo:+.4f} is not above 2 SE ({tol:.4f})"
+        )
+
+    return rule
+
+
+def _adam_sgd(c: Claim) -> Verdict:
+    got = _need_runs("adam_lr1e-3_b100", "sgd", "sgd_momentum0.9")
+    if isinstance(got, Verdict):
+        return got
+    adam = float(got["adam_lr1e-3_b100"]["test_acc"])
+    readings = []
+    for label, run in (("SGD momentum 0 (torch's default)", "sgd"),
+                       ("SGD momentum 0.9 (the tutorial's)", "sgd_momentum0.9")):  # fmt: skip
+        s = float(got[run]["test_acc"])
+        tol = accuracy_tolerance(adam, N_TEST, [s], N_TEST)
+        readings.append(Reading(label, adam - s > tol, f"Adam {adam:.4f}, SGD {s:.4f}"))
+    return from_readings(readings)
+
+
+def _similar(a: str, b: str) -> Rule:
+    def rule(c: Claim) -> Verdict:
+        got = _need_runs(a, b)
+        if isinstance(got, Verdict):
+            return got
+        x, y = float(got[a]["test_acc"]), float(got[b]["test_acc"])
+        tol = accuracy_tolerance(x, N_TEST, [y], N_TEST)
+        ours = f"{a} {x:.4f}, {b} {y:.4f}"
+        kind = "reproduced" if abs(x - y) <= max(tol, 0.02) else "differs"
+        return Verdict(kind, ours, f"similar read as within 2 SE or 0.02 ({max(tol, 0.02):.4f})")
+
+    return rule
+
+
+def _final(c: Claim) -> Verdict:
+    got = _need_runs("adam_lr1e-3_b100")
+    if isinstance(got, Verdict):
+        return got
+    best = max(_test_curve(got["adam_lr1e-3_b100"]) or [float(got["adam_lr1e-3_b100"]["test_acc"])])
+    return compare_accuracy(c.value, N_TEST, [best], N_TEST, resolution=c.resolution)
+
+
+def _overfit(c: Claim) -> Verdict:
+    got = _need_runs("adam_lr1e-3_b100", "batch500")
+    if isinstance(got, Verdict):
+        return got
+    peaks = {}
+    for run in ("adam_lr1e-3_b100", "batch500"):
+        curve = _test_curve(got[run])
+        peaks[run] = 1 + max(range(len(curve)), key=curve.__getitem__) if curve else None
+    ours = ", ".join(f"{k} peaks at epoch {v}" for k, v in peaks.items())
+    ok = all(v is not None and v <= int(OVERFIT_EPOCH) + 1 and v < 10 for v in peaks.values())
+    return Verdict("reproduced" if ok else "differs", ours,
+                   f"overfitting read as test accuracy peaking by epoch {int(OVERFIT_EPOCH) + 1}, "
+                   "then falling")  # fmt: skip
+
+
+def claims() -> list[Claim]:
+    """Report E's claims, in the report's order (AlexNet first, as E writes it).
+
+    >>> [c.id for c in claims()][:2]
+    ['E.table1.order', 'E.fig3.batch_norm']
+    """
+    alex = {"stated": ALEX_STATED, "experiment": ALEXNET, "chapter": "part4/alexnet"}
+    q9 = {"stated": Q9_STATED, "chapter": "part3/training"}
+    return [
+        Claim("E.table1.order", "E", "Table 1 vs section 4.3",
+              "0.001 learning rate is chose to tune batch size because it has decent accuracy", "",
+              _table1_order, check="E's Table 1 against the order of its text",
+              chapter="part4/alexnet"),
+        Claim("E.fig3.batch_norm", "E", "Figure 3",
+              "the model without batch normalization has better accuracy for test dataset", "",
+              _better("adam_lr1e-3_b100", "batch_norm", "without batch norm"),
+              runs=("adam_lr1e-3_b100", "batch_norm"), **alex),
+        Claim("E.fig4.adam_sgd", "E", "Figure 4",
+              "the results with Adam optimizer have way too better performance than SGD optimizer",
+              "", _adam_sgd, open=("SGD's momentum",),
+              runs=("adam_lr1e-3_b100", "sgd", "sgd_momentum0.9"), **alex),
+        Claim("E.fig5.lr_similar", "E", "Figure 5",
+              "0.001 learning rate has similar performance as 0.0001 learning rate", "",
+              _similar("adam_lr1e-3_b100", "lr1e-4"), runs=("adam_lr1e-3_b100", "lr1e-4"), **alex),
+        Claim("E.fig5.lr_small", "E", "Figure 5",
+              "0.00001 learning rate has both smaller training and test accuracy than large "
+              "learning rate", "", _better("lr1e-4", "lr1e-5", "lr 1e-4 over 1e-5"),
+              runs=("lr1e-4", "lr1e-5"), **alex),
+        Claim("E.fig6.batch_small", "E", "Figure 6",
+              "Within 10 epochs small batch size can not converge and the accuracy of test "
+              "dataset are smaller than large batch size", "",
+              _better("adam_lr1e-3_b100", "batch10", "batch 100 over batch 10"),
+              runs=("adam_lr1e-3_b100", "batch10"), **alex),
+        Claim("E.fig6.overfit", "E", "Figure 6",
+              "100 and 500 batch size can both achieve decent test accuracy(70%) and has "
+              "overfitting after 8 epochs", OVERFIT_EPOCH, _overfit,
+              runs=("adam_lr1e-3_b100", "batch500"), **alex),
+        Claim("E.final", "E", "Section 4.5", "And the best accuracy is 70%", FINAL, _final,
+              runs=("adam_lr1e-3_b100",), **alex),
+        Claim("E.q1.division", "E", "Question 1",
+              r"\text{Same for, } Y^{\nabla} = -C^{\nabla} \otimes \frac{X}{Y^2}", "",
+              _sym_rule("q1", "both of E's division gradients pass the checker"),
+              check="Part I: divide_rule", chapter="part1/backward_rules"),
+        Claim("E.q2.elementwise", "E", "Question 2", r"X^{\nabla} = C^{\nabla} \otimes f'(X)", "",
+              _sym_rule("q2", "the checker accepts it"), check="Part I: elementwise_rule",
+              chapter="part1/backward_rules"),
+        Claim("E.q3.matmul", "E", "Question 3", r"X^\nabla = C^\nabla W^T", "",
+              _sym_rule("q3", "the checker accepts it"), check="Part I: matmul_matrix_form",
+              chapter="part1/backward_rules"),
+        Claim("E.q4.expand", "E", "Question 4", r"Thus, $X^\nabla = C^\nabla$", "", _q4,
+              check="Part I: expand_rule and the shapes", chapter="part1/slips"),
+        Claim("E.q5.grad", "E", "Question 5",
+              "a.grad refers to ... The current value is [[0., 0.], [0., 0.]]", "", _q5,
+              check="Part III engine: c = a + b", chapter="part3/engine"),
+        Claim("E.q6q7.code", "E", "Questions 6-7",
+              "outputs_raw = cls.forward(context, *inputs_raw, **kwargs)", "", _code_reading,
+              check="none possible: the course's core.py is not shipped", chapter="part3/engine"),
+        Claim("E.q8.sum", "E", "Question 8", r"Thus, $X^\nabla = C^\nabla \mathbf{1}_{ij}$", "",
+              _sym_rule("q8", "the checker accepts it"), check="Part I: sum_rule",
+              chapter="part1/backward_rules"),
+        Claim("E.fig7.activations", "E", "Figure 7",
+              "Sigmoid converges faster than ReLU and after 10 epochs accuracy becomes the same",
+              "", _fig7, experiment="part3/e_sigmoid2_lr01", runs=("e_sigmoid2_lr01", "e_relu2_lr01"),
+              **q9),
+        Claim("E.fig8.new_model", "E", "Figure 8",
+              "the new model show better accuracy than original model", "", _fig8,
+              experiment="part3/e_new_lr01", runs=("e_new_lr01", "e_sigmoid2_lr01"), **q9),
+        Claim("E.fig9.he_formula", "E", "Figure 9 text",
+              "w = np.random.randn(output_size, input_size) /np.sqrt(output_size/ 2)", "",
+              _he_formula, check="the std of E's formula against He's two forms",
+              chapter="part3/training"),
+        Claim("E.fig9.best", "E", "Figure 9", "And the best accuracy is even 99.64%", HE_BEST,
+              _fig9_best, experiment="part3/e_he_lr01", runs=("e_he_lr01",), **q9),
+        Claim("E.fig9.init_matters", "E", "Figure 9",
+              "Thus weight initialization indeed has big influence on performance", "",
+              _fig9_init, experiment="part3/e_he_lr01", runs=("e_he_lr01", "e_new_lr01"), **q9),
+    ]  # fmt: skip
+
+
+#: Report E's claims.
+CLAIMS: tuple[Claim, ...] = tuple(claims())

@@ -1,0 +1,302 @@
+"""The reports' claims and their verdicts (Part V)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backprop_book.reports import KINDS, all_claims, claim, claims_of, verdict_counts
+from backprop_book.reports import a as report_a
+from backprop_book.reports.claims import (
+    Claim,
+    Reading,
+    Verdict,
+    accuracy_tolerance,
+    binomial_se,
+    compare_accuracy,
+    fmt_spread,
+    from_readings,
+    seed_values,
+)
+from backprop_book.results import RESULTS_ENV, default_results_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT = Path(__file__).with_name("verdicts.json")
+CLAIMS = all_claims()
+IDS = [c.id for c in CLAIMS]
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> dict[str, Verdict]:
+    return {c.id: c.verdict() for c in CLAIMS}
+
+
+# ----------------------------------------------------------------------------- the claims
+
+
+def test_every_report_has_claims_and_ids_are_unique() -> None:
+    assert len(IDS) == len(set(IDS))
+    for label in "ABCDE":
+        assert len(claims_of(label)) >= 15, label
+    assert len(CLAIMS) >= 60
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_every_claim_has_a_verdict(cid: str, verdicts: dict[str, Verdict]) -> None:
+    c, v = claim(cid), verdicts[cid]
+    assert v.kind in KINDS
+    assert v.explanation.strip(), f"{cid}: a verdict says why"
+    if v.kind == "pending":
+        assert v.command and v.command.startswith("backprop-book reproduce part"), v.command
+        assert c.experiment is not None or "reproduce" in v.command
+    if v.kind == "ambiguous":
+        assert len(v.readings) >= 2 and c.open, (
+            f"{cid}: ambiguous needs the open setting and readings"
+        )
+        assert any(r.reproduces for r in v.readings) and not all(r.reproduces for r in v.readings)
+    if c.experiment is not None:
+        assert re.fullmatch(r"part[0-9]/[A-Za-z0-9_.-]+", c.experiment)
+    assert c.chapter, f"{cid}: a claim links the chapter that explains it"
+    assert (ROOT / "docs" / f"{c.chapter}.md").is_file(), c.chapter
+
+
+def test_report_wrong_only_after_every_reading(verdicts: dict[str, Verdict]) -> None:
+    """A claim with open settings is called wrong only with every reading run."""
+    for c in CLAIMS:
+        v = verdicts[c.id]
+        if v.kind == "report_wrong" and v.readings:
+            assert all(r.reproduces is not None for r in v.readings), c.id
+
+
+def test_verdict_kinds_match_the_snapshot(verdicts: dict[str, Verdict]) -> None:
+    """A recorded file that changes a verdict fails here; update verdicts.json on purpose."""
+    snapshot = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    now = {cid: v.kind for cid, v in verdicts.items()}
+    changed = {k: (snapshot.get(k), now.get(k)) for k in set(snapshot) | set(now)
+               if snapshot.get(k) != now.get(k)}  # fmt: skip
+    assert not changed, f"verdicts changed (snapshot, now): {changed}"
+
+
+def test_verdict_counts_add_up(verdicts: dict[str, Verdict]) -> None:
+    counts = verdict_counts()
+    assert list(counts) == list(KINDS)
+    assert sum(counts.values()) == len(CLAIMS)
+    assert counts["pending"] == sum(v.kind == "pending" for v in verdicts.values())
+
+
+def test_published_values_parse() -> None:
+    for c in CLAIMS:
+        if c.published and re.fullmatch(r"-?[0-9.,]+%?", c.published):
+            assert math.isfinite(c.value), c.id
+    assert claim("B.table2.model5").value == pytest.approx(0.536)
+    assert claim("C.q10.sgd").resolution == pytest.approx(0.005)
+
+
+# ----------------------------------------------------------------------------- typed once
+
+#: (file, figure) pairs where a report's figure may appear outside backprop_book/reports,
+#: each with the reason.  Doctest outputs of the counting and model code are computed by
+#: the code they document (a test, not a second source of the figure).
+ALLOWED = {
+    ("backprop_book/symbolic/counting.py", "1151280"): "doctest output of report_d_q3()",
+    ("backprop_book/symbolic/counting.py", "2560"): "pool_operations doctest output",
+    ("backprop_book/symbolic/counting.py", "2496"): "lenet5_table('report') doctest output",
+    ("backprop_book/symbolic/counting.py", "61786"): "lenet5_table('report') doctest output",
+    ("backprop_book/torch_nn/models.py", "1746558"): "count_parameters doctest output",
+}
+
+
+def _figures() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for c in CLAIMS:
+        p = c.published.strip()
+        if sum(ch.isdigit() for ch in p) >= 4:
+            out.setdefault(p, []).append(c.id)
+    return out
+
+
+def test_report_figures_are_typed_only_in_the_reports_package() -> None:
+    figures = _figures()
+    assert "0.5930" in figures and "61786" in figures
+    files = [f for f in (ROOT / "docs").rglob("*.md") if "_build" not in f.parts]
+    files += [f for f in (ROOT / "backprop_book").rglob("*.py") if "reports" not in f.parts]
+    found = []
+    for f in files:
+        rel = f.relative_to(ROOT).as_posix()
+        text = f.read_text(encoding="utf-8")
+        for fig in figures:
+            if (rel, fig) in ALLOWED:
+                continue
+            pattern = r"(?<![\d.])" + re.escape(fig) + r"(?!\d)"
+            for m in re.finditer(pattern, text):
+                found.append(f"{rel}:{text[: m.start()].count(chr(10)) + 1}: {fig}")
+    assert not found, "report figures typed outside backprop_book/reports:\n" + "\n".join(found)
+
+
+def test_scan_catches_a_typed_figure(tmp_path: Path) -> None:
+    fig = "0.6502"
+    text = f"Tanh reached {fig} in the report."
+    assert re.search(r"(?<![\d.])" + re.escape(fig) + r"(?!\d)", text)
+    assert not re.search(r"(?<![\d.])" + re.escape(fig) + r"(?!\d)", "0.65021")
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _copy_results(tmp_path: Path) -> Path:
+    dst = tmp_path / "results"
+    shutil.copytree(default_results_dir(), dst)
+    return dst
+
+
+def test_a_changed_record_changes_the_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = claim("A.table2.fc4")
+    assert c.verdict().kind == "differs"
+    dst = _copy_results(tmp_path)
+    path = dst / "part4" / "a_fc_depth.json"
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    for run in payload["data"]["runs"]:
+        if run["name"] == "fc4":
+            run["test_acc"] = c.value
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    monkeypatch.setenv(RESULTS_ENV, str(dst))
+    v = c.verdict()
+    assert v.kind == "reproduced" and v.ours.startswith(f"{c.value:.4f}")
+
+
+def test_a_missing_record_makes_claims_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dst = _copy_results(tmp_path)
+    (dst / "part4" / "a_fc_depth.json").unlink()
+    monkeypatch.setenv(RESULTS_ENV, str(dst))
+    v = claim("A.table2.fc2").verdict()
+    assert v.kind == "pending"
+    assert v.command == "backprop-book reproduce part4/a_fc_depth --profile full --record"
+
+
+def _alexnet_run(name: str, test_acc: list[float]) -> dict:
+    hist = [{"epoch": i + 1, "test_acc": a, "train_acc": a} for i, a in enumerate(test_acc)]
+    return {"name": name, "test_acc": test_acc[-1], "history": hist}
+
+
+def test_a_partial_alexnet_record_settles_only_its_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backprop_book.results import record_result
+
+    dst = _copy_results(tmp_path)
+    base = [0.5, 0.6, 0.65, 0.68, 0.70, 0.705, 0.71, 0.70, 0.69, 0.69]
+    bn = [0.4, 0.5, 0.55, 0.6, 0.62, 0.63, 0.64, 0.64, 0.63, 0.63]
+    data = {"runs": [_alexnet_run("adam_lr1e-3_b100", base), _alexnet_run("batch_norm", bn)],
+            "device": "cpu", "data_source": "test"}  # fmt: skip
+    record_result("part4/alexnet_study", data, device="cpu", data_source="test", seed=0,
+                  wall_time_s=1.0, profile="full", command="test", results_dir=dst)  # fmt: skip
+    monkeypatch.setenv(RESULTS_ENV, str(dst))
+    assert claim("E.fig3.batch_norm").verdict().kind == "reproduced"
+    final = claim("E.final").verdict()
+    assert final.kind == "reproduced" and final.ours.startswith("0.7100")
+    wait = claim("E.fig4.adam_sgd").verdict()
+    assert wait.kind == "pending" and "sgd" in wait.explanation
+    assert wait.command == "backprop-book reproduce part4/alexnet_study --profile full --record"
+
+
+def test_both_batch_readings_are_needed_for_a_cnn_verdict(verdicts: dict[str, Verdict]) -> None:
+    v = verdicts["A.table4.lr_best"]
+    labels = [r.label for r in v.readings]
+    assert labels and labels[0].startswith("batch 4")
+    if v.kind == "pending":
+        assert "a_cnn_studies_b32" in (v.command or "")
+    else:
+        assert len(labels) == 2
+
+
+# ----------------------------------------------------------------------------- the verdict code
+
+
+def test_binomial_se_and_tolerance() -> None:
+    assert binomial_se(0.5, 10_000) == pytest.approx(0.005)
+    assert accuracy_tolerance(0.5, 10_000, [0.5], 10_000) == pytest.approx(2 * math.sqrt(2) * 0.005)
+    with pytest.raises(ValueError, match="accuracy in"):
+        binomial_se(1.5, 10)
+    with pytest.raises(ValueError, match="positive number of test images"):
+        binomial_se(0.5, 0)
+    with pytest.raises(ValueError, match="at least one"):
+        accuracy_tolerance(0.5, 100, [], 100)
+
+
+def test_compare_accuracy_uses_seed_spread_and_rounding() -> None:
+    assert compare_accuracy(0.60, 10_000, [0.62], 10_000).kind == "differs"
+    # three seeds spread widely: the same mean now sits inside the tolerance
+    assert compare_accuracy(0.60, 10_000, [0.58, 0.62, 0.66], 10_000).kind == "reproduced"
+    # "55%" covers 54.5-55.5%
+    assert compare_accuracy(0.55, 10_000, [0.5660], 10_000).kind == "differs"
+    assert compare_accuracy(0.55, 10_000, [0.5660], 10_000, resolution=0.005).kind == "reproduced"
+
+
+def test_from_readings_kinds() -> None:
+    yes, no = Reading("a", True, "1"), Reading("b", False, "2")
+    assert from_readings([yes, yes]).kind == "reproduced"
+    assert from_readings([yes, no]).kind == "ambiguous"
+    assert from_readings([no, no]).kind == "differs"
+    assert from_readings([no], wrong_check="counted twice").kind == "report_wrong"
+    with pytest.raises(ValueError, match="every reading must be recorded"):
+        from_readings([yes, Reading("c", None, "")])
+    with pytest.raises(ValueError, match="at least one reading"):
+        from_readings([])
+
+
+def test_verdict_and_claim_validation() -> None:
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Verdict("fine", "", "x")
+    with pytest.raises(ValueError, match="needs the command"):
+        Verdict("pending", "", "x")
+    with pytest.raises(ValueError, match="report must be"):
+        Claim("F.x", "F", "T", "q", "", lambda c: Verdict("reproduced", "", "x"), check="c")
+    with pytest.raises(ValueError, match="must start with its report"):
+        Claim("B.x", "A", "T", "q", "", lambda c: Verdict("reproduced", "", "x"), check="c")
+    with pytest.raises(ValueError, match="own words"):
+        Claim("A.x", "A", "T", "", "", lambda c: Verdict("reproduced", "", "x"), check="c")
+    with pytest.raises(ValueError, match="neither an experiment nor a check"):
+        Claim("A.x", "A", "T", "q", "", lambda c: Verdict("reproduced", "", "x"))
+    bad = Claim("A.x", "A", "T", "q", "", lambda c: "yes", check="c")  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match="not Verdict"):
+        bad.verdict()
+    with pytest.raises(ValueError, match="no claim"):
+        claim("A.nope")
+    with pytest.raises(ValueError, match="report label"):
+        claims_of("Z")
+
+
+def test_seed_values_and_spread() -> None:
+    d = {
+        "runs": [{"name": "x_s0", "v": 1.0}, {"name": "x_s1", "v": 3.0}, {"name": "x_seed", "v": 9}]
+    }
+    assert seed_values(d, "x", "v") == [1.0, 3.0]
+    assert fmt_spread([1.0, 3.0], 1) == "2.0 ± 1.4 (2 seeds)"
+    with pytest.raises(ValueError, match="at least one value"):
+        fmt_spread([])
+
+
+def test_report_a_internal_checks_read_the_typed_tables() -> None:
+    """A's default row differs between Table 3 and Tables 4-5 only in the training loss."""
+    t3, t4 = report_a.TABLE3["relu_lr0.001_conv2"], report_a.TABLE4["relu_lr0.001_conv2"]
+    assert t3[1:] == t4[1:] and t3[0] != t4[0]
+    assert claim("A.tables.default_row").verdict().kind == "report_wrong"
+    assert float(report_a.TABLE5["conv1"][3]) < 0.1 < float(report_a.TABLE5["conv1"][1])
+
+
+def test_d_loss_floor_matches_part4() -> None:
+    pytest.importorskip("torch")
+    from backprop_book.reports.d import loss_floor
+    from backprop_book.torch_nn.experiments import softmax_loss_floor
+
+    for k in (2, 10, 100):
+        assert loss_floor(k) == pytest.approx(softmax_loss_floor(k))
