@@ -115,6 +115,7 @@ def test_every_recorded_file_has_complete_provenance() -> None:
     for name in names:
         p = load_result(name).provenance
         assert missing_provenance(p) == [], name
+        assert not p.dirty, f"{name} was recorded from a checkout with uncommitted changes"
         if name.split("/")[-1].startswith("bench_") or name == "part4/tutorial_sgd_2epochs":
             continue  # made by the benchmark / the train command, which name their own
         assert p.command.startswith(f"backprop-book reproduce {name} --profile {p.profile}"), name
