@@ -6,8 +6,9 @@ options given (by field name), trains (checkpointing after every epoch to
 ``OUT/checkpoint.pt``), prints the test accuracy and writes ``OUT/metrics.json``
 with provenance (command, git commit, device, versions, data source, seed, wall
 time).  ``--resume`` continues a checkpoint with the checkpoint's settings: only
-``--epochs``, ``--progress`` and ``--threads`` (speed only) may be given anew, and any other setting given
-with a value different from the checkpoint's is an error (it never silently loses).
+``--epochs``, ``--progress`` and ``--threads`` (speed only) may be given anew, and
+any other setting given with a value different from the checkpoint's is an error
+(it never silently loses).
 ``evaluate`` loads a checkpoint and prints accuracy, per-class accuracy and the
 confusion matrix of a split.
 
