@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "docs", "doctest", "lint", "typecheck"]
+nox.options.sessions = ["tests", "docs", "site", "doctest", "lint", "typecheck"]
 nox.options.reuse_venv = "yes"
 
 ROOT = Path(__file__).resolve().parent
@@ -25,6 +25,7 @@ TORCH_REQUIREMENTS = ("torch==2.14.1", "torchvision==0.29.1")
 TORCH_BASE = ROOT / ".nox" / "_torch-2.14.1"
 SHARED_CIFAR10 = ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
 BUILD = ROOT / "docs" / "_build"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: apt-get install -y chromium
 
 
 def _site_packages(python: str | Path, session: nox.Session) -> str:
@@ -77,7 +78,8 @@ def tests(session: nox.Session) -> None:
     """Run the test suite with pytest (extra arguments go to pytest)."""
     # The docs extra too: tests build small books, and the environment then matches the
     # docs session's, so both share one execution-cache key.
-    install(session, "docs,test")
+    # The site extra: the browser check's own tests drive Debian's Chromium when present.
+    install(session, "docs,test,site")
     args = session.posargs or ["-n", "2", "--durations=15"]
     env = data_env(session)
     if "-n" in args:
@@ -118,6 +120,38 @@ def docs(session: nox.Session) -> None:
     if report.is_file():
         session.log("chapter execution times:\n" + report.read_text())
     session.log(f"the book is in {BUILD / 'html' / 'index.html'}")
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Open every page of the built book in headless Chromium, offline, and check it.
+
+    Run after ``nox -s docs``.  Needs Debian's Chromium (``apt-get update && apt-get
+    install -y chromium``); Playwright's Python package drives it (its own browser
+    download is never used).  Screenshots and a JSON report go to docs/_build/site/.
+    """
+    html = BUILD / "html"
+    if not (html / "index.html").is_file():
+        session.error(f"no built book in {html}: run 'nox -s docs' first")
+    if not CHROMIUM.is_file():
+        session.error(
+            f"no Chromium at {CHROMIUM}: install Debian's package with "
+            "'apt-get update && apt-get install -y chromium'"
+        )
+    session.install("-q", "playwright>=1.40")
+    out = BUILD / "site"
+    session.run(
+        "python",
+        "-m",
+        "backprop_book.book.sitecheck",
+        str(html),
+        "--screenshots",
+        str(out),
+        "--json",
+        str(out / "report.json"),
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT)},
+    )
 
 
 @nox.session

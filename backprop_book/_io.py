@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -18,7 +23,9 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
 
     The temporary file lives in the target's folder, so the final :func:`os.replace`
     is atomic on POSIX and Windows.  If the body raises, the temporary file is removed
-    and ``target`` is left exactly as it was.
+    and ``target`` is left exactly as it was.  A process killed mid-write (SIGKILL
+    runs no cleanup) leaves its ``.<name>.*.tmp`` file behind: readers never open
+    those, and the next write to the same target removes any older than an hour.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -28,7 +35,15 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     'hello'
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write {target}: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise NotADirectoryError(
+            f"cannot write {target}: a part of its folder path is a file"
+        ) from exc
+    _remove_stale(target, suffix)
     fd, name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent
     )
@@ -42,6 +57,20 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+#: Age after which a temporary file of an interrupted write is removed.
+STALE_TMP_SECONDS = 3600.0
+
+
+def _remove_stale(target: Path, suffix: str) -> None:
+    """Remove temporary files of earlier writes to ``target`` older than an hour."""
+    now = time.time()
+    for old in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(suffix)}.tmp"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > STALE_TMP_SECONDS:
+                old.unlink()
+                log.info("removed %s, left by an interrupted write", old)
 
 
 def _umask() -> int:

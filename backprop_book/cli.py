@@ -14,8 +14,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from backprop_book import __version__
+from backprop_book.cliargs import UsageError, add_archive_arguments, expected_sha256, positive_int
 from backprop_book.profiles import PROFILE_ENV, get_profile
 
 __all__ = ["COMMAND_MODULES", "build_parser", "gather_info", "main"]
@@ -86,6 +88,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
             source=args.source,
             root=args.root,
             download=args.download,
+            expected_sha256=expected_sha256(args),
             progress=not args.no_progress,
         )
         counts = ", ".join(str(int(c)) for c in (data.labels[:, None] == range(10)).sum(axis=0))
@@ -122,7 +125,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     if args.list or args.id is None:
         if args.id is not None:
-            raise ValueError("give either --list or a study id, not both")
+            raise UsageError("give either --list or a study id, not both")
         rows = experiments.listing(report=args.report)
         if args.json:
             print(json.dumps(rows, indent=2))
@@ -131,9 +134,13 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             print(f"{len(rows)} item(s); run one with: backprop-book reproduce ID [--profile full]")
         return 0
     if args.json or args.report:
-        raise ValueError("--json and --report go with --list")
+        raise UsageError("--json and --report go with --list")
+    try:
+        study_id = experiments.study_for(args.id).id
+    except experiments.UnknownStudyError as exc:
+        raise UsageError(str(exc)) from exc
     run = experiments.run_study(
-        experiments.study_for(args.id).id,
+        study_id,
         profile=args.profile,
         seeds=args.seeds,
         record=args.record,
@@ -176,13 +183,29 @@ def _summary(out: dict[str, object]) -> str:
     return ", ".join(parts) or "done"
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+#: Exit status for a command-line mistake (argparse's own).
+EXIT_USAGE = 2
+#: Exit status for work that failed (missing data, a damaged file, a diverged run).
+EXIT_FAILED = 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="backprop-book", description="Tools of the executable textbook on backpropagation."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when a command fails"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_info = sub.add_parser("info", help="versions, devices, CIFAR-10 source, profile and caches")
     p_info.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -211,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="splits to load",
     )
     p_data.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_archive_arguments(p_data)
     p_data.set_defaults(func=_cmd_data)
     p_rep = sub.add_parser(
         "reproduce",
@@ -234,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run profile (default: ${PROFILE_ENV}, else quick)",
     )  # fmt: skip
     p_rep.add_argument(
-        "--seeds", type=int, default=1, help="run over training seeds 0..N-1 (default 1)"
+        "--seeds", type=positive_int, default=1, help="run over training seeds 0..N-1 (default 1)"
     )
     p_rep.add_argument("--record", action="store_true", help="record into docs/results/")
     p_rep.add_argument(
@@ -255,20 +279,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``backprop-book`` console script."""
+    """Entry point of the ``backprop-book`` console script.
+
+    A mistake never shows a traceback: the command prints one line,
+    ``backprop-book COMMAND: error: ...``, and exits with status 2 for a bad
+    argument (:data:`EXIT_USAGE`) or 1 for work that failed (:data:`EXIT_FAILED`:
+    missing or damaged data, an unreadable checkpoint, a run whose loss became NaN).
+    ``--debug`` shows the traceback instead.  Ctrl-C exits with status 130.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_USAGE
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        print(f"backprop-book {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"backprop-book {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"backprop-book {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE if _is_usage_error(exc) else EXIT_FAILED
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` reports a bad argument (:class:`~backprop_book.cliargs.UsageError`)."""
+    return isinstance(exc, UsageError)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line; unexpected kinds name themselves and --debug."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    expected = (OSError, ValueError, TypeError, RuntimeError, ArithmeticError, LookupError)
+    if not isinstance(exc, expected):
+        text = f"{type(exc).__name__}: {text} (run with --debug for the traceback)"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,17 +115,29 @@ class Provenance:
         return self.trained_commit
 
     def describe(self) -> str:
-        """One line for a chapter: profile, device, data, seed, training commit and time, command."""
+        """One line for a chapter: profile, device, data, seed, training commit and time, command.
+
+        >>> p = Provenance("backprop-book reproduce part9/x --profile full --record", "full", 0,
+        ...                "cpu", "Some CPU (2 logical CPUs)", {}, "synthetic", "synthetic",
+        ...                "abc", "2026-01-01T00:00:00+00:00", 12.0, "def", 1.0)
+        >>> print(p.describe())  # doctest: +NORMALIZE_WHITESPACE
+        profile=full, device=cpu on Some CPU (2 logical CPUs), data=synthetic, seed=0; trained
+        at commit abc on 2026-01-01T00:00:00+00:00 in 12.0 s, recorded at commit def; rerun
+        with `backprop-book reproduce part9/x --profile full --record`
+        """
         t = self.train_wall_time_s
-        took = f"{t:.1f} s" if isinstance(t, int | float) else str(t)
-        seeds = f"seeds={self.seeds}" if len(self.seeds) > 1 else f"seed={self.seed}"
-        dirty = " (uncommitted changes)" if self.dirty else ""
+        took = f"in {t:.1f} s" if isinstance(t, int | float) else f"(training time {t})"
+        seeds = f"seeds {self.seeds}" if len(self.seeds) > 1 else f"seed={self.seed}"
+        hw = "" if self.hardware.startswith(UNKNOWN) else f" on {self.hardware}"
+        rec = ""
+        if self.recorded_commit != self.trained_commit:
+            rec = f", recorded at commit {self.recorded_commit[:12]}"
+        if self.dirty:
+            rec += " with uncommitted changes"
         return (
-            f"profile={self.profile}, device={self.device} ({self.hardware}), "
-            f"data={self.data_source or 'n/a'}, {seeds}, trained at commit "
-            f"{self.trained_commit[:12]} ({self.trained_at}, {took}), recorded "
-            f"{self.created_utc} at commit {self.recorded_commit[:12]}{dirty}; "
-            f"rerun with `{self.command}`"
+            f"profile={self.profile}, device={self.device}{hw}, data={self.data_source or 'n/a'}, "
+            f"{seeds}; trained at commit {self.trained_commit[:12]} on {self.trained_at} "
+            f"{took}{rec}; rerun with `{self.command}`"
         )
 
 
@@ -349,7 +361,8 @@ def record_result(
         )
     cmd = command if command is not None else command_line()
     recorded_commit = state.commit or UNKNOWN
-    trained = trained or Training(recorded_commit, _now(), float(wall_time_s))
+    dirty_mark = "-dirty" if state.dirty and state.commit else ""
+    trained = trained or Training(recorded_commit + dirty_mark, _now(), float(wall_time_s))
     prov = Provenance(
         command=cmd,
         profile=get_profile(profile).value,

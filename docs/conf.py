@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -28,7 +29,10 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "sphinx_exercise",
+    "sphinx_togglebutton",
     "backprop_book.sphinxext",
+    "backprop_book.book.notebooks",
 ]
 
 exclude_patterns = [
@@ -76,6 +80,28 @@ napoleon_google_docstring = False
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
+# --- math that needs no network -----------------------------------------------------------
+# MathJax 3 is served from the built book itself: the PyPI package sphinx-mathjax-offline
+# ships its full es5 tree (the renderer, its fonts and the extensions it loads on demand);
+# its folder goes into _static and mathjax_path points at the TeX-to-HTML component.
+# (The package is used as a copy of MathJax, not as an extension.)
+
+
+def _offline_mathjax() -> Path:
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the book serves MathJax itself: install the docs extra (pip install -e '.[docs]'), "
+            "which brings sphinx-mathjax-offline"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static"
+    if not (folder / "mathjax" / "tex-chtml.js").is_file():
+        raise RuntimeError(f"no MathJax in {folder}: reinstall sphinx-mathjax-offline")
+    return folder
+
+
+mathjax_path = "mathjax/tex-chtml.js"
+
 # --- HTML ------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Backpropagation, executed"
@@ -83,5 +109,11 @@ html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
 }
-html_static_path: list[str] = []
-html_context = {"backprop_book_profile": get_profile().value}
+html_static_path = ["_static", str(_offline_mathjax())]
+html_css_files = ["book.css"]
+html_context = {
+    "backprop_book_profile": get_profile().value,
+    # pydata-sphinx-theme reads the colour mode from html_context; left empty, a first
+    # visit (nothing in localStorage yet) logs "Got invalid theme mode" as a console error
+    "default_mode": "auto",
+}

@@ -81,6 +81,11 @@ class TensorNode:
         name: str | None = None,
     ) -> None:
         self.value: Array = np.asarray(value)
+        if self.value.dtype.kind not in "biuf":
+            raise TypeError(
+                f"expected a value of real numbers (bool, int or float), got dtype "
+                f"{self.value.dtype}"
+            )
         self.source = source
         self.requires_grad = bool(requires_grad)
         self.name = name

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,6 +12,41 @@ from backprop_book.autograd.core import TensorNode
 from backprop_book.metrics import rel_error
 
 __all__ = ["engine_gradients", "numerical_gradients", "rel_error"]
+
+
+def _inputs(arrays: Sequence[Any]) -> list[np.ndarray]:
+    """The inputs as float64 copies; refuse what is not an array of real numbers."""
+    if isinstance(arrays, np.ndarray | TensorNode) or not isinstance(arrays, Sequence):
+        raise TypeError(
+            f"expected a list of input arrays, got {type(arrays).__name__}; wrap one array as [x]"
+        )
+    out = []
+    for i, a in enumerate(arrays):
+        arr = np.asarray(a.value if isinstance(a, TensorNode) else a)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"expected input {i} to hold real numbers, got dtype {arr.dtype}")
+        out.append(np.array(arr, dtype=np.float64))
+    return out
+
+
+def _output(fn: Callable[..., TensorNode], nodes: Sequence[TensorNode]) -> TensorNode:
+    out = fn(*nodes)
+    if not isinstance(out, TensorNode):
+        raise TypeError(f"expected fn to return a TensorNode, got {type(out).__name__}")
+    return out
+
+
+def _seed(seed: Any, out: TensorNode) -> np.ndarray:
+    if seed is None:
+        return np.ones_like(out.value, dtype=np.float64)
+    s = np.asarray(seed)
+    if s.dtype.kind not in "biuf":
+        raise TypeError(f"expected a seed gradient of real numbers, got dtype {s.dtype}")
+    if s.shape != out.value.shape:
+        raise ValueError(
+            f"expected a seed gradient of the output's shape {out.value.shape}, got {s.shape}"
+        )
+    return s
 
 
 def engine_gradients(
@@ -25,10 +61,9 @@ def engine_gradients(
     >>> v, g
     (array([9.]), array([6.]))
     """
-    nodes = [TensorNode(np.array(a, dtype=np.float64)) for a in arrays]
-    out = fn(*nodes)
-    seed = np.ones_like(out.value) if seed is None else np.asarray(seed)
-    out.backward(seed)
+    nodes = [TensorNode(a) for a in _inputs(arrays)]
+    out = _output(fn, nodes)
+    out.backward(_seed(seed, out))
     return out.value, [n.grad for n in nodes]
 
 
@@ -47,9 +82,12 @@ def numerical_gradients(
     >>> numerical_gradients(lambda x: x * x, [np.array([3.0])])[0].round(6)
     array([6.])
     """
-    base = [np.array(a, dtype=np.float64) for a in arrays]
-    if seed is None:
-        seed = np.ones_like(fn(*[TensorNode(a) for a in base]).value)
+    if isinstance(h, bool) or not (isinstance(h, int | float | np.floating) and np.isfinite(h)):
+        raise ValueError(f"expected a finite positive step h, got {h!r}")
+    if h <= 0:
+        raise ValueError(f"expected a finite positive step h, got {h!r}")
+    base = _inputs(arrays)
+    seed = _seed(seed, _output(fn, [TensorNode(a) for a in base]))
 
     def phi(xs: list[np.ndarray]) -> float:
         return float(np.sum(seed * fn(*[TensorNode(a) for a in xs]).value))

@@ -803,6 +803,17 @@ def select(x: Any, index: Any) -> TensorNode:
 
 # --------------------------------------------------------------------------- comparisons
 def _comparison(name: str, ufunc: np.ufunc, symbol: str) -> Callable[[Any, Any], TensorNode]:
+    """The comparison ``name``: ``ufunc`` on the values, as a constant node (no gradient).
+
+    >>> x = TensorNode([1.0, 2.0, 3.0])
+    >>> lt(x, 2.0).value, le(x, 2.0).value, gt(x, 2.0).value
+    (array([ True, False, False]), array([ True,  True, False]), array([False, False,  True]))
+    >>> ge(x, 2.0).value, eq(x, 2.0).value, ne(x, 2.0).value
+    (array([False,  True,  True]), array([False,  True, False]), array([ True, False,  True]))
+    >>> (x > 2.0).requires_grad, (x == x).source
+    (False, None)
+    """
+
     def compare(a: Any, b: Any) -> TensorNode:
         a, b = as_node(a), as_node(b)
         _broadcast_shape(name, a.value, b.value)

@@ -27,6 +27,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -80,16 +81,31 @@ Split = Literal["train", "test"]
 SourceKind = Literal["official", "image-folder"]
 _SPLITS = ("train", "test")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: records its source, split and content digest
+_CACHE_KEYS = {"format", "images", "labels", "source_key", "split", "content_sha256"}
 
 
 def default_cache_dir() -> Path:
     """``$BACKPROP_BOOK_CACHE``, else ``$XDG_CACHE_HOME/backprop_book``, else ``~/.cache/backprop_book``."""
     env = os.environ.get(CACHE_ENV)
     if env:
-        return Path(env)
+        return _check_folder(Path(env).expanduser(), f"${CACHE_ENV}")
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "backprop_book"
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return _check_folder(base / "backprop_book", "$XDG_CACHE_HOME" if xdg else "the cache folder")
+
+
+def _check_folder(path: Path, what: str) -> Path:
+    """``path`` if it is a folder or can become one; else a clear error naming ``what``."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise NotADirectoryError(
+                    f"{what} must name a folder for the cache, but {p} is a file"
+                    + ("" if p == path else f" (in the path {path})")
+                )
+            break
+    return path
 
 
 def _official_default_root() -> Path:
@@ -268,25 +284,43 @@ def _check_classes(found: Iterable[str], split: str, where: Path) -> None:
 
 
 def _decode(
-    blobs: Iterable[tuple[int, bytes]], n: int, progress: bool, desc: str
+    blobs: Iterable[tuple[int, str, bytes]], n: int, progress: bool, desc: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    from PIL import Image
+    """Decode ``(label, name, bytes)`` images; a file that is not a 32x32 image is named."""
+    from PIL import Image, UnidentifiedImageError
     from tqdm import tqdm
 
     images = np.empty((n, 32, 32, 3), dtype=np.uint8)
     labels = np.empty((n,), dtype=np.int64)
-    for i, (label, blob) in enumerate(
+    for i, (label, name, blob) in enumerate(
         tqdm(blobs, total=n, desc=desc, disable=not progress, unit="img")
     ):
-        with Image.open(io.BytesIO(blob)) as im:
-            arr = np.asarray(im.convert("RGB"))
+        try:
+            with Image.open(io.BytesIO(blob)) as im:
+                arr = np.asarray(im.convert("RGB"))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise ValueError(
+                f"cannot decode the image {name} ({type(exc).__name__}: {exc}); the file is "
+                "damaged, truncated or not an image: replace it or remove it"
+            ) from exc
         if arr.shape != (32, 32, 3):
             raise ValueError(
-                f"expected 32x32 RGB images, got an image of shape {arr.shape} ({desc}, #{i})"
+                f"expected 32x32 RGB images, got an image of shape {arr.shape} in {name}"
             )
         images[i] = arr
         labels[i] = label
     return images, labels
+
+
+def _check_not_empty(counts: dict[str, int], split: str, where: Path) -> None:
+    """Every class needs images: a split with an empty class folder would train on it silently."""
+    empty = [c for c in CIFAR10_CLASSES if counts.get(c, 0) == 0]
+    if empty:
+        raise ValueError(
+            f"expected images in every class folder of {where} ({split}/), but "
+            f"{', '.join(f'{split}/{c}/' for c in empty)} "
+            + ("has none" if len(empty) == 1 else "have none")
+        )
 
 
 def _decode_archive(path: Path, split: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +338,13 @@ def _decode_archive(path: Path, split: str, progress: bool) -> tuple[np.ndarray,
     index = {c: i for i, c in enumerate(CIFAR10_CLASSES)}
     blobs = sorted(((index[c], f, blob) for c, f, blob in found), key=lambda t: (t[0], t[1]))
     return _decode(
-        ((label, blob) for label, _, blob in blobs), len(blobs), progress, f"decode {split}"
+        (
+            (label, f"{split}/{CIFAR10_CLASSES[label]}/{f} in {path}", blob)
+            for label, f, blob in blobs
+        ),
+        len(blobs),
+        progress,
+        f"decode {split}",
     )
 
 
@@ -316,9 +356,14 @@ def _folder_files(folder: Path, split: str) -> list[tuple[int, Path]]:
         )
     _check_classes([p.name for p in base.iterdir() if p.is_dir()], split, folder)
     out: list[tuple[int, Path]] = []
+    counts: dict[str, int] = {}
     for label, cls in enumerate(CIFAR10_CLASSES):
-        files = sorted(p for p in (base / cls).iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+        files = sorted(
+            p for p in (base / cls).iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES
+        )
+        counts[cls] = len(files)
         out.extend((label, p) for p in files)
+    _check_not_empty(counts, split, folder)
     return out
 
 
@@ -333,9 +378,9 @@ def _folder_digest(files: list[tuple[int, Path]]) -> str:
 def _decode_folder(
     files: list[tuple[int, Path]], split: str, progress: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    def blobs() -> Iterator[tuple[int, bytes]]:
+    def blobs() -> Iterator[tuple[int, str, bytes]]:
         for label, p in files:
-            yield label, p.read_bytes()
+            yield label, str(p), p.read_bytes()
 
     return _decode(blobs(), len(files), progress, f"decode {split}")
 
@@ -343,16 +388,33 @@ def _decode_folder(
 # ----------------------------------------------------------------------------- cache
 
 
-def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the cached arrays, or ``None`` (and log why) if the file is absent or unusable."""
+def _content_digest(images: np.ndarray, labels: np.ndarray) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(images).tobytes())
+    h.update(np.ascontiguousarray(labels).tobytes())
+    return h.hexdigest()
+
+
+def _read_cache(path: Path, source_key: str, split: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the cached arrays, or ``None`` (and log why) if the file is absent or unusable.
+
+    A cache file is used only if it names the source it was decoded from
+    (``source_key``: the archive's SHA-256 or the folder listing's digest) and the
+    split, and its arrays still have the digest recorded when it was written: a
+    well-formed file copied from another source or edited since is rebuilt.
+    """
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            fmt = int(z["format"])
-            images, labels = z["images"], z["labels"]
+            keys = set(z.files)
+            fmt = int(z["format"]) if "format" in keys else -1
+            ok = fmt == _CACHE_FORMAT and keys >= _CACHE_KEYS
+            if ok:
+                images, labels = z["images"], z["labels"]
+                recorded = (str(z["source_key"]), str(z["split"]), str(z["content_sha256"]))
         ok = (
-            fmt == _CACHE_FORMAT
+            ok
             and images.dtype == np.uint8
             and images.ndim == 4
             and images.shape[1:] == (32, 32, 3)
@@ -366,12 +428,33 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     if not ok:
         log.warning("CIFAR-10 cache %s has unexpected contents; rebuilding it", path)
         return None
+    if recorded[:2] != (source_key, split):
+        log.warning(
+            "CIFAR-10 cache %s was decoded from another source (%s, %s); rebuilding it",
+            path,
+            recorded[0][:16],
+            recorded[1],
+        )
+        return None
+    if recorded[2] != _content_digest(images, labels):
+        log.warning("CIFAR-10 cache %s was changed after it was written; rebuilding it", path)
+        return None
     return images, labels
 
 
-def _write_cache(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+def _write_cache(
+    path: Path, images: np.ndarray, labels: np.ndarray, source_key: str, split: str
+) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, images=images, labels=labels, format=np.int64(_CACHE_FORMAT))
+        np.savez(
+            fh,
+            images=images,
+            labels=labels,
+            format=np.int64(_CACHE_FORMAT),
+            source_key=np.str_(source_key),
+            split=np.str_(split),
+            content_sha256=np.str_(_content_digest(images, labels)),
+        )
 
 
 # ----------------------------------------------------------------------------- public loaders
@@ -420,8 +503,11 @@ def load_cifar10(
     cache_dir
         Where decoded arrays are cached (default :func:`default_cache_dir`).
     expected_sha256
-        Checksum an archive must have; the shared copy's by default, ``None`` to
-        accept any archive (its own checksum still keys the cache).
+        Checksum an archive must have; the shared copy's by default.  Another
+        archive is accepted only when asked: its own checksum here, or ``None`` to
+        accept any archive.  Either way the archive's own checksum keys the cache,
+        and a cache file is used only if it records that checksum, the split, and
+        the digest of its arrays (see :func:`_read_cache`).
     progress
         Show a tqdm progress bar while decoding.
 
@@ -435,10 +521,19 @@ def load_cifar10(
     FileNotFoundError
         Missing data set or path.
     ValueError
-        Wrong checksum, missing class folders, or an unknown split/source.
+        Wrong checksum, missing or empty class folders, an image that cannot be
+        decoded (the message names the file), or an unknown split/source.
+    NotADirectoryError
+        If ``$BACKPROP_BOOK_CACHE`` (or the cache folder) names a file.
     """
     if split not in _SPLITS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if expected_sha256 is not None and not (
+        isinstance(expected_sha256, str) and re.fullmatch(r"[0-9a-fA-F]{64}", expected_sha256)
+    ):
+        raise ValueError(
+            f"expected_sha256 must be 64 hexadecimal digits (or None), got {expected_sha256!r}"
+        )
     src = find_cifar10(source, root)
     if src.kind == "official":
         images, labels = _load_official(src, split, download)
@@ -449,23 +544,27 @@ def load_cifar10(
         digest = _sha256(src.path)
         if expected_sha256 is not None and digest != expected_sha256.lower():
             raise ValueError(
-                f"checksum mismatch for {src.path}: expected sha256 {expected_sha256}, got {digest} "
-                "(a damaged or different archive; pass expected_sha256=None to accept it)"
+                f"checksum mismatch for {src.path}: expected sha256 {expected_sha256}, got "
+                f"{digest} (a damaged or different archive). To use this archive anyway, say "
+                f"so: --sha256 {digest} (or --trust-archive) on the command line, "
+                f"expected_sha256={digest[:8]!r}... (or None) in Python"
             )
-        cache = cache_root / "cifar10" / f"archive-{digest[:16]}-{split}.npz"
-        cached = _read_cache(cache)
+        key = digest
+        cache = cache_root / "cifar10" / f"archive-{digest[:16]}-{split}.v{_CACHE_FORMAT}.npz"
+        cached = _read_cache(cache, key, split)
         if cached is None:
             log.info("decoding the %s split of %s into %s", split, src.path, cache)
             cached = _decode_archive(src.path, split, progress)
-            _write_cache(cache, *cached)
+            _write_cache(cache, *cached, key, split)
     else:
         files = _folder_files(src.path, split)
-        cache = cache_root / "cifar10" / f"folder-{_folder_digest(files)[:16]}-{split}.npz"
-        cached = _read_cache(cache)
+        key = _folder_digest(files)
+        cache = cache_root / "cifar10" / f"folder-{key[:16]}-{split}.v{_CACHE_FORMAT}.npz"
+        cached = _read_cache(cache, key, split)
         if cached is None:
             log.info("decoding the %s split of %s into %s", split, src.path, cache)
             cached = _decode_folder(files, split, progress)
-            _write_cache(cache, *cached)
+            _write_cache(cache, *cached, key, split)
     images, labels = cached
     return CifarSplit(images, labels, CIFAR10_CLASSES, split, src)
 

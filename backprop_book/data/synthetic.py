@@ -71,6 +71,10 @@ class SyntheticData:
         )
 
 
+#: Most points :func:`load_synthetic` draws (about 0.5 GB in float64 with the labels).
+MAX_SYNTHETIC = 20_000_000
+
+
 def load_synthetic(
     n_train: int = 60_000,
     n_val: int = 10_000,
@@ -93,8 +97,18 @@ def load_synthetic(
     >>> d.x_train.shape, d.y_val.shape, round(float(d.y_train.mean()), 3)
     ((1000, 2), (200,), 0.468)
     """
+    for name, n in (("n_train", n_train), ("n_val", n_val)):
+        if isinstance(n, bool) or not isinstance(n, int | np.integer):
+            raise TypeError(f"expected an integer {name}, got {n!r}")
     if n_train < 0 or n_val < 0:
         raise ValueError(f"sizes must be >= 0, got n_train={n_train}, n_val={n_val}")
+    if n_train + n_val > MAX_SYNTHETIC:
+        raise ValueError(
+            f"expected at most {MAX_SYNTHETIC:,} points in all (the course uses 70,000), "
+            f"got n_train={n_train:,} + n_val={n_val:,}"
+        )
+    if not (isinstance(dtype, type) and issubclass(dtype, np.floating)):
+        raise TypeError(f"expected a NumPy floating dtype such as np.float32, got {dtype!r}")
     seed = rng if isinstance(rng, int) else None
     gen = np.random.default_rng(rng)
     x_train = gen.standard_normal((n_train, 2))

@@ -7,7 +7,7 @@
 * :mod:`.gradcheck` -- finite-difference gradient checks (every entry, sampled
   entries, random directions);
 * :mod:`.solver` -- mini-batch SGD with momentum, learning-rate decay, early stopping;
-* :mod:`.experiments` -- report B's CIFAR-10 runs and their command.
+* :mod:`.experiments` -- report B's CIFAR-10 runs, registered as the studies ``part2/<name>``.
 """
 
 from __future__ import annotations

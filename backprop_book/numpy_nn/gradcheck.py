@@ -40,6 +40,41 @@ class _Model(Protocol):
     def loss(self, X: np.ndarray, y: np.ndarray | None = None, reg: float = 0.0) -> Any: ...
 
 
+def _check_array(x: Any, name: str) -> None:
+    """Refuse what cannot be perturbed in place by a small step."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(
+            f"expected {name} to be a NumPy array (perturbed in place), got {type(x).__name__}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"expected {name} to be a floating-point array, got dtype {x.dtype}: a step of "
+            f"1e-5 added to integers is truncated; convert it first, e.g. "
+            f"{name} = {name}.astype(np.float64), and let the function read the converted array"
+        )
+    if not x.flags.writeable:
+        raise ValueError(f"expected {name} to be writeable (it is perturbed in place)")
+
+
+def _check_step(h: Any, method: str) -> None:
+    if method not in ("centred", "forward"):
+        raise ValueError(f"expected method 'centred' or 'forward', got {method!r}")
+    if isinstance(h, bool) or not isinstance(h, int | float | np.floating | np.integer):
+        raise TypeError(f"expected the step h to be a number, got {h!r}")
+    if not (np.isfinite(h) and h > 0):
+        raise ValueError(f"expected a finite positive step h, got {h!r}")
+
+
+def _check_count(n: Any, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"expected {name} to be an integer >= 1, got {n!r}")
+    if n < 1:
+        raise ValueError(
+            f"expected {name} >= 1, got {n}: with no samples the check compares nothing"
+        )
+    return int(n)
+
+
 def numerical_gradient(
     f: Callable[[np.ndarray], float],
     x: np.ndarray,
@@ -65,31 +100,52 @@ def numerical_gradient(
     index
         Flat indices to perturb; the other entries of the result are NaN. ``None``: all.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a floating-point NumPy array: an integer array would truncate
+        the step (``[1, 2, 3]`` would give ``[50000, 150000, 250000]`` for the
+        gradient of the sum of squares).
+    ValueError
+        If ``h`` is not finite and positive, or an index is out of range.
+
     Examples
     --------
     >>> x = np.array([1.0, 2.0])
     >>> numerical_gradient(lambda v: float(np.sum(v ** 3)), x).round(6)
     array([ 3., 12.])
     """
-    if method not in ("centred", "forward"):
-        raise ValueError(f"expected method 'centred' or 'forward', got {method!r}")
+    _check_array(x, "x")
+    _check_step(h, method)
     flat = x.reshape(-1)
-    if flat.base is not x and not np.shares_memory(flat, x):
+    if not np.shares_memory(flat, x):
         raise ValueError("expected a contiguous array that can be perturbed in place")
-    idx = np.arange(flat.size) if index is None else np.asarray(index).reshape(-1)
+    if index is None:
+        idx = np.arange(flat.size)
+    else:
+        idx = np.asarray(index)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"expected integer flat indices, got dtype {idx.dtype}")
+        idx = idx.reshape(-1)
+        if idx.size and (idx.min() < 0 or idx.max() >= flat.size):
+            raise ValueError(
+                f"expected flat indices in 0..{flat.size - 1}, got range {idx.min()}..{idx.max()}"
+            )
     grad = np.full(flat.size, np.nan)
     f0 = f(x) if method == "forward" else 0.0
     for i in idx:
         old = flat[i]
-        flat[i] = old + h
-        fp = f(x)
-        if method == "centred":
-            flat[i] = old - h
-            fm = f(x)
-            grad[i] = (fp - fm) / (2 * h)
-        else:
-            grad[i] = (fp - f0) / h
-        flat[i] = old
+        try:
+            flat[i] = old + h
+            fp = f(x)
+            if method == "centred":
+                flat[i] = old - h
+                fm = f(x)
+                grad[i] = (fp - fm) / (2 * h)
+            else:
+                grad[i] = (fp - f0) / h
+        finally:  # x is restored even when f raises
+            flat[i] = old
     return grad.reshape(x.shape)
 
 
@@ -145,7 +201,8 @@ def check_gradients(
         must be deterministic (no dropout) for the check to mean anything.
     mode
         ``"full"``: every entry; ``"sampled"``: ``num_samples`` random entries per
-        parameter; ``"direction"``: ``num_samples`` random unit directions per parameter.
+        parameter; ``"direction"``: ``num_samples`` random unit directions per parameter
+        (``num_samples`` must be at least 1: none would compare nothing).
     h, method
         Finite-difference step and scheme (see :func:`numerical_gradient`).
     rng
@@ -161,8 +218,24 @@ def check_gradients(
     """
     if mode not in ("full", "sampled", "direction"):
         raise ValueError(f"expected mode 'full', 'sampled' or 'direction', got {mode!r}")
+    _check_step(h, method)
+    if mode != "full":
+        _check_count(num_samples, "num_samples")
+    if not (isinstance(reg, int | float | np.floating) and np.isfinite(reg) and reg >= 0):
+        raise ValueError(f"expected a finite reg >= 0, got {reg!r}")
+    for name, p in model.params.items():
+        _check_array(p, f"params[{name!r}]")
     gen = np.random.default_rng(rng)
     _, grads = cast(tuple[float, dict[str, np.ndarray]], model.loss(X, y, reg=reg))
+    missing = sorted(set(model.params) - set(grads))
+    if missing:
+        raise ValueError(f"expected a gradient for every parameter; loss() gave none for {missing}")
+    for name, p in model.params.items():
+        if np.shape(grads[name]) != p.shape:
+            raise ValueError(
+                f"expected the gradient of {name} to have the parameter's shape {p.shape}, "
+                f"got {np.shape(grads[name])}"
+            )
 
     def f(_: np.ndarray) -> float:
         return float(cast(tuple[float, Any], model.loss(X, y, reg=reg))[0])
@@ -207,22 +280,29 @@ def directional_check(
     >>> rel_error(a, n) < 1e-9
     True
     """
+    _check_array(x, "x")
+    _check_step(h, method)
+    num_directions = _check_count(num_directions, "num_directions")
+    grad = np.asarray(grad)
+    if grad.shape != x.shape:
+        raise ValueError(f"expected grad of the shape of x {x.shape}, got {grad.shape}")
     gen = np.random.default_rng(rng)
     analytic = np.empty(num_directions)
     numeric = np.empty(num_directions)
     x0 = x.copy()
-    for k in range(num_directions):
-        v = gen.standard_normal(x.shape)
-        v /= np.linalg.norm(v)
-        analytic[k] = float(np.sum(grad * v))
-        x[...] = x0 + h * v
-        fp = f(x)
-        if method == "centred":
-            x[...] = x0 - h * v
-            fm = f(x)
-            numeric[k] = (fp - fm) / (2 * h)
-        else:
-            x[...] = x0
-            numeric[k] = (fp - f(x)) / h
+    try:
+        for k in range(num_directions):
+            v = gen.standard_normal(x.shape)
+            v /= np.linalg.norm(v)
+            analytic[k] = float(np.sum(grad * v))
+            x[...] = x0 + h * v
+            fp = f(x)
+            if method == "centred":
+                x[...] = x0 - h * v
+                numeric[k] = (fp - f(x)) / (2 * h)
+            else:
+                x[...] = x0
+                numeric[k] = (fp - f(x)) / h
+    finally:  # x is restored even when f raises
         x[...] = x0
     return analytic, numeric

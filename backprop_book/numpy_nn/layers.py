@@ -188,6 +188,8 @@ def softmax_cross_entropy(s: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     y = np.asarray(y)
     if y.shape != (N,):
         raise ValueError(f"expected y of shape ({N},) for scores {s.shape}, got shape {y.shape}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"expected integer class labels y, got dtype {y.dtype}")
     if N and (y.min() < 0 or y.max() >= s.shape[1]):
         raise ValueError(f"expected labels in 0..{s.shape[1] - 1}, got range {y.min()}..{y.max()}")
     z = s - s.max(axis=1, keepdims=True)

@@ -109,6 +109,8 @@ class MLP:
         D = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != D:
             raise ValueError(f"expected X with {D} features (shape (N, {D})), got shape {X.shape}")
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"expected X of real numbers, got dtype {X.dtype}")
         train = y is not None
         fwd, bwd = ACTIVATIONS[self.activation]
         h = X

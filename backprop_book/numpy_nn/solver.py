@@ -17,6 +17,7 @@ parameters are restored).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,64 @@ class History:
         }
 
 
+def _not_int(v: Any) -> bool:
+    return isinstance(v, bool) or not isinstance(v, int | np.integer)
+
+
+def _finite(v: Any) -> bool:
+    return (
+        not isinstance(v, bool)
+        and isinstance(v, int | float | np.integer | np.floating)
+        and math.isfinite(v)
+    )
+
+
+def _check_data(X: Any, y: Any, xname: str, yname: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``(N, D)`` of real numbers and integer labels ``(N,)``, ``N >= 1``."""
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or y.shape != (X.shape[:1]):
+        raise ValueError(
+            f"expected {xname} of shape (N, D) and {yname} of shape (N,), "
+            f"got {X.shape} and {y.shape}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"expected at least one example in {xname}, got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"expected {xname} of real numbers, got dtype {X.dtype}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"expected integer class labels in {yname}, got dtype {y.dtype}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"expected finite values in {xname}, got NaN or infinity")
+    return X, y
+
+
+def _check_settings(
+    learning_rate: Any,
+    learning_rate_decay: Any,
+    reg: Any,
+    num_iters: Any,
+    batch_size: Any,
+    momentum: Any,
+) -> None:
+    """Refuse hyper-parameters that would train to NaN or not train at all."""
+    if not (_finite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"expected a finite positive learning_rate, got {learning_rate!r}")
+    if not (_finite(learning_rate_decay) and 0 < learning_rate_decay <= 1):
+        raise ValueError(f"expected learning_rate_decay in (0, 1], got {learning_rate_decay!r}")
+    if not (_finite(reg) and reg >= 0):
+        raise ValueError(f"expected a finite reg >= 0, got {reg!r}")
+    if not (_finite(momentum) and 0 <= momentum < 1):
+        raise ValueError(f"expected momentum in [0, 1), got {momentum!r}")
+    if _not_int(num_iters) or _not_int(batch_size):
+        raise TypeError(
+            f"expected integer num_iters and batch_size, got {num_iters!r} and {batch_size!r}"
+        )
+    if num_iters < 0 or batch_size < 1:
+        raise ValueError(
+            f"expected num_iters >= 0 and batch_size >= 1, got {num_iters} and {batch_size}"
+        )
+
+
 def train(
     model: Trainable,
     X: np.ndarray,
@@ -149,24 +208,16 @@ def train(
     >>> len(hist.loss), round(hist.loss[0], 4), hist.loss[-1] < 0.02
     (100, 1.2439, True)
     """
-    X = np.asarray(X)
-    y = np.asarray(y)
-    if X.ndim != 2 or y.shape != (X.shape[0],):
-        raise ValueError(
-            f"expected X of shape (N, D) and y of shape (N,), got {X.shape} and {y.shape}"
-        )
+    X, y = _check_data(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
         raise ValueError("expected both X_val and y_val, or neither")
-    if patience is not None and (X_val is None or patience < 1):
+    if X_val is not None:
+        X_val, y_val = _check_data(X_val, y_val, "X_val", "y_val")
+    _check_settings(learning_rate, learning_rate_decay, reg, num_iters, batch_size, momentum)
+    if patience is not None and (X_val is None or _not_int(patience) or patience < 1):
         raise ValueError(
             f"early stopping needs a validation set and patience >= 1, got patience={patience!r}"
         )
-    if num_iters < 0 or batch_size < 1:
-        raise ValueError(
-            f"expected num_iters >= 0 and batch_size >= 1, got {num_iters} and {batch_size}"
-        )
-    if learning_rate <= 0:
-        raise ValueError(f"expected a positive learning_rate, got {learning_rate!r}")
     gen = np.random.default_rng(rng)
     N = X.shape[0]
     iters_per_epoch = max(N // batch_size, 1)

@@ -156,6 +156,8 @@ class TwoLayerNet:
         y = np.asarray(y)
         if y.shape != (N,):
             raise ValueError(f"expected y of shape ({N},), got shape {y.shape}")
+        if y.dtype.kind not in "iu":
+            raise TypeError(f"expected integer class labels y, got dtype {y.dtype}")
         C = s2.shape[1]
         if N and (y.min() < 0 or y.max() >= C):
             raise ValueError(f"expected labels in 0..{C - 1}, got range {y.min()}..{y.max()}")
@@ -215,6 +217,8 @@ class TwoLayerNet:
         D = self.params["W1"].shape[0]
         if X.ndim != 2 or X.shape[1] != D:
             raise ValueError(f"expected X with {D} features (shape (N, {D})), got shape {X.shape}")
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"expected X of real numbers, got dtype {X.dtype}")
         return X
 
 

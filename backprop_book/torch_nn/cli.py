@@ -5,19 +5,31 @@
 options given (by field name), trains (checkpointing after every epoch to
 ``OUT/checkpoint.pt``), prints the test accuracy and writes ``OUT/metrics.json``
 with provenance (command, git commit, device, versions, data source, seed, wall
-time).  ``--resume`` continues a checkpoint.  ``evaluate`` loads a checkpoint and prints accuracy, per-class accuracy
-and the confusion matrix of a split.
+time).  ``--resume`` continues a checkpoint with the checkpoint's settings: only
+``--epochs`` and ``--progress`` may be given anew, and any other setting given
+with a value different from the checkpoint's is an error (it never silently loses).
+``evaluate`` loads a checkpoint and prints accuracy, per-class accuracy and the
+confusion matrix of a split.
+
+What can be checked before training is checked before the first epoch: the output
+folder, the checkpoint path, every setting (model arguments against the model's
+signature), and the data (loaded, images against the model's input shape).  A
+loss that becomes NaN or infinite stops the run with an error.  ``--sha256 HEX``
+or ``--trust-archive`` accept a CIFAR-10 archive other than the shared copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main_evaluate", "main_train", "register"]
+from backprop_book.cliargs import UsageError, add_archive_arguments, expected_sha256, positive_int
+
+__all__ = ["RESUME_MAY_CHANGE", "main_evaluate", "main_train", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -37,39 +49,119 @@ def register(subparsers: Any) -> None:
         "--resume",
         action="store_true",
         help="continue OUT/checkpoint.pt with its settings (--epochs and --progress may be "
-        "given anew)",
+        "given anew; any other setting that differs from the checkpoint's is an error)",
     )
-    p.add_argument("--stop-after", type=int, default=None, help="stop after this epoch (testing)")
+    p.add_argument(
+        "--stop-after",
+        type=positive_int,
+        default=None,
+        metavar="EPOCH",
+        help="stop after this epoch number, as an interruption would (testing)",
+    )
+    add_archive_arguments(p)
     p.set_defaults(func=main_train)
 
     e = subparsers.add_parser("evaluate", help="evaluate a checkpoint written by `train`")
     e.add_argument("checkpoint", help="path of checkpoint.pt")
     e.add_argument("--split", default="test", choices=("test", "train"))
     e.add_argument("--device", default="auto")
-    e.add_argument("--max-examples", type=int, default=None, help="evaluate a seeded subset")
+    e.add_argument(
+        "--max-examples", type=positive_int, default=None, help="evaluate a seeded subset"
+    )
     e.add_argument("--json", action="store_true", help="print JSON")
+    add_archive_arguments(e)
     e.set_defaults(func=main_evaluate)
+
+
+#: Settings a resumed run may be given anew; any other that differs is an error.
+RESUME_MAY_CHANGE = ("epochs", "progress")
+
+
+def _check_out(out: Path, ckpt: Path, resume: bool) -> None:
+    """Checks that need no training: made before the first epoch, not after it."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; expected a folder (or a path to create)")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"--out {out}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UsageError(f"--out {out}: cannot create folders in {parent}")
+            break
+    if ckpt.is_dir():
+        raise UsageError(f"{ckpt} is a folder; the checkpoint is written there as a file")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out} is not writable")
+    if resume and not ckpt.is_file():
+        raise FileNotFoundError(f"--resume: no checkpoint at {ckpt} (train without --resume first)")
+
+
+def _resume_conflicts(saved: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """The given settings that contradict a checkpoint's config (``RESUME_MAY_CHANGE`` aside)."""
+    from backprop_book.torch_nn.config import cli_flag
+
+    out = []
+    for name, value in given.items():
+        if name in RESUME_MAY_CHANGE or name not in saved:
+            continue
+        old = saved[name]
+        same = old == value or (
+            isinstance(old, list | tuple)
+            and isinstance(value, list | tuple)
+            and list(old) == list(value)
+        )
+        if not same:
+            out.append(f"{cli_flag(name)} {value!r} (the checkpoint has {old!r})")
+    return out
 
 
 def main_train(args: argparse.Namespace) -> int:
     """Run ``backprop-book train``."""
     from backprop_book.profiles import result_banner
     from backprop_book.results import record_result
+    from backprop_book.torch_nn.checkpoint import load_checkpoint
     from backprop_book.torch_nn.config import TrainConfig, config_values
+    from backprop_book.torch_nn.data import load_data
     from backprop_book.torch_nn.trainer import Trainer
 
     out = Path(args.out)
     ckpt = out / "checkpoint.pt"
     t0 = time.perf_counter()
-    given = config_values(args)
+    _check_out(out, ckpt, args.resume)
+    sha = expected_sha256(args)
+    saved = load_checkpoint(ckpt) if args.resume else {}
+    try:
+        given = config_values(args)
+        if args.resume:
+            conflicts = _resume_conflicts(saved["config"], given)
+            if conflicts:
+                raise UsageError(
+                    "--resume keeps the checkpoint's settings, but "
+                    + "; ".join(conflicts)
+                    + f" was given; only {', '.join('--' + n for n in RESUME_MAY_CHANGE)} "
+                    "may change (start a new run with another --out to change the others)"
+                )
+            cfg = TrainConfig.from_dict(
+                {**saved["config"], **{k: v for k, v in given.items() if k in RESUME_MAY_CHANGE}}
+            )
+        else:
+            cfg = TrainConfig(**given)
+    except UsageError:
+        raise
+    except (ValueError, TypeError) as exc:  # a setting out of range, a bad --model-arg
+        raise UsageError(str(exc)) from exc
+    if args.stop_after is not None and args.stop_after > cfg.epochs:
+        raise UsageError(f"--stop-after {args.stop_after} is past the run's {cfg.epochs} epochs")
+    data = load_data(
+        cfg.data, max_train=cfg.max_train, max_test=cfg.max_test, val_size=cfg.val_size,
+        seed=cfg.seed, grayscale=cfg.grayscale, root=cfg.data_root, expected_sha256=sha,
+    )  # fmt: skip
+    trainer = Trainer(cfg, data=data)
     if args.resume:
-        more = {"epochs": given["epochs"]} if "epochs" in given else {}
-        trainer = Trainer.from_checkpoint(ckpt, progress=given.get("progress", False), **more)
-    else:
-        trainer = Trainer(TrainConfig(**given))
+        trainer.load_state(saved)
     if trainer.rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-    history = trainer.fit(checkpoint=ckpt, stop_after=args.stop_after)
+    history = trainer.fit(checkpoint=ckpt, stop_after=args.stop_after, stop_on_nonfinite=True)
     if trainer.rank != 0:
         return 0
     ev = trainer.evaluate()
@@ -99,37 +191,24 @@ def main_train(args: argparse.Namespace) -> int:
         wall_time_s=wall,
         results_dir=out,
     )
-    print(f"wrote {out / 'metrics.json'} and {ckpt}")
+    stopped = args.stop_after is not None and trainer.epoch < trainer.config.epochs
+    note = f" (stopped after epoch {trainer.epoch}; continue with --resume)" if stopped else ""
+    print(f"wrote {out / 'metrics.json'} and {ckpt}{note}")
     return 0
 
 
 def main_evaluate(args: argparse.Namespace) -> int:
     """Run ``backprop-book evaluate``."""
     from backprop_book.profiles import result_banner
-    from backprop_book.torch_nn.config import TrainConfig
-    from backprop_book.torch_nn.data import load_data
-    from backprop_book.torch_nn.trainer import Trainer, load_checkpoint
+    from backprop_book.torch_nn.trainer import evaluate_checkpoint
 
-    ckpt = load_checkpoint(args.checkpoint)
-    values = dict(ckpt["config"])
-    values.update(device=args.device, val_size=0, patience=None, restore_best=False)
-    if args.split == "test" and args.max_examples is not None:
-        values["max_test"] = args.max_examples
-    cfg = TrainConfig.from_dict(values)
-    train, _, test = load_data(
-        cfg.data,
-        max_train=args.max_examples if args.split == "train" else cfg.max_train,
-        max_test=cfg.max_test,
-        seed=cfg.seed,
-        grayscale=cfg.grayscale,
-        root=cfg.data_root,
-    )
-    trainer = Trainer(cfg, data=(train, None, test))
-    trainer.load_state(ckpt, weights_only=True)
-    ev = trainer.evaluate(train if args.split == "train" else test)
+    ev, trainer = evaluate_checkpoint(
+        args.checkpoint, split=args.split, device=args.device, max_examples=args.max_examples,
+        expected_sha256=expected_sha256(args),
+    )  # fmt: skip
     if args.json:
         print(json.dumps(ev.as_dict(), indent=2))
     else:
-        print(f"{args.split} split, {result_banner(str(trainer.device), test.source)}")
+        print(f"{args.split} split, {result_banner(str(trainer.device), trainer.test_data.source)}")
         print(ev.format())
     return 0

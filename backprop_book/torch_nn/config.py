@@ -20,8 +20,11 @@ generated from those declarations:
 from __future__ import annotations
 
 import argparse
+import collections.abc
 import dataclasses
+import inspect
 import json
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -36,6 +39,7 @@ __all__ = [
     "SCHEDULES",
     "TrainConfig",
     "add_config_arguments",
+    "check_model_args",
     "cli_flag",
     "config_table",
     "config_values",
@@ -66,8 +70,13 @@ def _opt(
     return field(default=default, metadata=meta)
 
 
+def _num(v: Any) -> bool:
+    """A finite real number (not a bool): ``inf`` and ``nan`` train to NaN, never to a result."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _pos(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+    return _num(v) and v > 0
 
 
 def _pos_int(v: Any) -> bool:
@@ -103,15 +112,15 @@ class TrainConfig:
         flag="--model-arg",
     )  # fmt: skip
     optimizer: str = _opt("sgd", "optimizer", choices=OPTIMIZERS)
-    lr: float = _opt(0.001, "learning rate", _pos, "a positive number")
+    lr: float = _opt(0.001, "learning rate", _pos, "a finite positive number")
     momentum: float = _opt(
         0.9,
         "momentum (SGD, RMSprop)",
-        lambda v: isinstance(v, int | float) and 0 <= v < 1,
+        lambda v: _num(v) and 0 <= v < 1,
         "in [0, 1)",
     )
     weight_decay: float = _opt(
-        0.0, "L2 weight decay", lambda v: isinstance(v, int | float) and v >= 0, "a number >= 0"
+        0.0, "L2 weight decay", lambda v: _num(v) and v >= 0, "a finite number >= 0"
     )
     batch_size: int = _opt(4, "global mini-batch size", _pos_int, "a positive integer")
     epochs: int = _opt(2, "number of epochs in total", _pos_int, "a positive integer")
@@ -122,7 +131,7 @@ class TrainConfig:
         1, "epochs between decays of the step schedule", _pos_int, "a positive integer"
     )
     gamma: float = _opt(
-        0.95, "decay factor of the step/exponential schedules", _pos, "a positive number"
+        0.95, "decay factor of the step/exponential schedules", _pos, "a finite positive number"
     )
     patience: int | None = _opt(
         None, "early stopping: epochs without a lower validation loss (needs val_size)",
@@ -179,6 +188,7 @@ class TrainConfig:
                 raise ValueError(
                     f"TrainConfig.{f.name}: expected {f.metadata['expect']}, got {value!r}"
                 )
+        check_model_args(self.model, self.model_args)
         if self.patience is not None and self.val_size == 0:
             raise ValueError(
                 "TrainConfig.patience: early stopping needs a validation set (val_size > 0)"
@@ -207,6 +217,77 @@ class TrainConfig:
                 f"unknown TrainConfig field(s) {unknown}; expected some of {sorted(names)}"
             )
         return cls(**values)
+
+
+def check_model_args(model: str, args: dict[str, Any]) -> None:
+    """Refuse model arguments that the model's constructor does not take, or of the wrong type.
+
+    Each argument is checked against the annotation of the model class's
+    ``__init__`` (``hidden_sizes: Sequence[int]`` takes a list of integers, not the
+    string ``"123"``, which would build layers of 1, 2 and 3 units).
+
+    >>> check_model_args("mlp", {"hidden_sizes": [70, 70]})
+    >>> check_model_args("mlp", {"hidden_sizes": "123"})
+    Traceback (most recent call last):
+    ...
+    ValueError: TrainConfig.model_args: model 'mlp' takes hidden_sizes of type Sequence[int], got '123' (str)
+    """
+    cls = MODELS.get(model)
+    if cls is None:
+        return  # the model field's own check names the choices
+    params = inspect.signature(cls.__init__).parameters
+    names = [n for n in params if n != "self"]
+    unknown = sorted(set(args) - set(names))
+    if unknown:
+        raise ValueError(
+            f"TrainConfig.model_args: model {model!r} has no argument(s) {unknown}; "
+            f"it takes {names}"
+        )
+    hints = typing.get_type_hints(cls.__init__)
+    for key, value in args.items():
+        hint = hints.get(key, Any)
+        if not _matches(value, hint):
+            raise ValueError(
+                f"TrainConfig.model_args: model {model!r} takes {key} of type "
+                f"{_type_name(hint)}, got {value!r} ({type(value).__name__})"
+            )
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether a (JSON-like) value fits a type annotation; unknown annotations accept."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_matches(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return _num(value)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is typing.Literal:
+        return value in args
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(v, args[0]) for v in value)
+        return len(value) == len(args) and all(
+            _matches(v, a) for v, a in zip(value, args, strict=True)
+        )
+    if origin in (list, collections.abc.Sequence):
+        return isinstance(value, list | tuple) and all(_matches(v, args[0]) for v in value)
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    text = str(hint) if typing.get_origin(hint) else getattr(hint, "__name__", str(hint))
+    return text.replace("collections.abc.", "").replace("typing.", "")
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from backprop_book.data import CIFAR10_CLASSES, CifarSplit, holdout_split, load_cifar10
+from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 
 __all__ = [
     "CIFAR10_MEAN",
@@ -286,6 +287,30 @@ def batch_indices(
         yield idx
 
 
+#: Most images :func:`fake_cifar10` makes in one call (CIFAR-10 has 60,000); the
+#: generator needs about 25 KB per image, so this bounds it near 5 GB.
+MAX_FAKE_IMAGES = 200_000
+
+
+def _check_fake_size(n: object, name: str) -> None:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"expected an integer {name}, got {n!r}")
+    if not 1 <= n <= MAX_FAKE_IMAGES:
+        raise ValueError(
+            f"expected 1 <= {name} <= {MAX_FAKE_IMAGES:,} fake images (CIFAR-10 has 60,000), "
+            f"got {n:,}"
+        )
+
+
+def _check_count(n: object, name: str, minimum: int) -> None:
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"expected an integer {name}, got {n!r}")
+    if n < minimum:
+        raise ValueError(f"expected {name} >= {minimum}, got {n}")
+
+
 def fake_cifar10(n: int, seed: int = 0, channels: int = 3, noise: int = 40) -> ImageTensors:
     """A seeded synthetic CIFAR-10 look-alike (for smoke runs and tests).
 
@@ -296,6 +321,11 @@ def fake_cifar10(n: int, seed: int = 0, channels: int = 3, noise: int = 40) -> I
     >>> a.images.equal(b.images), a.labels.tolist() == b.labels.tolist()
     (True, True)
     """
+    _check_fake_size(n, "n")
+    if channels not in (1, 3):
+        raise ValueError(f"expected 1 or 3 channels, got {channels!r}")
+    if isinstance(noise, bool) or not isinstance(noise, int) or not 0 <= noise <= 255:
+        raise ValueError(f"expected an integer noise in 0..255, got {noise!r}")
     g = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 10, (n,), generator=g)
     centres = torch.linspace(40, 215, 10)
@@ -327,6 +357,7 @@ def load_data(
     seed: int = 0,
     grayscale: bool = False,
     root: str | None = None,
+    expected_sha256: str | None = SHARED_ARCHIVE_SHA256,
 ) -> tuple[ImageTensors, ImageTensors | None, ImageTensors]:
     """Training, validation (or ``None``) and test tensors.
 
@@ -334,15 +365,24 @@ def load_data(
     ``root`` or ``$BACKPROP_BOOK_CIFAR10``) or ``"fake"`` (:func:`fake_cifar10`).
     The validation set is ``val_size`` images split off the training images with
     ``seed`` (:func:`backprop_book.data.holdout_split`), then ``max_train`` and
-    ``max_test`` keep seeded random subsets.
+    ``max_test`` keep seeded random subsets.  ``expected_sha256`` is passed to
+    :func:`~backprop_book.data.load_cifar10` (another archive is used only when asked:
+    its checksum, or ``None`` for any).
 
     Raises
     ------
     FileNotFoundError
         If CIFAR-10 is not found (the message says where it was looked for).
+    ValueError
+        If a size is out of range (checked before anything is loaded or allocated).
     """
+    _check_count(max_train, "max_train", 1)
+    _check_count(max_test, "max_test", 1)
+    _check_count(val_size, "val_size", 0)
     if source == "fake":
         n_train = max_train or 2000
+        # checked before anything is allocated: a huge val_size is refused, not attempted
+        _check_fake_size(n_train + val_size, "max_train + val_size")
         train = fake_cifar10(n_train + val_size, seed=seed)
         test = fake_cifar10(max_test or 500, seed=seed + 1)
         if grayscale:
@@ -362,8 +402,8 @@ def load_data(
     if source not in DATA_SOURCES:
         names = " or ".join(map(repr, DATA_SOURCES))
         raise ValueError(f"data source must be {names}, got {source!r}")
-    tr = load_cifar10("train", root=root)
-    te = load_cifar10("test", root=root)
+    tr = load_cifar10("train", root=root, expected_sha256=expected_sha256)
+    te = load_cifar10("test", root=root, expected_sha256=expected_sha256)
     va = None
     if val_size:
         tr, va = holdout_split(tr, val_size, seed)
@@ -424,10 +464,15 @@ def extract_image_folder(
     return out
 
 
-def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = False) -> object:
+def d_transforms(
+    grayscale: bool = True, normalize: bool = True, blur: bool = False, as_uint8: bool = False
+) -> object:
     """Report D's torchvision preprocessing: Grayscale, [GaussianBlur], ToTensor, [Normalize].
 
     ``Normalize((0.5,), (0.5,))`` maps [0, 1] to [-1, 1], :math:`x = (u - 0.5) / 0.5`.
+    With ``as_uint8`` the per-image steps stop at the pixels (``PILToTensor``, uint8),
+    for the trainer, which scales and normalises whole batches itself
+    (``normalize`` is then the trainer's ``normalization`` setting, not a step here).
 
     >>> d_transforms(blur=True)  # doctest: +ELLIPSIS
     Compose(
@@ -435,6 +480,11 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         GaussianBlur(kernel_size=(3, 3), sigma=(0.7, 0.7))
         ToTensor()
         Normalize(mean=(0.5,), std=(0.5,))
+    )
+    >>> d_transforms(as_uint8=True)
+    Compose(
+        Grayscale(num_output_channels=1)
+        PILToTensor()
     )
     """
     from torchvision import transforms as T
@@ -444,6 +494,8 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
         steps.append(T.Grayscale(num_output_channels=1))
     if blur:
         steps.append(T.GaussianBlur(3, sigma=0.7))
+    if as_uint8:
+        return T.Compose([*steps, T.PILToTensor()])
     steps.append(T.ToTensor())
     if normalize:
         steps.append(T.Normalize(*normalization_constants("tutorial", 1 if grayscale else 3)))
@@ -453,12 +505,23 @@ def d_transforms(grayscale: bool = True, normalize: bool = True, blur: bool = Fa
 def image_folder_tensors(
     folder: str | Path, transform: object
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Read an image folder through ``transform`` (per image, once): float images and labels."""
+    """Read an image folder through ``transform`` (per image, once): stacked images and labels."""
+    from PIL import UnidentifiedImageError
     from torchvision.datasets import ImageFolder
 
-    ds = ImageFolder(str(folder), transform=transform)  # type: ignore[arg-type]
+    try:
+        ds = ImageFolder(str(folder), transform=transform)  # type: ignore[arg-type]
+    except FileNotFoundError as exc:  # no class folder, or class folders without images
+        raise ValueError(f"expected class folders with images in {folder}: {exc}") from exc
     xs, ys = [], []
-    for x, y in ds:
+    for (path, _), i in zip(ds.samples, range(len(ds)), strict=True):
+        try:
+            x, y = ds[i]
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise ValueError(
+                f"cannot decode the image {path} ({type(exc).__name__}: {exc}); the file is "
+                "damaged, truncated or not an image: replace it or remove it"
+            ) from exc
         xs.append(x)
         ys.append(y)
     return torch.stack(xs), torch.tensor(ys, dtype=torch.int64)

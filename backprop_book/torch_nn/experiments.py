@@ -27,13 +27,15 @@ import torch
 
 from backprop_book.experiments.registry import register, study
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
-from backprop_book.torch_nn.config import TrainConfig
+from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
     extract_image_folder,
     image_folder_tensors,
     load_data,
+    normalization_constants,
+    normalize,
 )
 from backprop_book.torch_nn.models import build_model, count_parameters
 from backprop_book.torch_nn.trainer import Trainer
@@ -361,10 +363,8 @@ def gradient_norms(
     >>> min(gradient_norms(MLP([50, 70, 50]), fake_cifar10(20), n=20)) > 1e-3
     True
     """
-    from backprop_book.torch_nn.data import normalize
-
     model.zero_grad(set_to_none=True)
-    x = normalize(data.images[:n], (0.5,) * data.images.shape[1], (0.5,) * data.images.shape[1])
+    x = normalize(data.images[:n], *normalization_constants("tutorial", data.images.shape[1]))
     loss = torch.nn.functional.cross_entropy(model(x), data.labels[:n])
     loss.backward()
     return [float(m.weight.grad.norm()) for m in model.modules() if isinstance(m, torch.nn.Linear)]  # type: ignore[union-attr]
@@ -395,9 +395,7 @@ def b_collapse_diagnosis(profile: str | Profile | None = None) -> dict[str, Any]
             )  # fmt: skip
             model = r.pop("model")
             with torch.no_grad():
-                from backprop_book.torch_nn.data import normalize
-
-                x = normalize(data[2].images.to(r["device"]), (0.5,) * 3, (0.5,) * 3)
+                x = normalize(data[2].images.to(r["device"]), *normalization_constants("tutorial"))
                 pred = model(x).argmax(1).cpu()
             rows.append(
                 {
@@ -525,7 +523,8 @@ def d_softmax_floor(profile: str | Profile | None = None) -> dict[str, Any]:
     }
 
 
-D_OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
+#: D's grid tries each of D's four optimizers, which are the trainer's four.
+D_OPTIMIZERS = OPTIMIZERS
 D_LRS = (0.001, 0.01, 0.05, 0.1, 0.5)
 
 
@@ -570,6 +569,12 @@ def d_grid_table(result: dict[str, Any]) -> list[list[float]]:
     return [[acc[f"{o}_lr{lr:g}"] for lr in D_LRS] for o in D_OPTIMIZERS]
 
 
+def _folder_data(folder: Path, transform: object) -> ImageTensors:
+    images, labels = image_folder_tensors(folder, transform)
+    classes = tuple(sorted(d.name for d in folder.iterdir() if d.is_dir()))  # ImageFolder's
+    return ImageTensors(images, labels, classes, f"image folder {folder.name}/ (JPEG copy)")
+
+
 @study("part4/d_preprocessing")
 def d_preprocessing(
     profile: str | Profile | None = None, workdir: str | Path | None = None
@@ -577,10 +582,14 @@ def d_preprocessing(
     """D's preprocessing study through torchvision transforms on an image-folder copy.
 
     Unpacks ``per_class`` training and test JPEGs of each class from the shared
-    CIFAR-10 archive into ``workdir`` (a temporary folder by default), reads them
-    with :class:`torchvision.datasets.ImageFolder` and D's transforms (Grayscale,
-    optional GaussianBlur(3, 0.7), ToTensor, optional Normalize(0.5, 0.5)), and trains
-    D's net with Adam (lr 1e-3, batch 64) on each variant.
+    CIFAR-10 archive into ``workdir`` (a temporary folder by default) and reads them
+    with :class:`torchvision.datasets.ImageFolder` through D's per-image transforms
+    (Grayscale, optional GaussianBlur(3, 0.7)), kept as pixels
+    (:func:`~backprop_book.torch_nn.data.d_transforms` with ``as_uint8=True``).  The
+    trainer then does ToTensor's scaling and, where D normalises, Normalize(0.5, 0.5)
+    on whole batches, and trains D's net with Adam (lr 1e-3, batch 64) on each
+    variant.  The two computations of :math:`(u / 255 - 0.5) / 0.5` agree to within
+    one float32 rounding (1.2e-7).
     """
     p = get_profile(profile)
     per_train, per_test, epochs = pick((150, 50, 4), (5000, 1000, 20), p)
@@ -591,24 +600,18 @@ def d_preprocessing(
         tr_dir = extract_image_folder(tmp, "train", per_train)
         te_dir = extract_image_folder(tmp, "test", per_test)
         for name, norm, blur in variants:
-            tf = d_transforms(grayscale=True, normalize=norm, blur=blur)
-            xtr, ytr = image_folder_tensors(tr_dir, tf)
-            xte, yte = image_folder_tensors(te_dir, tf)
-            torch.manual_seed(0)
-            model = build_model("grayscale_net")
-            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            g = torch.Generator().manual_seed(1)
-            for _ in range(epochs):
-                for idx in torch.randperm(len(ytr), generator=g).split(64):
-                    loss = torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-            with torch.no_grad():
-                acc = float((model(xte).argmax(1) == yte).float().mean())
+            tf = d_transforms(grayscale=True, blur=blur, as_uint8=True)
+            train, test = _folder_data(tr_dir, tf), _folder_data(te_dir, tf)
+            cfg = TrainConfig(model="grayscale_net", optimizer="adam", lr=1e-3, batch_size=64,
+                              epochs=epochs, grayscale=True, device="cpu",
+                              normalization="tutorial" if norm else "none")  # fmt: skip
+            trainer = Trainer(cfg, data=(train, None, test))
+            trainer.fit()
+            x = trainer.prepare(trainer.train_data.images, train=False)
             rows.append(
-                {"preprocessing": name, "test_acc": acc, "n_train": len(ytr), "n_test": len(yte),
-                 "pixel_range": [float(xtr.min()), float(xtr.max())]}
+                {"preprocessing": name, "test_acc": trainer.history[-1]["test_acc"],
+                 "n_train": len(train), "n_test": len(test),
+                 "pixel_range": [float(x.min()), float(x.max())]}
             )  # fmt: skip
     return {"profile": p.value, "epochs": epochs, "rows": rows, "device": "cpu",
             "data_source": "CIFAR-10 image-folder JPEG copy, unpacked subset"}  # fmt: skip

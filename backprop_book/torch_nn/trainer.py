@@ -1,14 +1,14 @@
-"""One trainer for every Part IV experiment: training loop, checkpoints, DDP.
+"""One trainer for every Part IV experiment: devices and DDP, the loop, evaluation.
 
-* :class:`~backprop_book.torch_nn.config.TrainConfig` (in
-  :mod:`~backprop_book.torch_nn.config`) says what to run;
+* :class:`~backprop_book.torch_nn.config.TrainConfig` (:mod:`~backprop_book.torch_nn.config`)
+  says what to run; checkpoints are :mod:`~backprop_book.torch_nn.checkpoint`'s;
 * :class:`Trainer` -- device chosen once (CUDA, MPS, CPU), seeded, mixed precision
   on CUDA, per-epoch history, early stopping on validation loss, learning-rate
   schedules, evaluation with per-class accuracy and confusion matrix;
-* checkpoints hold every piece of state (model, optimizer, scheduler, scaler, RNG
-  states, history), are written atomically and read back with
-  ``torch.load(..., weights_only=True)``; a run stopped after epoch ``k`` and
-  resumed gives bit-identical weights on CPU;
+* every random draw comes from the trainer's own generators, never from a seed
+  set on torch's global ones: the batch order and the crops from
+  :attr:`Trainer.data_generator`, the model's initialisation and dropout from
+  :attr:`Trainer.model_rng` (:class:`~backprop_book.torch_nn.rng.ModelRNG`);
 * started by ``torchrun``, the trainer wraps the model in
   :class:`~torch.nn.parallel.DistributedDataParallel` and deals each global batch
   out to the processes, so ``P`` processes compute the same update as one process.
@@ -29,32 +29,34 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from backprop_book._io import atomic_path
+from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 from backprop_book.runtime import git_commit
+from backprop_book.torch_nn import checkpoint as ckpt_io
 from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
-    CIFAR10_MEAN,
-    CIFAR10_STD,
     ImageTensors,
     Normalizer,
     batch_indices,
     load_data,
     n_batches,
+    normalization_constants,
     random_crop_flip,
 )
-from backprop_book.torch_nn.models import build_model, count_parameters
+from backprop_book.torch_nn.models import ImageClassifier, build_model
+from backprop_book.torch_nn.rng import ModelRNG
 
 __all__ = [
-    "CHECKPOINT_FORMAT",
     "Evaluation",
     "Trainer",
-    "load_checkpoint",
+    "TrainingDiverged",
+    "evaluate_checkpoint",
     "resolve_device",
+    "setup_device",
 ]
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = "backprop_book.torch_nn.checkpoint/1"
+Data = tuple[ImageTensors, ImageTensors | None, ImageTensors]
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -116,21 +118,46 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _dist_setup(device_name: str) -> tuple[int, int]:
-    """Join the torchrun process group if this process was started by torchrun."""
+def setup_device(name: str) -> tuple[torch.device, int, int]:
+    """``(device, rank, world_size)``: join torchrun's process group if started by it.
+
+    Under torchrun each process trains on the GPU of its ``LOCAL_RANK``.
+
+    >>> setup_device("cpu")
+    (device(type='cpu'), 0, 1)
+    """
     import torch.distributed as dist
 
+    device = resolve_device(name)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
-        return 0, 1
+        return device, 0, 1
     if not dist.is_initialized():
-        use_nccl = torch.cuda.is_available() and device_name != "cpu"
+        use_nccl = torch.cuda.is_available() and name != "cpu"
         dist.init_process_group(backend="nccl" if use_nccl else "gloo")
-    return dist.get_rank(), dist.get_world_size()
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        torch.cuda.set_device(device)
+    return device, dist.get_rank(), dist.get_world_size()
+
+
+def _checked_data(config: TrainConfig, model: ImageClassifier, data: Data | None) -> Data:
+    """The run's data (loaded as ``config`` says when ``data`` is ``None``), shapes checked."""
+    if data is None:
+        data = load_data(config.data, max_train=config.max_train, max_test=config.max_test,
+                         val_size=config.val_size, seed=config.seed,
+                         grayscale=config.grayscale, root=config.data_root)  # fmt: skip
+    for name, d in zip(("training", "validation", "test"), data, strict=True):
+        if d is not None and tuple(d.images.shape[1:]) != tuple(model.input_shape):
+            raise ValueError(
+                f"{config.model} expects images of shape {model.input_shape}, the {name} "
+                f"data has {tuple(d.images.shape[1:])} (grayscale={config.grayscale})"
+            )
+    return data
 
 
 class Trainer:
-    """Train and evaluate one model as :class:`TrainConfig` says.
+    """Train and evaluate one model as :class:`~backprop_book.torch_nn.config.TrainConfig` says.
 
     Parameters
     ----------
@@ -151,69 +178,33 @@ class Trainer:
          'train_loss', 'val_acc', 'val_loss'])
     """
 
-    def __init__(
-        self,
-        config: TrainConfig,
-        data: tuple[ImageTensors, ImageTensors | None, ImageTensors] | None = None,
-    ):
+    def __init__(self, config: TrainConfig, data: Data | None = None):
         if not isinstance(config, TrainConfig):
             raise TypeError(f"expected a TrainConfig, got {type(config).__name__}")
-        self.config = config
-        self.rank, self.world_size = _dist_setup(config.device)
-        self.device = resolve_device(config.device)
-        if self.device.type == "cuda" and self.world_size > 1:
-            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-            torch.cuda.set_device(self.device)
-        self.use_amp = bool(config.amp and self.device.type == "cuda")
-        torch.manual_seed(config.seed)
-        self.model = build_model(config.model, **config.model_args).to(self.device)
-        self.data_generator = torch.Generator().manual_seed(config.seed + 1)
-        if data is None:
-            data = load_data(
-                config.data,
-                max_train=config.max_train,
-                max_test=config.max_test,
-                val_size=config.val_size,
-                seed=config.seed,
-                grayscale=config.grayscale,
-                root=config.data_root,
-            )
-        train, val, test = data
-        channels = self.model.input_shape[0]
-        for nm, d in (("training", train), ("validation", val), ("test", test)):
-            if d is not None and tuple(d.images.shape[1:]) != tuple(self.model.input_shape):
-                raise ValueError(
-                    f"{config.model} expects images of shape {self.model.input_shape}, "
-                    f"the {nm} data has {tuple(d.images.shape[1:])} (grayscale={config.grayscale})"
-                )
-        self.train_data = train.to(self.device)
+        self.config = c = config
+        self.device, self.rank, self.world_size = setup_device(c.device)
+        self.use_amp = bool(c.amp and self.device.type == "cuda")
+        #: the model's draws (initialisation, dropout); see :class:`~.rng.ModelRNG`
+        self.model_rng = ModelRNG(c.seed, self.device)
+        with self.model_rng:
+            self.model: ImageClassifier = build_model(c.model, **c.model_args).to(self.device)
+        #: the batch order and the augmentation's draws
+        self.data_generator = torch.Generator().manual_seed(c.seed + 1)
+        train, val, test = _checked_data(c, self.model, data)
+        self.train_data, self.test_data = train.to(self.device), test.to(self.device)
         self.val_data = val.to(self.device) if val is not None else None
-        self.test_data = test.to(self.device)
-        if config.normalization == "tutorial":
-            self.mean: tuple[float, ...] | None = (0.5,) * channels
-            self.std: tuple[float, ...] | None = (0.5,) * channels
-        elif config.normalization == "cifar":
-            self.mean, self.std = CIFAR10_MEAN, CIFAR10_STD
-        else:
-            self.mean = self.std = None
-        self.normalizer = Normalizer(self.mean, self.std, channels, self.device)
+        channels = self.model.input_shape[0]
+        mean, std = normalization_constants(c.normalization, channels)
+        self.normalizer = Normalizer(mean, std, channels, self.device)
         self.criterion = nn.CrossEntropyLoss()
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
-        self.net: nn.Module = self.model
-        if self.world_size > 1:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.net = DDP(self.model, device_ids=ids)
+        self.net = self._wrap_ddp()
         #: the code that trains this process's epochs (recorded in every epoch's history)
         self.code_commit = git_commit()
-        self.epoch = 0
-        self.history: list[dict[str, Any]] = []
-        self.best_val_loss = math.inf
-        self.bad_epochs = 0
-        self.stopped_early = False
+        self.epoch, self.history = 0, []  # type: int, list[dict[str, Any]]
+        self.best_val_loss, self.bad_epochs, self.stopped_early = math.inf, 0, False
         #: weights of the epoch with the lowest validation loss (with ``restore_best``)
         self.best_state: dict[str, torch.Tensor] | None = None
         self.best_epoch = 0
@@ -249,6 +240,15 @@ class Trainer:
             return torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, c.epochs)
         return None
 
+    def _wrap_ddp(self) -> nn.Module:
+        """The model, in DistributedDataParallel when torchrun started several processes."""
+        if self.world_size == 1:
+            return self.model
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return DDP(self.model, device_ids=ids)
+
     def prepare(self, images: torch.Tensor, train: bool) -> torch.Tensor:
         """uint8 batch -> (augmented) normalised float batch, all on the device."""
         if train and self.config.augment:
@@ -282,30 +282,31 @@ class Trainer:
             len(d), c.batch_size, self.data_generator, self.rank, self.world_size, self.device
         )
         opt, net, crit = self.optimizer, self.net, self.criterion
-        for step, idx in enumerate(batches):
-            x = self.prepare(d.images[idx], train=True)
-            y = d.labels[idx]
-            if self.use_amp:
-                with torch.autocast(self.device.type, dtype=torch.float16):
+        with self.model_rng:  # dropout draws from the trainer's generator
+            for step, idx in enumerate(batches):
+                x = self.prepare(d.images[idx], train=True)
+                y = d.labels[idx]
+                if self.use_amp:
+                    with torch.autocast(self.device.type, dtype=torch.float16):
+                        scores = net(x)
+                        loss = crit(scores, y)
+                    opt.zero_grad(set_to_none=True)
+                    self.scaler.scale(loss).backward()
+                    self.scaler.step(opt)
+                    self.scaler.update()
+                else:
                     scores = net(x)
                     loss = crit(scores, y)
-                opt.zero_grad(set_to_none=True)
-                self.scaler.scale(loss).backward()
-                self.scaler.step(opt)
-                self.scaler.update()
-            else:
-                scores = net(x)
-                loss = crit(scores, y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-            losses[step] = loss.detach()
-            correct[step] = (scores.detach().argmax(1) == y).sum()
-            sizes.append(int(y.shape[0]))
-            if show:
-                bar.update(1)
-                if step % 200 == 0:
-                    bar.set_postfix(loss=f"{loss.item():.3f}")
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                losses[step] = loss.detach()
+                correct[step] = (scores.detach().argmax(1) == y).sum()
+                sizes.append(int(y.shape[0]))
+                if show:
+                    bar.update(1)
+                    if step % 200 == 0:
+                        bar.set_postfix(loss=f"{loss.item():.3f}")
         bar.close()
         seen = sum(sizes)
         n = torch.tensor(sizes, dtype=losses.dtype, device=self.device)
@@ -349,6 +350,7 @@ class Trainer:
         *,
         checkpoint: str | os.PathLike[str] | None = None,
         stop_after: int | None = None,
+        stop_on_nonfinite: bool = False,
     ) -> list[dict[str, Any]]:
         """Train up to ``epochs`` (default ``config.epochs``) epochs in total.
 
@@ -358,57 +360,25 @@ class Trainer:
         With ``config.restore_best``, a finished run (all epochs, or stopped early)
         ends holding the weights of its epoch with the lowest validation loss
         (:attr:`restored_epoch`); the history still describes every epoch trained.
-        Returns the history: one dict per epoch with ``train_loss``, ``train_acc``
-        (running values over the epoch), ``val_loss``, ``val_acc``, ``test_loss``,
-        ``test_acc`` (``None`` where not measured), ``lr``, ``time_s`` and
-        ``git_commit`` (the code that trained the epoch, so that a run resumed under
-        other code says so).
+        With ``stop_on_nonfinite`` (the CLI's choice), an epoch whose mean training
+        loss is NaN or infinite raises :class:`TrainingDiverged` before it is
+        checkpointed; studies leave it off, so a learning-rate sweep records the
+        runs that diverge.
+        Returns the history: one dict per epoch (:meth:`run_epoch`).
         """
         last = self.config.epochs if epochs is None else epochs
         while self.epoch < last and not self.stopped_early:
             if stop_after is not None and self.epoch >= stop_after:
                 break
-            t0 = time.perf_counter()
-            lr = self.lr
-            train_loss, train_acc = self.train_epoch()
-            if self.world_size > 1:
-                train_loss, train_acc = self._all_mean(train_loss, train_acc)
-            self.epoch += 1
-            rec: dict[str, Any] = {
-                "epoch": self.epoch,
-                "train_loss": train_loss,
-                "train_acc": train_acc,
-                "val_loss": None,
-                "val_acc": None,
-                "test_loss": None,
-                "test_acc": None,
-                "lr": lr,
-                "git_commit": self.code_commit,
-            }
-            if self.val_data is not None:
-                ev = self.evaluate(self.val_data)
-                rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy
-            if self.config.track_test or self.epoch == last:
-                ev = self.evaluate(self.test_data)
-                rec["test_loss"], rec["test_acc"] = ev.loss, ev.accuracy
-            if self.scheduler is not None:
-                self.scheduler.step()
-            rec["time_s"] = time.perf_counter() - t0
+            rec = self.run_epoch(last)
+            if stop_on_nonfinite and not math.isfinite(rec["train_loss"]):
+                raise TrainingDiverged(
+                    f"training diverged: the mean training loss of epoch {rec['epoch']} is "
+                    f"{rec['train_loss']} (lr {rec['lr']:g}); try a smaller learning rate"
+                )
             self.history.append(rec)
             log.info("epoch %d: %s", self.epoch, rec)
-            if rec["val_loss"] is not None:
-                if rec["val_loss"] < self.best_val_loss:
-                    self.best_val_loss, self.bad_epochs = rec["val_loss"], 0
-                    if self.config.restore_best:
-                        self.best_epoch = self.epoch
-                        self.best_state = {
-                            k: v.detach().clone() for k, v in self.model.state_dict().items()
-                        }
-                else:
-                    self.bad_epochs += 1
-                    patience = self.config.patience
-                    if patience is not None and self.bad_epochs >= patience:
-                        self.stopped_early = True
+            self._watch_validation(rec["val_loss"])
             if checkpoint is not None and self.rank == 0:
                 self.save_checkpoint(checkpoint)
         finished = self.epoch >= last or self.stopped_early
@@ -419,6 +389,53 @@ class Trainer:
                      self.best_epoch, self.best_val_loss)  # fmt: skip
         return self.history
 
+    def run_epoch(self, last: int) -> dict[str, Any]:
+        """Train one epoch, measure it, step the schedule; the epoch's history record.
+
+        ``train_loss``, ``train_acc`` (running values over the epoch), ``val_loss``,
+        ``val_acc``, ``test_loss``, ``test_acc`` (``None`` where not measured: the
+        test set is measured with ``track_test`` and after epoch ``last``), ``lr``,
+        ``time_s`` and ``git_commit`` (the code that trained the epoch, so that a
+        run resumed under other code says so).
+        """
+        t0 = time.perf_counter()
+        lr = self.lr
+        train_loss, train_acc = self.train_epoch()
+        if self.world_size > 1:
+            train_loss, train_acc = self._all_mean(train_loss, train_acc)
+        self.epoch += 1
+        rec: dict[str, Any] = {"epoch": self.epoch, "train_loss": train_loss,
+                               "train_acc": train_acc, "val_loss": None, "val_acc": None,
+                               "test_loss": None, "test_acc": None, "lr": lr,
+                               "git_commit": self.code_commit}  # fmt: skip
+        if self.val_data is not None:
+            ev = self.evaluate(self.val_data)
+            rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy
+        if self.config.track_test or self.epoch == last:
+            ev = self.evaluate(self.test_data)
+            rec["test_loss"], rec["test_acc"] = ev.loss, ev.accuracy
+        if self.scheduler is not None:
+            self.scheduler.step()
+        rec["time_s"] = time.perf_counter() - t0
+        return rec
+
+    def _watch_validation(self, val_loss: float | None) -> None:
+        """Keep the best epoch (its weights with ``restore_best``); stop after ``patience``."""
+        if val_loss is None:
+            return
+        if val_loss < self.best_val_loss:
+            self.best_val_loss, self.bad_epochs = val_loss, 0
+            if self.config.restore_best:
+                self.best_epoch = self.epoch
+                self.best_state = {
+                    k: v.detach().clone() for k, v in self.model.state_dict().items()
+                }
+        else:
+            self.bad_epochs += 1
+            patience = self.config.patience
+            if patience is not None and self.bad_epochs >= patience:
+                self.stopped_early = True
+
     def _all_mean(self, *values: float) -> tuple[float, ...]:
         import torch.distributed as dist
 
@@ -428,130 +445,59 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def state(self) -> dict[str, Any]:
-        """Every piece of training state, as tensors and plain values."""
-        rng: dict[str, Any] = {
-            "torch": torch.get_rng_state(),
-            "data": self.data_generator.get_state(),
-        }
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "model_name": self.config.model,
-            "model_class": type(self.model).__name__,
-            "model_args": dict(self.config.model_args),
-            "num_parameters": count_parameters(self.model),
-            "config": self.config.to_dict(),
-            "epoch": self.epoch,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "scaler": self.scaler.state_dict(),
-            "rng": rng,
-            "history": list(self.history),
-            "best_val_loss": self.best_val_loss,
-            "best_epoch": self.best_epoch,
-            "best_state": self.best_state,
-            "bad_epochs": self.bad_epochs,
-            "stopped_early": self.stopped_early,
-            "classes": list(self.train_data.classes),
-        }
+        """Every piece of training state (:func:`~backprop_book.torch_nn.checkpoint.trainer_state`)."""
+        return ckpt_io.trainer_state(self)
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`state` to ``path`` atomically."""
-        with atomic_path(path) as tmp:
-            torch.save(self.state(), tmp)
-        return Path(path)
+        return ckpt_io.save_checkpoint(self.state(), path)
 
     def load_state(self, ckpt: dict[str, Any], weights_only: bool = False) -> None:
-        """Restore a checkpoint (from :func:`load_checkpoint`) into this trainer.
-
-        ``weights_only=True`` restores only the model weights (for evaluation): those
-        of the best epoch when the run was finished with ``restore_best``, else the
-        last epoch's.
-
-        Raises
-        ------
-        ValueError
-            If the checkpoint holds another model (name, arguments or shapes).
-        """
-        if (ckpt["model_name"], ckpt["model_args"]) != (
-            self.config.model,
-            dict(self.config.model_args),
-        ):
-            raise ValueError(
-                f"the checkpoint holds model {ckpt['model_name']!r} {ckpt['model_args']} "
-                f"({ckpt['model_class']}), but this run builds {self.config.model!r} "
-                f"{dict(self.config.model_args)}"
-            )
-        try:
-            self.model.load_state_dict(ckpt["model"])
-        except RuntimeError as exc:
-            raise ValueError(
-                f"the checkpoint's weights do not fit {ckpt['model_class']}: {exc}"
-            ) from exc
-        if weights_only:
-            cfg = ckpt["config"]
-            finished = int(ckpt["epoch"]) >= int(cfg["epochs"]) or bool(ckpt["stopped_early"])
-            if cfg.get("restore_best") and ckpt.get("best_state") is not None and finished:
-                self.model.load_state_dict(ckpt["best_state"])
-                self.restored_epoch = int(ckpt["best_epoch"])
-            return
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        if self.scheduler is not None and ckpt["scheduler"] is not None:
-            self.scheduler.load_state_dict(ckpt["scheduler"])
-        self.scaler.load_state_dict(ckpt["scaler"])
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        self.data_generator.set_state(ckpt["rng"]["data"])
-        if self.device.type == "cuda" and "cuda" in ckpt["rng"]:
-            torch.cuda.set_rng_state(ckpt["rng"]["cuda"], self.device)
-        self.epoch = int(ckpt["epoch"])
-        self.history = list(ckpt["history"])
-        self.best_val_loss = float(ckpt["best_val_loss"])
-        self.best_epoch = int(ckpt.get("best_epoch", 0))
-        self.best_state = ckpt.get("best_state")
-        if self.best_state is not None:
-            self.best_state = {k: v.to(self.device) for k, v in self.best_state.items()}
-        self.bad_epochs = int(ckpt["bad_epochs"])
-        self.stopped_early = bool(ckpt["stopped_early"])
+        """Restore a checkpoint (:func:`~backprop_book.torch_nn.checkpoint.restore`)."""
+        ckpt_io.restore(self, ckpt, weights_only=weights_only)
 
     @classmethod
     def from_checkpoint(
-        cls,
-        path: str | os.PathLike[str],
-        data: tuple[ImageTensors, ImageTensors | None, ImageTensors] | None = None,
-        **overrides: Any,
+        cls, path: str | os.PathLike[str], data: Data | None = None, **overrides: Any
     ) -> Trainer:
         """A trainer rebuilt from a checkpoint's config (``overrides`` replace fields), restored."""
-        ckpt = load_checkpoint(path)
-        values = dict(ckpt["config"])
-        values.update(overrides)
-        trainer = cls(TrainConfig.from_dict(values), data=data)
+        ckpt = ckpt_io.load_checkpoint(path)
+        trainer = cls(TrainConfig.from_dict({**ckpt["config"], **overrides}), data=data)
         trainer.load_state(ckpt)
         return trainer
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a checkpoint written by :meth:`Trainer.save_checkpoint` with ``weights_only=True``.
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite (raised by ``fit(stop_on_nonfinite=True)``)."""
 
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the file is not a backprop_book checkpoint.
+
+def evaluate_checkpoint(
+    path: str | os.PathLike[str],
+    split: str = "test",
+    device: str = "auto",
+    max_examples: int | None = None,
+    expected_sha256: str | None = SHARED_ARCHIVE_SHA256,
+) -> tuple[Evaluation, Trainer]:
+    """Evaluate the final weights of a checkpoint (:func:`~.checkpoint.final_weights`).
+
+    ``split`` is ``"test"`` or ``"train"``; ``max_examples`` keeps a seeded subset
+    of it; ``expected_sha256`` is the data archive's checksum (see
+    :func:`~backprop_book.data.load_cifar10`).  Returns the evaluation and the
+    trainer that made it.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no checkpoint at {p}")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for foreign files
-        raise ValueError(f"{p} is not a readable torch checkpoint: {exc}") from exc
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise ValueError(
-            f"{p} is not a backprop_book checkpoint: "
-            f"expected format {CHECKPOINT_FORMAT!r}, got {found!r}"
-        )
-    return ckpt
+    if split not in ("test", "train"):
+        raise ValueError(f"expected split 'test' or 'train', got {split!r}")
+    ckpt = ckpt_io.load_checkpoint(path)
+    values = {**ckpt["config"], "device": device, "val_size": 0, "patience": None,
+              "restore_best": False}  # fmt: skip
+    if split == "test" and max_examples is not None:
+        values["max_test"] = max_examples
+    cfg = TrainConfig.from_dict(values)
+    train, _, test = load_data(
+        cfg.data, max_train=max_examples if split == "train" else cfg.max_train,
+        max_test=cfg.max_test, seed=cfg.seed, grayscale=cfg.grayscale, root=cfg.data_root,
+        expected_sha256=expected_sha256,
+    )  # fmt: skip
+    trainer = Trainer(cfg, data=(train, None, test))
+    trainer.load_state(ckpt, weights_only=True)
+    return trainer.evaluate(trainer.train_data if split == "train" else None), trainer

@@ -7,7 +7,17 @@ import pytest
 import torch
 
 from backprop_book.autograd import TensorNode
-from backprop_book.autograd.nn import INITS, Linear, cross_entropy, init_std, mlp, report_e_model
+from backprop_book.autograd.nn import (
+    ACTIVATIONS,
+    INITS,
+    Activation,
+    Linear,
+    Sequential,
+    cross_entropy,
+    init_std,
+    mlp,
+    report_e_model,
+)
 
 pytestmark = pytest.mark.part3
 
@@ -81,3 +91,30 @@ def test_mlp_rejects_bad_activation_lists() -> None:
         mlp([2, 8, 8, 2], ["relu"])
     with pytest.raises(ValueError, match="unknown activation 'elu'"):
         mlp([2, 8, 2], "elu")
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_module_applies_its_op(name: str) -> None:
+    x = np.linspace(-2.0, 2.0, 7)
+    expected = {"sigmoid": 1 / (1 + np.exp(-x)), "relu": np.maximum(x, 0), "tanh": np.tanh(x)}
+    np.testing.assert_allclose(Activation(name)(x).value, expected[name])
+    assert repr(Activation(name)) == f"Activation({name!r})"
+    assert Activation(name).parameters() == []
+
+
+def test_unknown_activation_module_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"unknown activation 'elu'; expected one of \['relu'"):
+        Activation("elu")
+
+
+def test_layer_outputs_are_each_layers_h_and_forward_keeps_no_state() -> None:
+    net = mlp([2, 4, 3, 2], ["tanh", "relu"], rng=0)
+    x = np.random.default_rng(1).standard_normal((5, 2))
+    outs = net.layer_outputs(x)
+    h = TensorNode(x, requires_grad=False)
+    for layer, out in zip(net.layers, outs, strict=True):
+        h = layer(h)
+        np.testing.assert_array_equal(out.value, h.value)
+    np.testing.assert_array_equal(net(x).value, outs[-1].value)
+    assert not hasattr(net, "outputs") and not hasattr(net, "training")
+    assert Sequential([]).layer_outputs(x) == []

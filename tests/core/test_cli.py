@@ -143,7 +143,7 @@ def test_reproduce_list_falls_back_to_the_catalogue(
 
 
 def test_reproduce_unknown_id_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["reproduce", "part2/bset"]) == 1
+    assert main(["reproduce", "part2/bset"]) == 2  # a bad argument
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     # "unknown study or claim" once backprop_book.reports provides claim ids too
@@ -169,7 +169,7 @@ def test_reproduce_runs_a_study(
     assert "seed 1: val accuracy" in out and "after 1 epochs" in out
     assert f"recorded {tmp_path / 'part3' / 'relu2.json'}" in out
     assert "backprop-book reproduce part3/relu2 --profile quick --seeds 2 --record" in out
-    assert main(["reproduce", "part3/relu2", "--json"]) == 1
+    assert main(["reproduce", "part3/relu2", "--json"]) == 2
     assert "--json and --report go with --list" in capsys.readouterr().err
 
 
@@ -180,10 +180,10 @@ def test_reproduce_accepts_a_claim_id(
 
     _fake_claims(monkeypatch)
     assert experiments.study_for("A.fc_depth").id == "part4/a_fc_depth"
-    assert main(["reproduce", "A.fc_depth", "--seeds", "0"]) == 1  # resolved, then refused
-    assert "seeds must be an integer >= 1, got 0" in capsys.readouterr().err
-    assert main(["reproduce", "C.q2"]) == 1
+    assert main(["reproduce", "A.fc_depth", "--seeds", "0"]) == 2  # refused by the parser
+    assert "argument --seeds: expected a positive integer, got 0" in capsys.readouterr().err
+    assert main(["reproduce", "C.q2"]) == 2
     err = capsys.readouterr().err
     assert "claim 'C.q2' is judged by a check, not a run: the checker finds" in err
-    assert main(["reproduce", "A.fc_dept"]) == 1
+    assert main(["reproduce", "A.fc_dept"]) == 2
     assert "unknown study or claim 'A.fc_dept'; did you mean A.fc_depth" in capsys.readouterr().err

@@ -59,7 +59,7 @@ def test_cache_is_used_on_second_load(
     sha = _sha(tiny_archive)
     first = load_cifar10("test", root=tiny_archive, expected_sha256=sha)
     cache_files = list((tmp_path / "cache" / "cifar10").glob("*.npz"))
-    assert [p.name for p in cache_files] == [f"archive-{sha[:16]}-test.npz"]
+    assert [p.name for p in cache_files] == [f"archive-{sha[:16]}-test.v2.npz"]
 
     def no_decode(*args: object, **kwargs: object) -> None:
         raise AssertionError("decoded again although the cache is valid")

@@ -40,7 +40,7 @@ def test_train_resume_evaluate_round_trip(tmp_path, capsys):
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     assert cli.main(["evaluate", str(tmp_path / "missing.pt")]) == 1
     assert "no checkpoint at" in capsys.readouterr().err
-    assert cli.main(["train", "--data", "fake", "--batch-size", "0", "--out", str(tmp_path)]) == 1
+    assert cli.main(["train", "--data", "fake", "--batch-size", "0", "--out", str(tmp_path)]) == 2
     assert "TrainConfig.batch_size: expected a positive integer, got 0" in capsys.readouterr().err
 
 

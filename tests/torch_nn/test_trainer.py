@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from backprop_book.torch_nn import data as D
+from backprop_book.torch_nn.checkpoint import load_checkpoint
 from backprop_book.torch_nn.config import TrainConfig
-from backprop_book.torch_nn.trainer import Trainer, load_checkpoint, resolve_device
+from backprop_book.torch_nn.trainer import Trainer, resolve_device
 
 pytestmark = pytest.mark.part4
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,29 @@ def test_same_seed_same_weights_different_seed_different(fake):
     wa, wb, wc = weights(a), weights(b), weights(c)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     assert not all(torch.equal(wa[k], wc[k]) for k in wa)
+
+
+def test_trainer_leaves_the_global_rng_alone_and_draws_what_a_global_seed_drew(fake):
+    """No torch.manual_seed: the global generator is untouched, a draw elsewhere does not
+    change the run, and the model starts from the weights ``torch.manual_seed(seed)``
+    followed by building the model gives (so recorded runs stay valid)."""
+    from backprop_book.torch_nn.models import build_model
+
+    kw = dict(model="grayscale_net", model_args={"dropout": 0.5, "in_shape": [3, 32, 32]}, seed=3)
+    torch.manual_seed(999)
+    before = torch.get_rng_state()
+    a = Trainer(small(epochs=1, **kw), data=fake)
+    start = weights(a)
+    assert torch.equal(torch.get_rng_state(), before)
+    a.fit()
+    assert torch.equal(torch.get_rng_state(), before)
+    b = Trainer(small(epochs=1, **kw), data=fake)
+    torch.rand(100)  # a draw between construction and training (dropout used to see it)
+    b.fit()
+    assert all(torch.equal(v, weights(b)[k]) for k, v in weights(a).items())
+    torch.manual_seed(3)
+    ref = build_model("grayscale_net", dropout=0.5, in_shape=[3, 32, 32]).state_dict()
+    assert all(torch.equal(v, start[k]) for k, v in ref.items())
 
 
 @pytest.mark.parametrize(
@@ -189,25 +213,6 @@ def test_unavailable_device_is_a_clear_error():
     assert resolve_device("auto").type in ("cuda", "mps", "cpu")
 
 
-def test_checkpoint_of_another_model_is_rejected(tmp_path, fake):
-    t = Trainer(small(epochs=1), data=fake)
-    ck = t.save_checkpoint(tmp_path / "a.pt")
-    other = Trainer(small(model="fc", model_args={"n_linear": 3}), data=fake)
-    with pytest.raises(ValueError, match=r"holds model 'tutorial_cnn'.*this run builds 'fc'"):
-        other.load_state(load_checkpoint(ck))
-
-
-def test_foreign_and_missing_checkpoints(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
-        load_checkpoint(tmp_path / "none.pt")
-    torch.save({"weights": torch.zeros(2)}, tmp_path / "x.pt")
-    with pytest.raises(ValueError, match="not a backprop_book checkpoint"):
-        load_checkpoint(tmp_path / "x.pt")
-    (tmp_path / "junk.pt").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
-        load_checkpoint(tmp_path / "junk.pt")
-
-
 def test_wrong_image_shape_is_a_clear_error(fake):
     with pytest.raises(ValueError, match=r"grayscale_net expects images of shape \(1, 32, 32\)"):
         Trainer(small(model="grayscale_net"), data=fake)
@@ -297,3 +302,50 @@ def test_cuda_normalizer_and_batches_match_cpu():
         for b in D.batch_indices(50, 8, torch.Generator().manual_seed(0), device="cuda")
     ]
     assert a == b
+
+
+@pytest.mark.parametrize("name", list(D.NORMALIZATIONS))
+@pytest.mark.parametrize("grayscale", [False, True])
+def test_each_normalization_is_the_named_constants(fake, name, grayscale):
+    if name == "cifar" and grayscale:
+        with pytest.raises(ValueError, match="constants for 3 channels, not 1"):
+            D.normalization_constants(name, 1)
+        return
+    kw = dict(model="grayscale_net", model_args={"in_shape": [1 if grayscale else 3, 32, 32]})
+    data = tuple(
+        None if d is None else D.ImageTensors(D.to_grayscale(d.images), d.labels, d.classes, "")
+        for d in fake
+    ) if grayscale else fake  # fmt: skip
+    t = Trainer(small(normalization=name, grayscale=grayscale, **kw), data=data)
+    u = t.train_data.images[:4]
+    mean, std = D.normalization_constants(name, u.shape[1])
+    if name == "none":
+        assert mean is None and std is None
+    else:
+        assert set(mean) == set(D.NORMALIZATIONS[name][0])
+    torch.testing.assert_close(t.prepare(u, train=False), D.normalize(u, mean, std), rtol=0,
+                               atol=2e-6)  # fmt: skip
+
+
+def test_d_preprocessing_path_matches_d_torchvision_pipeline(tmp_path):
+    """D's per-image steps kept as pixels, then the trainer's batch normalisation, equal
+    D's own Grayscale/Blur/ToTensor/Normalize to within one float32 rounding."""
+    from PIL import Image
+
+    from backprop_book.torch_nn.experiments import _folder_data
+
+    g = torch.Generator().manual_seed(0)
+    for cls in ("cat", "dog"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            px = torch.randint(0, 256, (32, 32, 3), generator=g, dtype=torch.uint8).numpy()
+            Image.fromarray(px).save(tmp_path / cls / f"{i}.png")
+    for blur in (False, True):
+        for norm in (False, True):
+            theirs, labels = D.image_folder_tensors(tmp_path, D.d_transforms(True, norm, blur))
+            ours = _folder_data(tmp_path, D.d_transforms(True, blur=blur, as_uint8=True))
+            assert ours.images.dtype == torch.uint8 and ours.classes == ("cat", "dog")
+            assert torch.equal(ours.labels, labels)
+            mean, std = D.normalization_constants("tutorial" if norm else "none", 1)
+            got = D.Normalizer(mean, std, channels=1)(ours.images)
+            torch.testing.assert_close(got, theirs, rtol=0, atol=1.2e-7)

@@ -1,0 +1,724 @@
+"""Open every page of the built book in headless Chromium, with no network, and check it.
+
+The docs build proves that the sources compile; this check proves that a reader
+sees the book.  The HTML folder is served on ``127.0.0.1`` and every page is
+loaded in Chromium (Debian's ``chromium``, driven by Playwright's Python package
+with ``executable_path``; Playwright's own browser download is never used).  Any
+request that leaves ``127.0.0.1`` is refused, as on a machine with no network.
+For each page the check records a :class:`Finding` when
+
+==================  =================================================================
+kind                what it means
+==================  =================================================================
+``console-error``   the page logged an error or threw an uncaught exception
+``failed-request``  a request failed or answered with an HTTP status of 400 or more
+``external``        the page asked for a resource outside the book (refused offline)
+``broken-link``     an internal link names a missing file or a missing ``#anchor``
+``broken-image``    an image is missing or did not decode
+``raw-tex``         TeX source is left on the page (the renderer did not run)
+``math-error``      MathJax could not typeset a formula (``mjx-merror``)
+``missing-output``  a cell that produced output in the executed notebook shows none
+``cell-error``      a cell's output is a traceback
+``too-wide``        an element runs past the content column outside a scroll box
+``copy-button``     a code cell's copy button did not copy that cell's code
+``search``          the search page did not find a term that the book contains
+``load``            the page did not load at all
+==================  =================================================================
+
+A code cell whose input is too long for its box (it scrolls sideways, which the page
+allows) is listed as a *note* of kind ``code-scrolls``: it does not fail the check,
+but it says which cells break the book's 88-column rule for code.
+
+The executed notebooks that MyST-NB leaves next to the HTML folder
+(``jupyter_execute/``) say which cells produced output; a cell whose output was
+visible there (a result, a figure, printed text) must show an output on its page.
+
+Run it as ``python -m backprop_book.book.sitecheck docs/_build/html`` (``nox -s site``);
+it exits 1 when it finds anything.
+
+>>> Finding("index.html", "broken-link", "missing.html").line()
+'index.html: broken-link: missing.html'
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import re
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_FLAGS",
+    "KINDS",
+    "Finding",
+    "SiteReport",
+    "check_site",
+    "list_pages",
+    "main",
+    "serve",
+]
+
+#: Debian's Chromium (``apt-get install chromium``).
+CHROMIUM = "/usr/bin/chromium"
+#: Flags for a headless Chromium on a machine with no network and no display; a fresh
+#: ``--user-data-dir`` is added per run (Playwright adds ``--headless``).
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+KINDS = (
+    "console-error",
+    "failed-request",
+    "external",
+    "broken-link",
+    "broken-image",
+    "raw-tex",
+    "math-error",
+    "missing-output",
+    "cell-error",
+    "too-wide",
+    "copy-button",
+    "search",
+    "load",
+)
+#: The pages photographed when the caller names none (those that exist).
+DEFAULT_SCREENSHOTS = ("index.html", "part1/mlp_backprop.html", "part4/report_a.html")
+#: A term of the book that the search page must find.
+DEFAULT_SEARCH_TERM = "softmax"
+VIEWPORT: Any = {"width": 1280, "height": 900}  # a laptop screen
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem on one page: the page (relative to the site), its kind, what was seen."""
+
+    page: str
+    kind: str
+    detail: str
+
+    def line(self) -> str:
+        """The finding as one line of text."""
+        return f"{self.page}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class SiteReport:
+    """What a run of :func:`check_site` saw."""
+
+    pages: list[str]
+    findings: list[Finding]
+    seconds: float
+    screenshots: list[str] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    external_links: int = 0
+    copy_checks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings of each kind (kinds with none are left out)."""
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.kind] = out.get(f.kind, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        """A few lines: pages, time, findings by kind, then every finding."""
+        head = (
+            f"site check: {len(self.pages)} pages in {self.seconds:.1f} s, "
+            f"{len(self.findings)} findings"
+            + (
+                f" ({', '.join(f'{k} {n}' for k, n in sorted(self.counts().items()))})"
+                if self.findings
+                else ""
+            )
+            + f"; {self.copy_checks} copy buttons tried, {self.external_links} external links not followed"
+            + (f"; {len(self.notes)} notes (not failures)" if self.notes else "")
+        )
+        lines = [head, *(f"  {f.line()}" for f in self.findings)]
+        if self.notes:
+            lines += ["notes:", *(f"  {f.line()}" for f in self.notes)]
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """The report as JSON (pages, findings, seconds, screenshots)."""
+        return json.dumps(
+            {
+                "pages": self.pages,
+                "seconds": round(self.seconds, 2),
+                "counts": self.counts(),
+                "findings": [asdict(f) for f in self.findings],
+                "notes": [asdict(f) for f in self.notes],
+                "screenshots": self.screenshots,
+                "copy_checks": self.copy_checks,
+                "external_links": self.external_links,
+            },
+            indent=2,
+        )
+
+
+# ----------------------------------------------------------------------------- serving
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: str | Path) -> Iterator[str]:
+    """Serve the folder ``root`` on ``127.0.0.1`` (a free port) while the block runs.
+
+    Yields the base URL, ending in ``/``.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def list_pages(root: str | Path) -> list[str]:
+    """Every HTML page of the site, relative to ``root``, sorted (``_static``/``_sources`` left out).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for p in ("index.html", "a/b.html", "_static/x.html"):
+    ...     (d / p).parent.mkdir(parents=True, exist_ok=True); _ = (d / p).write_text("")
+    >>> list_pages(d)
+    ['a/b.html', 'index.html']
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"expected the built HTML folder, got {str(root)!r} (not a folder)")
+    skip = {"_static", "_sources", "_images", "_downloads"}
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.html")
+        if not (set(p.relative_to(root).parts[:-1]) & skip)
+    )
+
+
+# ----------------------------------------------------------------------------- static helpers
+
+_ID_RE = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
+
+
+class _Anchors:
+    """The ``id``/``name`` values of the site's files, read once per file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[Path, set[str]] = {}
+
+    def of(self, path: Path) -> set[str]:
+        if path not in self._cache:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            self._cache[path] = {urllib.parse.unquote(m) for m in _ID_RE.findall(text)}
+        return self._cache[path]
+
+
+def _local_file(root: Path, base: str, url: str) -> tuple[Path, str] | None:
+    """The file and fragment an internal URL points to, or None for an external URL."""
+    if not url.startswith(base):
+        return None
+    parsed = urllib.parse.urlsplit(url)
+    rel = urllib.parse.unquote(parsed.path.lstrip("/"))
+    path = root / rel
+    if rel == "" or rel.endswith("/"):
+        path = path / "index.html"
+    return path, urllib.parse.unquote(parsed.fragment)
+
+
+def _visible_outputs(cell: dict[str, Any]) -> bool:
+    """Whether an executed notebook cell has output a reader should see."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if tags & {"remove-cell", "remove-output", "remove_cell", "remove_output"}:
+        return False
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if (
+            kind == "stream"
+            and out.get("name") == "stdout"
+            and "".join(out.get("text", "")).strip()
+        ):
+            return True
+        if kind in ("execute_result", "display_data"):
+            if "scrapbook" in out.get("metadata", {}):  # a glue()d value: shown where it is pasted
+                continue
+            return True
+    return False
+
+
+def _expected_outputs(notebooks: Path | None, page: str) -> list[bool] | None:
+    """Per code cell shown on the page: did it produce visible output? None: no notebook."""
+    if notebooks is None:
+        return None
+    nb_path = notebooks / Path(page).with_suffix(".ipynb")
+    if not nb_path.is_file():
+        return None
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    out = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"remove-cell", "remove_cell"}:
+            continue
+        out.append(_visible_outputs(cell))
+    return out
+
+
+# ----------------------------------------------------------------------------- in-page scripts
+
+_SETTLE_JS = """
+async () => {
+  if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
+  const mj = window.MathJax;
+  if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
+  if (mj && mj.typesetPromise) { await mj.typesetPromise(); }
+  if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
+  return !!(mj && mj.startup);
+}
+"""
+
+_PAGE_JS = r"""
+() => {
+  const skip = 'pre, code, script, style, textarea, kbd, samp, mjx-container, .highlight, #search-results';
+  const out = {rawTex: [], mathErrors: [], unrendered: [], links: [], images: [], cells: []};
+  const tex = /\\\(|\\\[|\$\$|\\begin\{|\\end\{/;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    if (tex.test(node.nodeValue)) out.rawTex.push(node.nodeValue.trim().slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('.math')) {
+    if (el.closest('pre, code, #search-results')) continue;
+    if (!el.querySelector('mjx-container') && el.tagName !== 'MJX-CONTAINER')
+      out.unrendered.push(el.textContent.trim().slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('mjx-merror')) {
+    out.mathErrors.push((el.getAttribute('data-mjx-error') || el.textContent || '').slice(0, 120));
+  }
+  for (const a of document.querySelectorAll('a[href]')) out.links.push(a.href);
+  for (const img of document.querySelectorAll('img')) {
+    out.images.push({src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0});
+  }
+  for (const cell of document.querySelectorAll('div.cell')) {
+    if (cell.parentElement.closest('div.cell')) continue;
+    const output = cell.querySelector(':scope > .cell_output');
+    const text = output ? output.innerText.trim() : '';
+    const media = output ? output.querySelectorAll('img, svg, table, iframe, canvas').length : 0;
+    out.cells.push({
+      output: !!output && (text.length > 0 || media > 0),
+      error: !!(output && output.querySelector('.traceback, .output.error, .highlight-ipythontb')),
+      head: (cell.querySelector('.cell_input pre') || {innerText: ''}).innerText.slice(0, 60),
+    });
+  }
+  return out;
+}
+"""
+
+_OPEN_TOGGLES_JS = """
+() => {
+  for (const d of document.querySelectorAll('details')) d.open = true;
+  for (const b of document.querySelectorAll('button.toggle-button')) {
+    if (b.getAttribute('aria-expanded') !== 'true') b.click();
+  }
+  for (const el of document.querySelectorAll('.toggle-hidden')) el.classList.remove('toggle-hidden');
+}
+"""
+
+_WIDTH_JS = r"""
+() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('[role=main]')
+    || document.body;
+  const c = col.getBoundingClientRect();
+  const left = c.left - 1, right = c.right + 1;
+  const scrolls = el => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '');
+  const wide = [], offenders = new Set();
+  for (const el of col.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left >= left && r.right <= right) continue;
+    let p = el.parentElement, boxed = false;
+    while (p && p !== col) {
+      if (scrolls(p)) { const q = p.getBoundingClientRect(); if (q.left >= left && q.right <= right) { boxed = true; break; } }
+      p = p.parentElement;
+    }
+    if (boxed) continue;
+    offenders.add(el);
+    if (el.parentElement && offenders.has(el.parentElement)) continue;
+    wide.push(`${describe(el)} is ${Math.round(r.width)} px wide, the column ${Math.round(c.width)} px`
+      + ` (${(el.innerText || '').trim().split('\n')[0].slice(0, 50)})`);
+  }
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  if (page > 1) wide.push(`the page scrolls sideways by ${page} px`);
+  const scrolling = [];
+  for (const pre of col.querySelectorAll('div.cell_input pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const long = pre.innerText.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      scrolling.push(`${long.length} characters: ${long.trim().slice(0, 60)}`);
+    }
+  }
+  return {wide, scrolling};
+}
+"""
+
+_COPY_TARGETS_JS = """
+() => {
+  const cells = [...document.querySelectorAll('div.cell_input div.highlight')]
+    .filter(h => h.querySelector('pre') && h.querySelector('button.copybtn'));
+  const picks = cells.length > 1 ? [0, cells.length - 1] : cells.length ? [0] : [];
+  return picks.map(i => ({i, code: cells[i].querySelector('pre').innerText}));
+}
+"""
+
+_COPY_CLICK_JS = """
+(i) => {
+  const cells = [...document.querySelectorAll('div.cell_input div.highlight')]
+    .filter(h => h.querySelector('pre') && h.querySelector('button.copybtn'));
+  cells[i].querySelector('button.copybtn').click();
+}
+"""
+
+_SEARCH_JS = """
+() => [...document.querySelectorAll('#search-results li a, ul.search li a')]
+  .map(a => a.href).filter((v, i, all) => all.indexOf(v) === i)
+"""
+
+
+# ----------------------------------------------------------------------------- the check
+
+
+def _norm_code(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def check_site(
+    root: str | Path,
+    *,
+    pages: Sequence[str] | None = None,
+    notebooks: str | Path | None = None,
+    screenshots_to: str | Path | None = None,
+    screenshot_pages: Sequence[str] = DEFAULT_SCREENSHOTS,
+    search_term: str | None = DEFAULT_SEARCH_TERM,
+    chromium: str | Path = CHROMIUM,
+    timeout_s: float = 60.0,
+) -> SiteReport:
+    """Load every page of the built site in headless Chromium and check what a reader sees.
+
+    Parameters
+    ----------
+    root
+        The built HTML folder (``docs/_build/html``).
+    pages
+        Pages to check, relative to ``root``; default: :func:`list_pages`.
+    notebooks
+        MyST-NB's executed notebooks (default: ``jupyter_execute`` beside ``root``, if
+        present); used to know which cells must show output.
+    screenshots_to
+        Folder for PNG screenshots of ``screenshot_pages`` (those that exist; when none
+        of them does, the first three pages checked).
+    search_term
+        A word of the book that ``search.html`` must find (None skips the search check).
+    chromium
+        The Chromium executable (Debian's, installed with ``apt-get install chromium``).
+    timeout_s
+        Time allowed for one page to load and settle.
+
+    Returns
+    -------
+    SiteReport
+        Pages checked, findings, wall time and screenshots written.
+    """
+    root = Path(root)
+    all_pages = list_pages(root)
+    pages = list(pages) if pages is not None else all_pages
+    if not pages:
+        raise ValueError(f"expected HTML pages under {str(root)!r}, found none")
+    if not Path(chromium).is_file():
+        raise FileNotFoundError(
+            f"Chromium not found at {str(chromium)!r}: install Debian's package with "
+            "'apt-get update && apt-get install -y chromium'"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "the site check needs Playwright's Python package: pip install 'backprop_book[site]'"
+        ) from exc
+    if notebooks is None and (root.parent / "jupyter_execute").is_dir():
+        notebooks = root.parent / "jupyter_execute"
+    nb_dir = Path(notebooks) if notebooks is not None else None
+    shots = [p for p in screenshot_pages if p in pages] or pages[:3]
+    shot_dir = Path(screenshots_to) if screenshots_to is not None else None
+
+    start = time.perf_counter()
+    findings: list[Finding] = []
+    notes: list[Finding] = []
+    written: list[str] = []
+    anchors = _Anchors(root)
+    external_links: set[str] = set()
+    copy_checks = 0
+    timeout_ms = timeout_s * 1000
+
+    with serve(root) as base, tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(chromium),
+            headless=True,
+            args=list(CHROMIUM_FLAGS),
+            viewport=VIEWPORT,
+        )
+        try:
+            context.grant_permissions(
+                ["clipboard-read", "clipboard-write"], origin=base.rstrip("/")
+            )
+            page = context.pages[0] if context.pages else context.new_page()
+            current: dict[str, list[Finding]] = {"log": []}
+            name = {"page": ""}
+
+            def note(kind: str, detail: str) -> None:
+                current["log"].append(Finding(name["page"], kind, detail))
+
+            def on_route(route: Any) -> None:
+                url = route.request.url
+                if url.startswith(base) or url.startswith("data:") or url.startswith("blob:"):
+                    route.continue_()
+                else:
+                    note("external", f"request to {url} refused (the book must work offline)")
+                    route.abort("blockedbyclient")
+
+            def on_console(msg: Any) -> None:
+                if msg.type == "error":
+                    text = msg.text
+                    if "ERR_BLOCKED_BY_CLIENT" in text:  # an external request, noted once
+                        return
+                    note("console-error", text[:200])
+
+            def on_failed(request: Any) -> None:
+                if request.url.startswith(base):
+                    note("failed-request", f"{request.url[len(base) :]}: {request.failure}")
+
+            def on_response(response: Any) -> None:
+                if response.status >= 400:
+                    note("failed-request", f"{response.url[len(base) :]}: HTTP {response.status}")
+
+            page.route("**/*", on_route)
+            page.on("console", on_console)
+            page.on("pageerror", lambda exc: note("console-error", f"uncaught: {exc}"[:200]))
+            page.on("requestfailed", on_failed)
+            page.on("response", on_response)
+
+            for rel in pages:
+                name["page"] = rel
+                current["log"] = []
+                try:
+                    page.goto(base + rel, wait_until="load", timeout=timeout_ms)
+                    page.evaluate(_SETTLE_JS)
+                except Exception as exc:  # a page that cannot load is a finding, not a crash
+                    note("load", str(exc).splitlines()[0][:200])
+                    findings.extend(current["log"])
+                    continue
+                data = page.evaluate(_PAGE_JS)
+                for text in data["rawTex"]:
+                    note("raw-tex", text)
+                for text in data["unrendered"]:
+                    note("raw-tex", f"formula not rendered: {text}")
+                for text in data["mathErrors"]:
+                    note("math-error", text)
+                _check_links(root, base, rel, data["links"], anchors, external_links, note)
+                for img in data["images"]:
+                    if not img["ok"]:
+                        note("broken-image", img["src"].removeprefix(base))
+                _check_cells(nb_dir, rel, data["cells"], note)
+                if shot_dir is not None and rel in shots:
+                    shot_dir.mkdir(parents=True, exist_ok=True)
+                    target = shot_dir / (rel.replace("/", "_").removesuffix(".html") + ".png")
+                    page.screenshot(path=str(target), full_page=False)
+                    written.append(str(target))
+                copy_checks += _check_copy(page, note)
+                page.evaluate(_OPEN_TOGGLES_JS)
+                width = page.evaluate(_WIDTH_JS)
+                for text in width["wide"]:
+                    note("too-wide", text)
+                notes.extend(Finding(rel, "code-scrolls", t) for t in width["scrolling"])
+                page.wait_for_timeout(50)  # late console messages and requests
+                findings.extend(current["log"])
+
+            if search_term is not None and "search.html" in all_pages:
+                name["page"] = "search.html"
+                current["log"] = []
+                _check_search(page, base, root, search_term, timeout_ms, note)
+                findings.extend(current["log"])
+        finally:
+            context.close()
+
+    return SiteReport(
+        pages=pages,
+        findings=findings,
+        seconds=time.perf_counter() - start,
+        screenshots=written,
+        notes=notes,
+        external_links=len(external_links),
+        copy_checks=copy_checks,
+    )
+
+
+def _check_links(
+    root: Path,
+    base: str,
+    rel: str,
+    links: list[str],
+    anchors: _Anchors,
+    external: set[str],
+    note: Any,
+) -> None:
+    seen: set[str] = set()
+    for url in links:
+        if url in seen or url.startswith(("mailto:", "javascript:", "tel:", "data:")):
+            continue
+        seen.add(url)
+        target = _local_file(root, base, url)
+        if target is None:
+            external.add(url)
+            continue
+        path, fragment = target
+        shown = url.removeprefix(base)
+        if not path.is_file():
+            note("broken-link", f"{shown} (no such file)")
+        elif fragment and path.suffix == ".html" and fragment not in anchors.of(path):
+            note("broken-link", f"{shown} (no anchor #{fragment})")
+
+
+def _check_cells(nb_dir: Path | None, rel: str, cells: list[dict[str, Any]], note: Any) -> None:
+    for i, cell in enumerate(cells):
+        if cell["error"]:
+            note("cell-error", f"cell {i + 1} shows a traceback ({cell['head'].strip()[:40]})")
+    expected = _expected_outputs(nb_dir, rel)
+    if expected is None:
+        return
+    if len(expected) != len(cells):
+        note(
+            "missing-output",
+            f"the page shows {len(cells)} code cells, the executed notebook has {len(expected)}",
+        )
+        return
+    for i, (want, cell) in enumerate(zip(expected, cells, strict=True)):
+        if want and not cell["output"]:
+            note(
+                "missing-output",
+                f"cell {i + 1} ran with output but shows none ({cell['head'].strip()[:40]})",
+            )
+
+
+def _check_copy(page: Any, note: Any) -> int:
+    targets = page.evaluate(_COPY_TARGETS_JS)
+    for t in targets:
+        page.evaluate("() => navigator.clipboard.writeText('')")
+        page.evaluate(_COPY_CLICK_JS, t["i"])
+        copied = ""
+        for _ in range(20):
+            copied = page.evaluate("() => navigator.clipboard.readText()")
+            if copied:
+                break
+            page.wait_for_timeout(25)
+        if _norm_code(copied) != _norm_code(t["code"]):
+            note(
+                "copy-button",
+                f"code cell {t['i'] + 1}: copied {copied[:40]!r}, the cell holds {t['code'][:40]!r}",
+            )
+    return len(targets)
+
+
+def _check_search(
+    page: Any, base: str, root: Path, term: str, timeout_ms: float, note: Any
+) -> None:
+    url = f"{base}search.html?q={urllib.parse.quote(term)}"
+    try:
+        page.goto(url, wait_until="load", timeout=timeout_ms)
+        page.wait_for_selector("#search-results li, ul.search li", timeout=timeout_ms)
+    except Exception as exc:
+        note("search", f"no results for {term!r} ({str(exc).splitlines()[0][:120]})")
+        return
+    hits = page.evaluate(_SEARCH_JS)
+    found = False
+    for hit in hits:
+        target = _local_file(root, base, hit)
+        if target is None or not target[0].is_file():
+            note("search", f"result {hit} is not a page of the book")
+            continue
+        text = target[0].read_text(encoding="utf-8", errors="replace")
+        found = found or term.lower() in text.lower()
+    if not found:
+        note("search", f"none of the {len(hits)} results for {term!r} contains it")
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: check a built site, print the summary, exit 1 on any finding."""
+    parser = argparse.ArgumentParser(
+        prog="python -m backprop_book.book.sitecheck", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("html", help="the built HTML folder, e.g. docs/_build/html")
+    parser.add_argument("--screenshots", help="folder for three PNG screenshots")
+    parser.add_argument("--json", help="write the report as JSON to this file")
+    parser.add_argument("--search-term", default=DEFAULT_SEARCH_TERM)
+    parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--page", action="append", help="check only this page (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        report = check_site(
+            args.html,
+            pages=args.page,
+            screenshots_to=args.screenshots,
+            search_term=args.search_term,
+            chromium=args.chromium,
+        )
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"error: {exc}")
+        return 2
+    if args.json:
+        from backprop_book._io import atomic_write_text
+
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(args.json, report.to_json())
+    print(report.summary())
+    for shot in report.screenshots:
+        print(f"screenshot: {shot}")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
