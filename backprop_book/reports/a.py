@@ -94,7 +94,8 @@ def _pending_reading(readings: list[Reading], missing: str) -> Verdict:
     return Verdict(
         "pending",
         ours,
-        f"every reading must be run before a verdict; {missing} is not recorded",
+        f"every reading must be run before a verdict; {missing} "
+        + ("is not recorded" if record(missing) is None else "does not hold this claim's runs yet"),
         tuple(readings),
         reproduce_command(missing),
     )
@@ -159,7 +160,8 @@ def _biggest_impact(c: Claim) -> Verdict:
     readings, missing = [], None
     for label, exp in READINGS:
         data = record(exp)
-        if data is None:
+        needed = {r for runs in studies.values() for r in runs}
+        if data is None or not all(seed_values(data, r) for r in needed):
             readings.append(Reading(label, None, "not recorded"))
             missing = missing or exp
             continue
