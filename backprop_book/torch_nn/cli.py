@@ -200,8 +200,13 @@ def main_train(args: argparse.Namespace) -> int:
 def main_evaluate(args: argparse.Namespace) -> int:
     """Run ``backprop-book evaluate``."""
     from backprop_book.profiles import result_banner
+    from backprop_book.torch_nn.config import TrainConfig
     from backprop_book.torch_nn.trainer import evaluate_checkpoint
 
+    try:
+        TrainConfig(device=args.device)  # the device is checked before the checkpoint is read
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     ev, trainer = evaluate_checkpoint(
         args.checkpoint, split=args.split, device=args.device, max_examples=args.max_examples,
         expected_sha256=expected_sha256(args),

@@ -1,8 +1,8 @@
 """The settings of a Part IV training run, declared once.
 
-:class:`TrainConfig` is a dataclass whose fields carry all that is said about
-them: a help text, the accepted values (``choices``, or a check and the words
-for what it expects) and the type of their annotation.  Everything else is
+:class:`~backprop_book.torch_nn.config.TrainConfig` is a dataclass whose fields
+carry all that is said about them: a help text, the accepted values (``choices``,
+or a check and the words for what it expects) and the type of their annotation.  Everything else is
 generated from those declarations:
 
 * validation when a config is built (an error names the field, what it expects

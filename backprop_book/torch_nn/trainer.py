@@ -161,9 +161,9 @@ class Trainer:
 
     Parameters
     ----------
-    config
+    config : ~backprop_book.torch_nn.config.TrainConfig
         The run's settings.
-    data
+    data : tuple of ~backprop_book.torch_nn.data.ImageTensors, optional
         ``(train, validation or None, test)`` tensors; loaded from
         ``config.data`` when ``None``.
 
@@ -213,22 +213,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ building blocks
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        c, params = self.config, self.model.parameters()
+        c, optim = self.config, torch.optim
         # PyTorch picks the multi-tensor ("foreach") update by itself only on CUDA; on
         # the CPU one call per parameter list instead of one per tensor saves ~30
         # dispatches a step, which is most of the optimizer's time on small models.
-        fe = True if self.device.type == "cpu" else None
-        if c.optimizer == "sgd":
-            return torch.optim.SGD(
-                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay, foreach=fe
-            )
-        if c.optimizer == "adam":
-            return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay, foreach=fe)
-        if c.optimizer == "rmsprop":
-            return torch.optim.RMSprop(
-                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay, foreach=fe
-            )
-        return torch.optim.Adadelta(params, lr=c.lr, weight_decay=c.weight_decay, foreach=fe)
+        kw: dict[str, Any] = {"lr": c.lr, "weight_decay": c.weight_decay}
+        kw["foreach"] = True if self.device.type == "cpu" else None
+        if c.optimizer in ("sgd", "rmsprop"):
+            kw["momentum"] = c.momentum
+        classes = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop,
+                   "adadelta": optim.Adadelta}  # fmt: skip
+        return classes[c.optimizer](self.model.parameters(), **kw)
 
     def _make_scheduler(self) -> torch.optim.lr_scheduler.LRScheduler | None:
         c = self.config
