@@ -1,4 +1,4 @@
-"""Report B's CIFAR-10 runs with the NumPy two-layer net, as functions and a command.
+"""Report B's CIFAR-10 runs with the NumPy two-layer net, as functions and registered studies.
 
 The data follow the exercise: 49,000 training and 1,000 validation images split off
 the 50,000 training images (seeded), the first 1,000 test images, images flattened to
@@ -10,11 +10,12 @@ the ideas it tried on the best model). :func:`run_config` trains one and returns
 :class:`RunResult`; under the ``quick`` profile the iterations are trimmed to
 ``quick_iters`` (and some runs train on a random subset with smaller batches, and the
 PCA is fitted on 1,000 images) so that the book builds on a
-2-core CPU, while ``full`` uses the report's settings. The command
+2-core CPU, while ``full`` uses the report's settings. Every run is registered as the
+study ``part2/<name>``; the command
 
 .. code-block:: bash
 
-    python -m backprop_book.numpy_nn.experiments run best --profile full --record
+    backprop-book reproduce part2/best --profile full --record
 
 records a full-profile run into ``docs/results/part2/``.
 """

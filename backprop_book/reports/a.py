@@ -16,6 +16,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
 from backprop_book.reports.claims import (
     Claim,
@@ -94,7 +95,8 @@ def _pending_reading(readings: list[Reading], missing: str) -> Verdict:
     return Verdict(
         "pending",
         ours,
-        f"every reading must be run before a verdict; {missing} is not recorded",
+        f"every reading must be run before a verdict; {missing} "
+        + ("is not recorded" if record(missing) is None else "does not hold this claim's runs yet"),
         tuple(readings),
         reproduce_command(missing),
     )
@@ -128,7 +130,7 @@ def _best_of(claimed: str, others: Sequence[str], *, drop: bool = False) -> Rule
         for label, exp in READINGS:
             data = record(exp)
             vals = {r: seed_values(data, r) if data else [] for r in (claimed, *others)}
-            if not all(vals.values()):
+            if data is None or not all(vals.values()):
                 readings.append(Reading(label, None, "not recorded"))
                 missing = missing or exp
                 continue
@@ -159,7 +161,8 @@ def _biggest_impact(c: Claim) -> Verdict:
     readings, missing = [], None
     for label, exp in READINGS:
         data = record(exp)
-        if data is None:
+        needed = {r for runs in studies.values() for r in runs}
+        if data is None or not all(seed_values(data, r) for r in needed):
             readings.append(Reading(label, None, "not recorded"))
             missing = missing or exp
             continue
@@ -367,9 +370,9 @@ def claims() -> list[Claim]:
     >>> cs[0].id, len(cs) >= 15
     ('A.q1.backprop', True)
     """
-    fc_stated = {"epochs": "10", "batch": "4 (Table 1: the 12,000th batch of an epoch)",
+    fc_stated: dict[str, Any] = {"epochs": "10", "batch": "4 (Table 1: the 12,000th batch of an epoch)",
                  "optimizer": "the tutorial's SGD, lr 0.001, momentum 0.9"}  # fmt: skip
-    cnn = {"stated": CNN_STATED, "open": CNN_OPEN, "chapter": "part4/report_a"}
+    cnn: dict[str, Any] = {"stated": CNN_STATED, "open": CNN_OPEN, "chapter": "part4/report_a"}
     out = [
         Claim(
             "A.q1.backprop",

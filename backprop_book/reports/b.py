@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 from backprop_book.reports.claims import (
     Claim,
@@ -274,7 +275,7 @@ def claims() -> list[Claim]:
     >>> [c.id for c in claims()][:2]
     ['B.q1a.scores', 'B.q1b.loss']
     """
-    q4 = {"stated": Q4_STATED, "open": Q4_OPEN, "experiment": "part4/b_mlps",
+    q4: dict[str, Any] = {"stated": Q4_STATED, "open": Q4_OPEN, "experiment": "part4/b_mlps",
           "chapter": "part4/report_b"}  # fmt: skip
     out = [
         Claim(

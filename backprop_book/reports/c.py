@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import statistics
+from typing import Any
 
 from backprop_book.reports.claims import (
     Claim,
@@ -357,8 +358,8 @@ def claims() -> list[Claim]:
     >>> [c.id for c in claims()][:2]
     ['C.q1.summary', 'C.q2.x_grad']
     """
-    q9 = {"stated": Q9_STATED, "chapter": "part3/training"}
-    q10 = {"stated": {"epochs": "2 (5 in d)", "model": "the tutorial CNN"},
+    q9: dict[str, Any] = {"stated": Q9_STATED, "chapter": "part3/training"}
+    q10: dict[str, Any] = {"stated": {"epochs": "2 (5 in d)", "model": "the tutorial CNN"},
            "open": ("batch size (the tutorial's 4)",), "experiment": "part4/tutorial_optimizers",
            "chapter": "part4/tutorial_optimizers"}  # fmt: skip
     return [

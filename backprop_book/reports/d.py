@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from typing import Any
 
 from backprop_book.reports.claims import Claim, Rule, Verdict, record
 
@@ -311,7 +312,7 @@ def claims() -> list[Claim]:
     >>> [c.id for c in claims()][:2]
     ['D.q1.linear', 'D.q1.no_effect']
     """
-    task = {"stated": {"batch": "64", "transforms": "Grayscale, ToTensor, Normalize(0.5, 0.5)"},
+    task: dict[str, Any] = {"stated": {"batch": "64", "transforms": "Grayscale, ToTensor, Normalize(0.5, 0.5)"},
             "open": ("the image set", "the model", "epochs"), "chapter": "part4/report_d"}  # fmt: skip
     q1 = _q1
     return [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import statistics
+from typing import Any
 
 from backprop_book.reports.claims import (
     Claim,
@@ -325,8 +326,12 @@ def claims() -> list[Claim]:
     >>> [c.id for c in claims()][:2]
     ['E.table1.order', 'E.fig3.batch_norm']
     """
-    alex = {"stated": ALEX_STATED, "experiment": ALEXNET, "chapter": "part4/alexnet"}
-    q9 = {"stated": Q9_STATED, "chapter": "part3/training"}
+    alex: dict[str, Any] = {
+        "stated": ALEX_STATED,
+        "experiment": ALEXNET,
+        "chapter": "part4/alexnet",
+    }
+    q9: dict[str, Any] = {"stated": Q9_STATED, "chapter": "part3/training"}
     return [
         Claim("E.table1.order", "E", "Table 1 vs section 4.3",
               "0.001 learning rate is chose to tune batch size because it has decent accuracy", "",

@@ -9,8 +9,8 @@ Conventions, stated once and used throughout:
   addition for its bias if bias additions are counted;
 * a max-pool window of :math:`k` elements costs :math:`k - 1` comparisons.
 
-These reproduce report D's question 3 (1,151,280; 1,153,840; 1,154,560) and the
-LeNet-5 parameter table of question 4.
+These reproduce report D's counts of question 3 and the LeNet-5 parameter table of
+question 4 (D's figures are in :mod:`backprop_book.reports.d`).
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def report_d_q3() -> dict[str, int]:
 
     Twenty filters of :math:`K = 5 \\cdot 5 \\cdot 32 = 800` weights produce a
     :math:`6 \\times 6` output (a :math:`10 \\times 10 \\times 32` input, ``F = 5``); the
-    pooling that gives the report's 2,560 is a :math:`3 \\times 3` max-pool with
+    pooling that gives the report's count is a :math:`3 \\times 3` max-pool with
     stride 1 (:math:`20 \\cdot 4^2 \\cdot 8`), the only window and stride that do.
 
     >>> report_d_q3()

@@ -25,6 +25,7 @@ leaves the previous checkpoint whole.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +87,12 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "ck.pt"
     >>> _ = save_checkpoint({"format": CHECKPOINT_FORMAT, "epoch": 3}, p)
-    >>> load_checkpoint(p)["epoch"]
+    >>> torch.load(p, weights_only=True)["epoch"]
     3
+    >>> load_checkpoint(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ... is an incomplete backprop_book checkpoint: missing ['bad_epochs', ...]
     """
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"expected a checkpoint dict with format {CHECKPOINT_FORMAT!r}")
@@ -115,7 +120,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not p.is_file():
         raise FileNotFoundError(f"no checkpoint at {p}")
     try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about foreign pickle protocols
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for foreign files
         # torch's own message advises weights_only=False, which would run code from the
         # file: a foreign file must never be loaded that way, so the advice is not shown
@@ -162,9 +169,10 @@ def restore(trainer: Trainer, ckpt: dict[str, Any], weights_only: bool = False) 
     """Put a checkpoint (from :func:`load_checkpoint`) into ``trainer``.
 
     ``weights_only=True`` restores only the model weights, for evaluation: those of
-    :func:`final_weights` (:attr:`Trainer.restored_epoch` says which epoch when it
+    :func:`final_weights` (the trainer's ``restored_epoch`` says which epoch when it
     is the best one).  Otherwise every piece of state is restored, so that
-    :meth:`Trainer.fit` continues where the run stopped.
+    :meth:`~backprop_book.torch_nn.trainer.Trainer.fit` continues where the run
+    stopped.
 
     Raises
     ------

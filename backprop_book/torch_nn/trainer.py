@@ -44,6 +44,7 @@ from backprop_book.torch_nn.data import (
 )
 from backprop_book.torch_nn.models import ImageClassifier, build_model
 from backprop_book.torch_nn.rng import ModelRNG
+from backprop_book.torch_nn.threads import configure_threads
 
 __all__ = [
     "Evaluation",
@@ -161,9 +162,9 @@ class Trainer:
 
     Parameters
     ----------
-    config
+    config : ~backprop_book.torch_nn.config.TrainConfig
         The run's settings.
-    data
+    data : tuple of ~backprop_book.torch_nn.data.ImageTensors, optional
         ``(train, validation or None, test)`` tensors; loaded from
         ``config.data`` when ``None``.
 
@@ -174,8 +175,8 @@ class Trainer:
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
     >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
-    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'time_s', 'train_acc',
-         'train_loss', 'val_acc', 'val_loss'])
+    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'threads', 'time_s',
+         'train_acc', 'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(self, config: TrainConfig, data: Data | None = None):
@@ -200,6 +201,8 @@ class Trainer:
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
+        #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
+        self.thread_choice = configure_threads(self)
         self.net = self._wrap_ddp()
         #: the code that trains this process's epochs (recorded in every epoch's history)
         self.code_commit = git_commit()
@@ -213,22 +216,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ building blocks
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        c, params = self.config, self.model.parameters()
+        c, optim = self.config, torch.optim
         # PyTorch picks the multi-tensor ("foreach") update by itself only on CUDA; on
         # the CPU one call per parameter list instead of one per tensor saves ~30
         # dispatches a step, which is most of the optimizer's time on small models.
-        fe = True if self.device.type == "cpu" else None
-        if c.optimizer == "sgd":
-            return torch.optim.SGD(
-                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay, foreach=fe
-            )
-        if c.optimizer == "adam":
-            return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay, foreach=fe)
-        if c.optimizer == "rmsprop":
-            return torch.optim.RMSprop(
-                params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay, foreach=fe
-            )
-        return torch.optim.Adadelta(params, lr=c.lr, weight_decay=c.weight_decay, foreach=fe)
+        kw: dict[str, Any] = {"lr": c.lr, "weight_decay": c.weight_decay}
+        kw["foreach"] = True if self.device.type == "cpu" else None
+        if c.optimizer in ("sgd", "rmsprop"):
+            kw["momentum"] = c.momentum
+        classes = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop,
+                   "adadelta": optim.Adadelta}  # fmt: skip
+        return classes[c.optimizer](self.model.parameters(), **kw)
 
     def _make_scheduler(self) -> torch.optim.lr_scheduler.LRScheduler | None:
         c = self.config
@@ -407,7 +405,8 @@ class Trainer:
         rec: dict[str, Any] = {"epoch": self.epoch, "train_loss": train_loss,
                                "train_acc": train_acc, "val_loss": None, "val_acc": None,
                                "test_loss": None, "test_acc": None, "lr": lr,
-                               "git_commit": self.code_commit}  # fmt: skip
+                               "git_commit": self.code_commit,
+                               "threads": torch.get_num_threads()}  # fmt: skip
         if self.val_data is not None:
             ev = self.evaluate(self.val_data)
             rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy

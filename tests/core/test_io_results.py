@@ -115,6 +115,7 @@ def test_every_recorded_file_has_complete_provenance() -> None:
     for name in names:
         p = load_result(name).provenance
         assert missing_provenance(p) == [], name
+        assert not p.dirty, f"{name} was recorded from a checkout with uncommitted changes"
         if name.split("/")[-1].startswith("bench_") or name == "part4/tutorial_sgd_2epochs":
             continue  # made by the benchmark / the train command, which name their own
         assert p.command.startswith(f"backprop-book reproduce {name} --profile {p.profile}"), name
@@ -210,3 +211,35 @@ def test_hardware_names_the_gpu_or_the_cpu_model(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(runtime, "cpu_model", lambda: "Some CPU 9000")
     cpu = runtime.hardware("cpu")
     assert cpu.startswith("Some CPU 9000 (") and cpu.endswith(", 3 torch threads)")
+
+
+def test_upgrade_script_fills_schema_2_from_a_schema_1_record(tmp_path: Path) -> None:
+    """scripts/upgrade_provenance.py: what a schema-1 file proves, and notes saying how."""
+    import importlib.util
+
+    from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("upgrade", root / "scripts/upgrade_provenance.py")
+    assert spec is not None and spec.loader is not None
+    upgrade = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(upgrade)
+    old = {"command": "experiments.py run a_fc_depth --profile full --record --checkpoints /tmp/x",
+           "git_commit": "947ea2f", "device": "cpu", "versions": {"numpy": "2"},
+           "data_source": "CIFAR-10 image-folder JPEG copy (archive, cifar10-jpeg.tar.gz; lossy)",
+           "profile": "full", "seed": 0, "wall_time_s": 8.9, "created_utc": "2026-11-23T05:24:40"}  # fmt: skip
+    runs = [{"name": "fc2", "train_time_s": 100.0}, {"name": "fc3", "train_time_s": 50.0}]
+    path = tmp_path / "part4" / "a_fc_depth.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"schema": 1, "provenance": old, "data": {"runs": runs}}))
+    upgrade.main([str(path), "--results-root", str(tmp_path), "--trained-commit", "5eb830d",
+                  "--trained-at", "2026-11-23T04:56:00+00:00"])  # fmt: skip
+    p = load_result("part4/a_fc_depth", results_dir=tmp_path).provenance
+    assert p.command == "backprop-book reproduce part4/a_fc_depth --profile full --record"
+    assert (p.trained_commit, p.recorded_commit, p.train_wall_time_s) == (
+        "5eb830d",
+        "947ea2f",
+        150.0,
+    )
+    assert p.data_sha256 == SHARED_ARCHIVE_SHA256 and p.hardware.startswith("unknown")
+    assert "re-recording" in p.notes and "epoch times" in p.notes and missing_provenance(p) == []

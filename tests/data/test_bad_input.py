@@ -212,4 +212,3 @@ def test_invalid_utf8_in_a_result_file(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_bytes(b'{"name": "\xff\xfe"}')
     with pytest.raises(ValueError, match=r"bad\.json is not a valid recorded result"):
         load_result("bad", results_dir=tmp_path)
-

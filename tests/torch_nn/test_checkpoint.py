@@ -101,7 +101,7 @@ class Payload:
 def test_loading_runs_no_code_from_the_file(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     torch.save({"format": CHECKPOINT_FORMAT, "x": Payload()}, path, pickle_module=pickle)
-    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
+    with pytest.raises(ValueError, match="cannot be read as a weights-only torch file"):
         load_checkpoint(path)
     assert "this ran" not in capsys.readouterr().out
 
@@ -113,7 +113,7 @@ def test_foreign_and_missing_checkpoints(tmp_path):
     with pytest.raises(ValueError, match="not a backprop_book checkpoint"):
         load_checkpoint(tmp_path / "x.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
+    with pytest.raises(ValueError, match="cannot be read as a weights-only torch file"):
         load_checkpoint(tmp_path / "junk.pt")
 
 

@@ -1,0 +1,165 @@
+"""Every sub-command of ``backprop-book`` given bad arguments: one line, ``error: ...``,
+no traceback, exit status 2 for a bad argument and 1 for failed work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from backprop_book.cli import main
+
+pytestmark = pytest.mark.core
+
+FAKE = ["--data", "fake", "--max-train", "32", "--max-test", "16", "--batch-size", "16",
+        "--epochs", "1", "--model", "mlp", "--device", "cpu"]  # fmt: skip
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    """A file, a folder, a foreign torch file, junk, a pickle, and a finished run."""
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "ckpt-folder" / "checkpoint.pt").mkdir(parents=True)
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    (tmp_path / "junk.pt").write_bytes(b"\x00garbage")
+    import pickle
+
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps(print, protocol=4))
+    assert main(["train", *FAKE, "--out", str(tmp_path / "run")]) == 0
+    return {
+        "file": tmp_path / "a-file",
+        "ckpt_folder": tmp_path / "ckpt-folder",
+        "foreign": tmp_path / "foreign.pt",
+        "junk": tmp_path / "junk.pt",
+        "evil": tmp_path / "evil.pt",
+        "run": tmp_path / "run",
+        "tmp": tmp_path,
+    }
+
+
+# (argv with {placeholders}, exit status, a piece of the one-line message)
+CASES: list[tuple[list[str], int, str]] = [
+    # top level
+    (["--no-such-flag"], 2, "unrecognized arguments"),
+    (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    (["info", "--jsn"], 2, "unrecognized arguments: --jsn"),
+    # data
+    (["data", "--splits", "validation"], 2, "invalid choice: 'validation'"),
+    (["data", "--source", "web"], 2, "invalid choice: 'web'"),
+    (["data", "--root", "{tmp}/missing", "--splits", "test"], 1, "does not exist"),
+    (["data", "--root", "{file}", "--splits", "test"], 1, "expected a .tar.gz archive"),
+    (["data", "--sha256", "abc", "--splits", "test"], 2, "--sha256 expects 64 hexadecimal"),
+    (["data", "--sha256", "0" * 64, "--trust-archive"], 2, "not allowed with argument"),
+    # reproduce
+    (["reproduce", "part2/bset"], 2, "'part2/bset'; did you mean part2/best"),
+    (["reproduce", "part3/relu2", "--seeds", "0"], 2, "--seeds: expected a positive integer"),
+    (["reproduce", "part3/relu2", "--json"], 2, "--json and --report go with --list"),
+    (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
+    (["reproduce", "part3/relu2", "--profile", "huge"], 2, "invalid choice: 'huge'"),
+    # train: settings
+    (["train", *FAKE, "--lr", "inf", "--out", "{tmp}/x"], 2, "TrainConfig.lr: expected a finite"),
+    (["train", *FAKE, "--lr", "nan", "--out", "{tmp}/x"], 2, "TrainConfig.lr"),
+    (["train", *FAKE, "--lr", "fast", "--out", "{tmp}/x"], 2, "--lr: invalid float value"),
+    (["train", *FAKE, "--batch-size", "0", "--out", "{tmp}/x"], 2, "TrainConfig.batch_size"),
+    (["train", *FAKE, "--momentum", "1.5", "--out", "{tmp}/x"], 2, "TrainConfig.momentum"),
+    (["train", *FAKE, "--weight-decay", "inf", "--out", "{tmp}/x"], 2, "weight_decay"),
+    (["train", *FAKE, "--optimizer", "lbfgs", "--out", "{tmp}/x"], 2, "invalid choice: 'lbfgs'"),
+    (
+        ["train", *FAKE, "--model-arg", 'hidden_sizes="123"', "--out", "{tmp}/x"],
+        2,
+        "hidden_sizes of type Sequence[int], got '123'",
+    ),
+    (["train", *FAKE, "--model-arg", "hidden_sizes=[0]", "--out", "{tmp}/x"], 1, "hidden_sizes"),
+    (["train", *FAKE, "--model-arg", "depth=3", "--out", "{tmp}/x"], 2, "no argument(s) ['depth']"),
+    (["train", *FAKE, "--model-arg", "novalue", "--out", "{tmp}/x"], 2, "KEY=VALUE"),
+    (
+        ["train", *FAKE, "--stop-after", "0", "--out", "{tmp}/x"],
+        2,
+        "--stop-after: expected a positive",
+    ),
+    (["train", *FAKE, "--stop-after", "5", "--out", "{tmp}/x"], 2, "past the run's 1 epochs"),
+    (["train", *FAKE, "--val-size", "1000000", "--out", "{tmp}/x"], 1, "fake images"),
+    (["train", *FAKE, "--patience", "2", "--out", "{tmp}/x"], 2, "needs a validation set"),
+    (
+        ["train", *FAKE, "--grayscale", "--normalization", "none", "--out", "{tmp}/x"],
+        1,
+        "expects images of shape (3, 32, 32)",
+    ),
+    # train: files
+    (["train", *FAKE, "--out", "{file}"], 2, "is a file; expected a folder"),
+    (["train", *FAKE, "--out", "{file}/below"], 2, "is a file, not a folder"),
+    (["train", *FAKE, "--out", "{ckpt_folder}"], 2, "checkpoint.pt is a folder"),
+    (["train", *FAKE, "--out", "{tmp}/never", "--resume"], 1, "--resume: no checkpoint"),
+    (
+        ["train", *FAKE, "--out", "{run}", "--resume", "--lr", "0.5"],
+        2,
+        "--resume keeps the checkpoint's settings, but --lr 0.5",
+    ),
+    (["train", *FAKE, "--out", "{run}", "--resume", "--model", "fc"], 2, "--model 'fc'"),
+    (
+        ["train", *FAKE, "--lr", "1e30", "--momentum", "0", "--out", "{tmp}/nan"],
+        1,
+        "training diverged",
+    ),
+    # evaluate
+    (["evaluate"], 2, "the following arguments are required: checkpoint"),
+    (["evaluate", "{tmp}/missing.pt"], 1, "no checkpoint at"),
+    (["evaluate", "{tmp}"], 1, "is a folder"),
+    (["evaluate", "{foreign}"], 1, "is not a backprop_book checkpoint: expected format"),
+    (["evaluate", "{junk}"], 1, "cannot be read as a weights-only torch file"),
+    (["evaluate", "{evil}"], 1, "cannot be read as a weights-only torch file"),
+    (["evaluate", "{run}/checkpoint.pt", "--split", "val"], 2, "invalid choice: 'val'"),
+    (["evaluate", "{run}/checkpoint.pt", "--max-examples", "0"], 2, "expected a positive integer"),
+    (["evaluate", "{run}/checkpoint.pt", "--device", "tpu"], 2, "TrainConfig.device"),
+]
+
+
+@pytest.mark.parametrize(("argv", "status", "message"), CASES, ids=lambda v: str(v)[:60])
+def test_bad_arguments_give_one_line(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    status: int,
+    message: str,
+) -> None:
+    capsys.readouterr()
+    args = [a.format(**{k: str(v) for k, v in files.items()}) for a in argv]
+    assert main(args) == status
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out
+    assert err.count("\n") == 1, err
+    assert "error: " in err and message in err, err
+    assert "weights_only=False" not in err
+
+
+def test_every_subcommand_is_covered() -> None:
+    from backprop_book.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    commands = set(sub.choices) - {"experiments"}  # an alias of reproduce
+    tried = {argv[0] for argv, _, _ in CASES if not argv[0].startswith("-")}
+    assert commands <= tried | {"frobnicate"}, commands - tried
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        main(["--debug", "evaluate", str(tmp_path / "missing.pt")])
+
+
+def test_the_console_command_in_a_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "BACKPROP_BOOK_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "backprop_book.cli", "evaluate", str(tmp_path / "x.pt")]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert r.returncode == 1
+    assert r.stderr == f"backprop-book evaluate: error: no checkpoint at {tmp_path / 'x.pt'}\n"
+    r = subprocess.run(
+        [*cmd[:3], "train", "--lr", "inf", "--data", "fake"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

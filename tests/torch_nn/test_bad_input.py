@@ -1,0 +1,190 @@
+"""Bad input to Part IV's API: settings, model arguments, data sizes, image folders,
+checkpoints and a run that diverges."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from backprop_book.torch_nn.checkpoint import load_checkpoint
+from backprop_book.torch_nn.config import TrainConfig, check_model_args
+from backprop_book.torch_nn.data import (
+    MAX_FAKE_IMAGES,
+    d_transforms,
+    fake_cifar10,
+    image_folder_tensors,
+    load_data,
+)
+from backprop_book.torch_nn.trainer import Trainer, TrainingDiverged
+
+pytestmark = pytest.mark.part4
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lr", math.inf),
+        ("lr", math.nan),
+        ("lr", 0.0),
+        ("gamma", math.inf),
+        ("momentum", math.nan),
+        ("momentum", 1.0),
+        ("weight_decay", math.inf),
+        ("weight_decay", -1e-4),
+        ("lr", True),
+    ],
+)
+def test_non_finite_or_out_of_range_settings(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=rf"TrainConfig\.{field}: expected"):
+        TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("model", "args", "match"),
+    [
+        (
+            "mlp",
+            {"hidden_sizes": "123"},
+            r"hidden_sizes of type Sequence\[int\], got '123' \(str\)",
+        ),
+        ("mlp", {"hidden_sizes": [50, "70"]}, "hidden_sizes of type"),
+        ("mlp", {"hidden_sizes": [50.5]}, "hidden_sizes of type"),
+        ("mlp", {"hidden_size": [50]}, r"has no argument\(s\) \['hidden_size'\]; it takes"),
+        ("fc", {"n_linear": "3"}, r"n_linear of type int, got '3' \(str\)"),
+        ("fc", {"n_linear": True}, "n_linear of type int"),
+        ("cnn", {"activation": 3}, "activation of type str"),
+        ("alexnet", {"batch_norm": "yes"}, "batch_norm of type bool"),
+        ("mlp", {"init_std": "0.1"}, r"init_std of type float \| None"),
+        ("mlp", {"in_shape": [3, 32]}, "in_shape of type"),
+    ],
+)
+def test_model_arguments_against_the_signature(model: str, args: dict, match: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(model=model, model_args=args)
+
+
+def test_good_model_arguments_pass() -> None:
+    check_model_args("mlp", {"hidden_sizes": [70, 70], "init_std": None, "in_shape": [1, 32, 32]})
+    check_model_args("fc", {"n_linear": 3, "hidden": None})
+    check_model_args("grayscale_net", {"dropout": 0.5, "hidden": 500})
+
+
+# ----------------------------------------------------------------------------- data sizes
+
+
+def test_huge_fake_val_size_is_refused_before_allocating() -> None:
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"max_train \+ val_size <= 200,000 fake images"):
+        load_data("fake", val_size=10**6)
+    assert time.perf_counter() - t0 < 5  # refused, not attempted (it would take ~25 GB)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"val_size": -1}, ValueError, "val_size >= 0"),
+        ({"max_train": 0}, ValueError, "max_train >= 1"),
+        ({"max_test": 2.5}, TypeError, "integer max_test"),
+        ({"val_size": True}, TypeError, "integer val_size"),
+    ],
+)
+def test_load_data_sizes(kwargs: dict, error: type, match: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(error, match=match):
+        load_data("fake", **kwargs)
+
+
+def test_fake_data_arguments() -> None:
+    with pytest.raises(ValueError, match="fake images"):
+        fake_cifar10(0)
+    with pytest.raises(ValueError, match="fake images"):
+        fake_cifar10(MAX_FAKE_IMAGES + 1)
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        fake_cifar10(4, channels=2)
+    with pytest.raises(ValueError, match=r"noise in 0\.\.255"):
+        fake_cifar10(4, noise=-1)
+
+
+def _folder(root: Path, n: int = 1) -> Path:
+    from PIL import Image
+
+    for cls in ("a", "b"):
+        (root / cls).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (32, 32), (i * 20, 0, 0)).save(root / cls / f"{i}.jpg")
+    return root
+
+
+def test_image_folder_without_images(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with pytest.raises(ValueError, match="expected class folders with images"):
+        image_folder_tensors(tmp_path, d_transforms())
+
+
+def test_image_folder_with_a_damaged_file_names_it(tmp_path: Path) -> None:
+    root = _folder(tmp_path / "f", 2)
+    bad = root / "b" / "1.jpg"
+    bad.write_bytes(bad.read_bytes()[:40])
+    with pytest.raises(ValueError, match=r"cannot decode the image .*b/1\.jpg"):
+        image_folder_tensors(root, d_transforms())
+    x, y = image_folder_tensors(_folder(tmp_path / "g", 2), d_transforms())
+    assert x.shape == (4, 1, 32, 32) and y.tolist() == [0, 0, 1, 1]
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def test_foreign_checkpoints_get_the_books_message(tmp_path: Path) -> None:
+    folder = tmp_path / "ckpt.pt"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load_checkpoint(folder)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="not a backprop_book checkpoint") as info:
+        load_checkpoint(junk)
+    assert "weights_only=False" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    other = tmp_path / "other.pt"
+    torch.save({"state_dict": {}}, other)
+    with pytest.raises(ValueError, match="expected format"):
+        load_checkpoint(other)
+
+
+def test_checkpoint_missing_keys(tmp_path: Path) -> None:
+    trainer = Trainer(TrainConfig(data="fake", max_train=16, max_test=8, batch_size=8, epochs=1))
+    path = trainer.save_checkpoint(tmp_path / "c.pt")
+    state = torch.load(path, weights_only=True)
+    del state["optimizer"], state["rng"]
+    torch.save(state, path)
+    with pytest.raises(ValueError, match=r"incomplete .*missing \['optimizer', 'rng'\]"):
+        load_checkpoint(path)
+
+
+# ----------------------------------------------------------------------------- divergence
+
+
+def test_a_nan_loss_stops_the_run_when_asked(tmp_path: Path) -> None:
+    cfg = TrainConfig(
+        data="fake", model="mlp", max_train=32, max_test=8, batch_size=16, epochs=2, lr=1e30,
+        optimizer="sgd", momentum=0.0,
+    )  # fmt: skip
+    with pytest.raises(TrainingDiverged, match="epoch 1 is nan"):
+        Trainer(cfg).fit(checkpoint=tmp_path / "c.pt", stop_on_nonfinite=True)
+    assert not (tmp_path / "c.pt").exists()  # the diverged epoch is not checkpointed
+    history = Trainer(cfg).fit()  # studies keep the record of a diverging run
+    assert math.isnan(history[0]["train_loss"])
+
+
+def test_wrong_image_size_for_the_model() -> None:
+    cfg = TrainConfig(data="fake", model="mlp", max_train=8, max_test=8, grayscale=True,
+                      normalization="none")  # fmt: skip
+    with pytest.raises(ValueError, match=r"expects images of shape \(3, 32, 32\)"):
+        Trainer(cfg)
