@@ -11,7 +11,7 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Comparison:
     #: the largest acceptable ratio candidate/baseline, if the benchmark has a target
     target: float | None = None
     note: str = ""
+    #: what was measured, as fields (batch size, images, threads, device ...), so that
+    #: readers of the recorded JSON never parse :attr:`name`
+    case: dict[str, object] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:

@@ -79,6 +79,11 @@ napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 suppress_warnings = ["mystnb.unknown_mime_type"]
+# A name re-exported by another module (profiles.Sizes in torch_nn.experiments'
+# __all__) is documented twice; following imports, viewcode sent the source page's
+# [docs] link to the re-export's page with the original's anchor, which is not there
+# (the site check found 105 such links).  Each object's source links to its own module.
+viewcode_follow_imported_members = False
 
 # --- math that needs no network -----------------------------------------------------------
 # MathJax 3 is served from the built book itself: the PyPI package sphinx-mathjax-offline

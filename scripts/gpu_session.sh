@@ -9,6 +9,10 @@
 #   check        torch, CUDA and the data set this machine sees
 #   tests        the Part IV tests, the CUDA ones included          -> gpu_tests.log
 #   bench        the pipeline benchmark on the GPU                  -> bench_pipeline_cuda.json
+#   amp          one epoch of the tutorial CNN and of AlexNet in float32 and in mixed
+#                precision, timed (-> bench_flops_cuda.json), then E's AlexNet study in
+#                mixed precision (the trainer's default on CUDA) -> alexnet_study.json
+#                (each run's time is in the record)
 #   ID           a study at the full profile, e.g. part4/alexnet_study, part4/a_cnn_studies
 #                (a bare Part IV name such as alexnet_study is accepted too):
 #                backprop-book reproduce ID --profile full --record     -> NAME.json
@@ -49,6 +53,12 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
     bench)
       "$py" -m benchmarks.bench_torch_nn --record --device cuda
       keep docs/results/part4/bench_pipeline_cuda.json
+      ;;
+    amp)
+      "$py" -m benchmarks.bench_flops --record --device cuda
+      keep docs/results/part4/bench_flops_cuda.json
+      "$py" -m backprop_book.cli reproduce part4/alexnet_study --profile full --record --allow-dirty
+      keep docs/results/part4/alexnet_study.json
       ;;
     *)
       id="$step"

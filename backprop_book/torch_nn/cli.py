@@ -6,8 +6,9 @@ options given (by field name), trains (checkpointing after every epoch to
 ``OUT/checkpoint.pt``), prints the test accuracy and writes ``OUT/metrics.json``
 with provenance (command, git commit, device, versions, data source, seed, wall
 time).  ``--resume`` continues a checkpoint with the checkpoint's settings: only
-``--epochs`` and ``--progress`` may be given anew, and any other setting given
-with a value different from the checkpoint's is an error (it never silently loses).
+``--epochs``, ``--progress`` and ``--threads`` (speed only) may be given anew, and
+any other setting given with a value different from the checkpoint's is an error
+(it never silently loses).
 ``evaluate`` loads a checkpoint and prints accuracy, per-class accuracy and the
 confusion matrix of a split.
 
@@ -48,8 +49,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="continue OUT/checkpoint.pt with its settings (--epochs and --progress may be "
-        "given anew; any other setting that differs from the checkpoint's is an error)",
+        help="continue OUT/checkpoint.pt with its settings (--epochs, --progress and "
+        "--threads may be given anew; any other setting that differs from the checkpoint's is an error)",
     )
     p.add_argument(
         "--stop-after",
@@ -74,7 +75,7 @@ def register(subparsers: Any) -> None:
 
 
 #: Settings a resumed run may be given anew; any other that differs is an error.
-RESUME_MAY_CHANGE = ("epochs", "progress")
+RESUME_MAY_CHANGE = ("epochs", "progress", "threads")
 
 
 def _check_out(out: Path, ckpt: Path, resume: bool) -> None:

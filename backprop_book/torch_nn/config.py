@@ -33,6 +33,7 @@ from typing import Any
 
 from backprop_book.torch_nn.data import DATA_SOURCES, NORMALIZATIONS, TUTORIAL_MEAN, TUTORIAL_STD
 from backprop_book.torch_nn.models import MODELS
+from backprop_book.torch_nn.threads import parse_threads, valid_threads_setting
 
 __all__ = [
     "OPTIMIZERS",
@@ -60,11 +61,14 @@ def _opt(
     *,
     choices: tuple[str, ...] | None = None,
     flag: str | None = None,
+    parse: Callable[[str], Any] | None = None,
 ) -> Any:
-    """A field with its help text and accepted values (``choices`` imply the check)."""
+    """A field with its help text and accepted values (``choices`` imply the check);
+    ``parse`` turns the option's text into the value (default: the annotation's type)."""
     if choices is not None:
         check, expect = (lambda v: v in choices), f"one of {choices}"
-    meta = {"help": help, "check": check, "expect": expect, "choices": choices, "flag": flag}
+    meta = {"help": help, "check": check, "expect": expect, "choices": choices, "flag": flag,
+            "parse": parse}  # fmt: skip
     if isinstance(default, dict):
         return field(default_factory=lambda: dict(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -176,6 +180,11 @@ class TrainConfig:
     )
     progress: bool = _opt(False, "tqdm progress bars", _is_bool, "a bool")
     track_test: bool = _opt(False, "evaluate on the test set after every epoch", _is_bool, "a bool")
+    threads: int | str | None = _opt(
+        None, "CPU threads: None keeps torch's setting, N sets N, 'auto' times a few steps at "
+        "1..all cores and keeps the fastest (cached per machine, model, batch size)",
+        valid_threads_setting, "None, a positive integer or 'auto'", parse=parse_threads,
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -374,7 +383,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         elif f.metadata["choices"] is not None:
             kw["choices"] = f.metadata["choices"]
         else:
-            kw["type"] = kind
+            kw["type"] = f.metadata["parse"] or kind
         parser.add_argument(cli_flag(f.name), help=text, **kw)
 
 

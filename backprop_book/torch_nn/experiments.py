@@ -421,6 +421,32 @@ def b_collapse_diagnosis(profile: str | Profile | None = None) -> dict[str, Any]
 # ----------------------------------------------------------------------------- E AlexNet
 
 
+def alexnet_runs() -> list[tuple[str, dict[str, Any]]]:
+    """The runs of :func:`alexnet_study`: ``(name, TrainConfig fields)``, stated settings first.
+
+    >>> [name for name, _ in alexnet_runs()][:3]
+    ['adam_lr1e-3_b100', 'batch_norm', 'sgd']
+    """
+    base = {
+        "model": "alexnet",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "batch_size": 100,
+        "track_test": True,
+    }
+    runs = [
+        ("adam_lr1e-3_b100", base),
+        ("batch_norm", {**base, "model_args": {"batch_norm": True}}),
+        ("sgd", {**base, "optimizer": "sgd", "momentum": 0.0}),
+        ("lr1e-4", {**base, "lr": 1e-4}),
+        ("lr1e-5", {**base, "lr": 1e-5}),
+        ("batch500", {**base, "batch_size": 500}),
+        ("batch10", {**base, "batch_size": 10}),
+        ("sgd_momentum0.9", {**base, "optimizer": "sgd", "momentum": 0.9}),
+    ]
+    return runs
+
+
 @study("part4/alexnet_study")
 def alexnet_study(
     profile: str | Profile | None = None,
@@ -439,23 +465,7 @@ def alexnet_study(
     """
     p = get_profile(profile)
     sizes = pick(Sizes(200, 200, 2), Sizes(None, None, 10), p)
-    base = {
-        "model": "alexnet",
-        "optimizer": "adam",
-        "lr": 1e-3,
-        "batch_size": 100,
-        "track_test": True,
-    }
-    runs = [
-        ("adam_lr1e-3_b100", base),
-        ("batch_norm", {**base, "model_args": {"batch_norm": True}}),
-        ("sgd", {**base, "optimizer": "sgd", "momentum": 0.0}),
-        ("lr1e-4", {**base, "lr": 1e-4}),
-        ("lr1e-5", {**base, "lr": 1e-5}),
-        ("batch500", {**base, "batch_size": 500}),
-        ("batch10", {**base, "batch_size": 10}),
-        ("sgd_momentum0.9", {**base, "optimizer": "sgd", "momentum": 0.9}),
-    ]
+    runs = alexnet_runs()
     if p is Profile.QUICK:  # a 23M-parameter net on a CPU: keep one run per question
         runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd")]
     return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)

@@ -44,6 +44,7 @@ from backprop_book.torch_nn.data import (
 )
 from backprop_book.torch_nn.models import ImageClassifier, build_model
 from backprop_book.torch_nn.rng import ModelRNG
+from backprop_book.torch_nn.threads import configure_threads
 
 __all__ = [
     "Evaluation",
@@ -174,8 +175,8 @@ class Trainer:
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
     >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
-    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'time_s', 'train_acc',
-         'train_loss', 'val_acc', 'val_loss'])
+    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'threads', 'time_s',
+         'train_acc', 'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(self, config: TrainConfig, data: Data | None = None):
@@ -200,6 +201,8 @@ class Trainer:
         self.optimizer = self._make_optimizer()
         self.scheduler = self._make_scheduler()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
+        #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
+        self.thread_choice = configure_threads(self)
         self.net = self._wrap_ddp()
         #: the code that trains this process's epochs (recorded in every epoch's history)
         self.code_commit = git_commit()
@@ -402,7 +405,8 @@ class Trainer:
         rec: dict[str, Any] = {"epoch": self.epoch, "train_loss": train_loss,
                                "train_acc": train_acc, "val_loss": None, "val_acc": None,
                                "test_loss": None, "test_acc": None, "lr": lr,
-                               "git_commit": self.code_commit}  # fmt: skip
+                               "git_commit": self.code_commit,
+                               "threads": torch.get_num_threads()}  # fmt: skip
         if self.val_data is not None:
             ev = self.evaluate(self.val_data)
             rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy

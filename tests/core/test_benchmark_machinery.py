@@ -51,3 +51,33 @@ def test_gpu_session_script_checks_the_machine(tmp_path):
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "== check" in done.stdout and "torch " in done.stdout and "cuda " in done.stdout
+
+
+def test_gpu_session_amp_step_records_the_epochs_then_the_study(tmp_path):
+    """The 'amp' step is one command: the timed float32/mixed-precision epochs, then E's study."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    fake = tmp_path / "python"  # stands in for the interpreter: logs what it is asked to run
+    log = tmp_path / "calls.txt"
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": str(fake)}
+    done = subprocess.run(["bash", str(root / "scripts" / "gpu_session.sh"), "amp"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == [
+        "-m benchmarks.bench_flops --record --device cuda",
+        "-m backprop_book.cli reproduce part4/alexnet_study --profile full --record --allow-dirty",
+    ]
+
+
+def test_comparison_case_fields_are_recorded():
+    from benchmarks.common import Comparison
+
+    c = Comparison("x", "b", "c", 2.0, 1.0, 1, case={"batch_size": 4, "threads": 2})
+    d = c.as_dict()
+    assert d["case"] == {"batch_size": 4, "threads": 2} and d["speedup"] == 2.0
+    assert Comparison("x", "b", "c", 2.0, 1.0, 1).case == {}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from backprop_book.torch_nn import threads as T
 from backprop_book.torch_nn.data import normalize
 from benchmarks import bench_torch_nn as B
 
@@ -27,20 +28,43 @@ def test_tutorial_dataset_gives_the_same_inputs_as_our_normalisation():
 @pytest.mark.skipif(
     not os.environ.get("BACKPROP_BOOK_CIFAR10"), reason="needs the shared CIFAR-10 archive"
 )
-def test_tiny_run_reports_every_contender_and_the_ceiling():
-    rows = B.run(True, sizes=((8, 40, 3.5),), repeats=1)
-    assert [r.baseline for r in rows] == [
-        "tutorial, workers=2", "tutorial, workers=0", "tutorial on JPEG folder, workers=2",
-        "bare step",
-    ]  # fmt: skip
+def test_tiny_run_reports_every_contender_and_the_ceiling(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_BOOK_CACHE", str(tmp_path))  # the thread choice's cache
+    before = torch.get_num_threads()
+    rows = B.run(True, sizes=((8, 40, 4.0, 3.5),), repeats=1)
+    assert torch.get_num_threads() == before  # the benchmark leaves threads as it found them
+    assert [r.baseline for r in rows] == [B.AS_WRITTEN, *B.ONE_THREAD, "bare step"]
     assert all(r.candidate == "ours" and r.candidate_s > 0 and r.baseline_s > 0 for r in rows)
-    assert [r.target for r in rows] == [pytest.approx(1 / 3.5)] * 3 + [None]
+    assert [r.target for r in rows] == [pytest.approx(1 / 4.0)] + [pytest.approx(1 / 3.5)] * 3 + [
+        1.05
+    ]
+    # the case is stored as fields, not only in the name
+    assert all(r.case["batch_size"] == 8 and r.case["images"] == 40 for r in rows)
+    assert [r.case["threads_baseline"] for r in rows[:4]] == [before, 1, 1, 1]
+    assert [r.case["workers"] for r in rows[:4]] == [2, 2, 0, 2]
+    assert [r.case["as_written"] for r in rows] == [True, False, False, False, False]
+    chosen = rows[0].case["threads_ours"]
+    assert chosen in T.candidates() and rows[4].case["threads_baseline"] == chosen
+    assert (tmp_path / T.CACHE_FILE).is_file()  # the trainer measured its choice
     ceil = B.ceilings(rows)
-    assert len(ceil) == 3
-    bare = rows[3].baseline_s
-    for c, r in zip(ceil, rows[:3], strict=True):
+    assert len(ceil) == 4
+    bare = rows[4].baseline_s
+    for c, r in zip(ceil, rows[:4], strict=True):
         assert c["ceiling"] == pytest.approx(r.baseline_s / bare)
         assert c["speedup"] == pytest.approx(r.speedup)
+        assert (c["batch_size"], c["baseline"]) == (8, r.baseline)
+
+
+def test_ceilings_pair_rows_by_the_batch_size_field_not_the_name():
+    from benchmarks.common import Comparison
+
+    def row(base, b, s):
+        return Comparison("same name", base, "ours", s, 1.0, 1, None,
+                          case={"batch_size": b, "device": "cpu"})  # fmt: skip
+
+    rows = [row(B.AS_WRITTEN, 4, 8.0), row(B.AS_WRITTEN, 64, 6.0),
+            row("bare step", 4, 2.0), row("bare step", 64, 3.0)]  # fmt: skip
+    assert [c["ceiling"] for c in B.ceilings(rows)] == [4.0, 2.0]
 
 
 @pytest.mark.cuda
@@ -49,6 +73,6 @@ def test_tiny_run_reports_every_contender_and_the_ceiling():
     not os.environ.get("BACKPROP_BOOK_CIFAR10"), reason="needs the shared CIFAR-10 archive"
 )
 def test_tiny_run_on_cuda():
-    rows = B.run(True, device="cuda", sizes=((8, 40, 3.5),), repeats=1)
-    assert len(rows) == 4 and all(r.candidate_s > 0 for r in rows)
+    rows = B.run(True, device="cuda", sizes=((8, 40, 4.0, 3.5),), repeats=1)
+    assert len(rows) == 5 and all(r.candidate_s > 0 for r in rows)
     assert "cuda" in rows[0].name

@@ -51,6 +51,7 @@ NON_DEFAULT = {
     "seed": (11, ["--seed", "11"]),
     "progress": (True, ["--progress"]),
     "track_test": (True, ["--track-test"]),
+    "threads": (2, ["--threads", "2"]),
 }  # fmt: skip
 
 
