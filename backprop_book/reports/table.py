@@ -7,12 +7,13 @@ the CLI lists the same rows as text or JSON.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from backprop_book.reports.claims import Claim
 
-__all__ = ["claim_row", "html_table", "summary_rows"]
+__all__ = ["claim_row", "html_table", "math_markup", "summary_rows"]
 
 
 def claim_row(c: Claim, *, link_from: str | None = None) -> dict[str, Any]:
@@ -58,6 +59,31 @@ def summary_rows(counts: Mapping[str, int]) -> list[dict[str, Any]]:
     return [*rows, {"verdict": "total", "claims": sum(counts.values())}]
 
 
+#: A formula as the reports write it in running text: ``$$...$$`` (one line).
+_DISPLAY_TEX = re.compile(r"\$\$(.+?)\$\$")
+
+
+def math_markup(text: str, *, html_out: bool = False) -> str:
+    """Report text with its ``$$...$$`` formulas marked up as inline math.
+
+    For MyST Markdown (a cell displayed with ``markdown_format: myst``) each formula
+    becomes ``$...$``; with ``html_out`` the text is HTML-escaped and each formula
+    becomes the span that Sphinx writes for inline math, which MathJax typesets.
+    Without this, a quoted formula would reach the page as raw TeX.
+
+    >>> math_markup("D: $$F = 5$$.")
+    'D: $F = 5$.'
+    >>> print(math_markup("$$a<b$$", html_out=True))
+    <span class="math notranslate nohighlight">\\(a&lt;b\\)</span>
+    """
+    if not html_out:
+        return _DISPLAY_TEX.sub(lambda m: f"${m.group(1).strip()}$", text)
+    return _DISPLAY_TEX.sub(
+        lambda m: f'<span class="math notranslate nohighlight">\\({m.group(1).strip()}\\)</span>',
+        html.escape(text),
+    )
+
+
 def html_table(
     rows: Iterable[Mapping[str, Any]],
     columns: Sequence[str],
@@ -66,6 +92,8 @@ def html_table(
     links: Mapping[str, str] | None = None,
 ) -> str:
     """An HTML table of ``rows`` (escaped), wrapping its text to fit the page column.
+
+    Formulas written ``$$...$$`` in a cell are typeset (:func:`math_markup`).
 
     ``links`` maps a column to the column holding its target, e.g.
     ``{"verdict": "chapter"}`` makes each verdict a link to its chapter.  The table
@@ -85,7 +113,7 @@ def html_table(
     for r in rows:
         cells = []
         for c in columns:
-            text = html.escape(str(r.get(c, "")))
+            text = math_markup(str(r.get(c, "")), html_out=True)
             target = r.get(links[c], "") if c in links else ""
             if target:
                 text = f'<a href="{html.escape(str(target), quote=True)}">{text}</a>'

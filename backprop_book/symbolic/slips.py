@@ -68,6 +68,8 @@ class Slip:
     check_correct
         Runs the correct statement through the same check.
 
+    Examples
+    --------
     >>> slip = SLIPS[-1]
     >>> slip.key, slip.check().correct, slip.check_correct().correct
     ('lenet-c3', False, True)
