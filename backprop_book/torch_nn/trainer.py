@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
@@ -81,9 +82,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     dev = torch.device(name)
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(
-                f"device {name!r} was asked for, but torch sees no CUDA GPU on this machine"
-            )
+            raise ValueError(f"device {name!r} was asked for, but torch sees no CUDA GPU here")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s)")
     if dev.type == "mps":
@@ -127,8 +126,6 @@ def setup_device(name: str) -> tuple[torch.device, int, int]:
     >>> setup_device("cpu")
     (device(type='cpu'), 0, 1)
     """
-    import torch.distributed as dist
-
     device = resolve_device(name)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
@@ -436,8 +433,7 @@ class Trainer:
                 self.stopped_early = True
 
     def _all_mean(self, *values: float) -> tuple[float, ...]:
-        import torch.distributed as dist
-
+        """The mean of ``values`` over the DDP processes."""
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
         dist.all_reduce(t)
         return tuple((t / self.world_size).tolist())

@@ -93,7 +93,8 @@ def test_a_good_site_passes(good_site: Path, tmp_path: Path) -> None:
 def test_a_broken_site_fails_on_each_kind(tmp_path: Path) -> None:
     pytest.importorskip("playwright")
     bad = page(
-        "<p><a href='missing.html'>gone</a> <a href='other.html#nowhere'>no anchor</a></p>"
+        "<p><a href='missing.html'>gone</a> <a href='other.html#nowhere'>no anchor</a> "
+        "<a href='_modules/mod.html#Gone'>[source]</a></p>"
         "<p>The pre-activation <span class='math notranslate'>\\(s_l = W_l h_{l-1}\\)</span>.</p>"
         "<img src='missing.png' alt='missing'>"
         "<div style='width:900px'>a table wider than the column</div>"
@@ -104,9 +105,15 @@ def test_a_broken_site_fails_on_each_kind(tmp_path: Path) -> None:
         "<script>console.error('boom from the page')</script>",
         head="<script src='https://cdn.example.org/mathjax.js'></script>",
     )
-    root = write_site(tmp_path / "bad", {"index.html": bad, "other.html": OTHER})
+    root = write_site(
+        tmp_path / "bad", {"index.html": bad, "other.html": OTHER, "_modules/mod.html": OTHER}
+    )
     report = check_site(root, search_term=None)
     lines = [f.line() for f in report.findings]
+    # a viewcode listing's missing anchor is a note, not one of the two broken links
+    assert "index.html: viewcode-anchor: _modules/mod.html#Gone (no anchor #Gone)" in [
+        f.line() for f in report.notes
+    ]
     kinds = report.counts()
     assert kinds.get("broken-link") == 2, lines
     assert "index.html: broken-link: missing.html (no such file)" in lines
@@ -121,8 +128,9 @@ def test_a_broken_site_fails_on_each_kind(tmp_path: Path) -> None:
     assert kinds.get("too-wide") == 1, lines
     assert all(f.page == "index.html" for f in report.findings), lines
     # a code cell that scrolls in its own box is a note, not a failure
-    assert [(n.kind, n.detail[:20]) for n in report.notes] == [
-        ("code-scrolls", "209 characters: x = ")
+    assert sorted((n.kind, n.detail[:20]) for n in report.notes) == [
+        ("code-scrolls", "209 characters: x = "),
+        ("viewcode-anchor", "_modules/mod.html#Go"),
     ]
 
 
