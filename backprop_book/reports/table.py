@@ -59,29 +59,27 @@ def summary_rows(counts: Mapping[str, int]) -> list[dict[str, Any]]:
     return [*rows, {"verdict": "total", "claims": sum(counts.values())}]
 
 
-#: A formula as the reports write it in running text: ``$$...$$`` (one line).
-_DISPLAY_TEX = re.compile(r"\$\$(.+?)\$\$")
+#: A formula as the reports write it in running text: ``$$...$$`` or ``$...$`` (one line).
+_TEX = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$")
 
 
-def math_markup(text: str, *, html_out: bool = False) -> str:
-    """Report text with its ``$$...$$`` formulas marked up as inline math.
+def math_markup(text: str) -> str:
+    """Report text as HTML, its ``$$...$$`` and ``$...$`` formulas typeset as inline math.
 
-    For MyST Markdown (a cell displayed with ``markdown_format: myst``) each formula
-    becomes ``$...$``; with ``html_out`` the text is HTML-escaped and each formula
-    becomes the span that Sphinx writes for inline math, which MathJax typesets.
-    Without this, a quoted formula would reach the page as raw TeX.
+    The text is HTML-escaped and each formula becomes the span that Sphinx writes for
+    inline math, which MathJax typesets; the result goes into an HTML table or a
+    Markdown output as raw HTML.  Without it, a quoted formula would reach the page
+    as raw TeX.
 
-    >>> math_markup("D: $$F = 5$$.")
-    'D: $F = 5$.'
-    >>> print(math_markup("$$a<b$$", html_out=True))
-    <span class="math notranslate nohighlight">\\(a&lt;b\\)</span>
+    >>> print(math_markup("D: $$F = 5$$, so $a<b$."))
+    D: <span class="math notranslate nohighlight">\\(F = 5\\)</span>, so <span class="math notranslate nohighlight">\\(a&lt;b\\)</span>.
     """
-    if not html_out:
-        return _DISPLAY_TEX.sub(lambda m: f"${m.group(1).strip()}$", text)
-    return _DISPLAY_TEX.sub(
-        lambda m: f'<span class="math notranslate nohighlight">\\({m.group(1).strip()}\\)</span>',
-        html.escape(text),
-    )
+
+    def span(m: re.Match[str]) -> str:
+        tex = (m.group(1) or m.group(2)).strip()
+        return f'<span class="math notranslate nohighlight">\\({tex}\\)</span>'
+
+    return _TEX.sub(span, html.escape(text))
 
 
 def html_table(
@@ -93,7 +91,7 @@ def html_table(
 ) -> str:
     """An HTML table of ``rows`` (escaped), wrapping its text to fit the page column.
 
-    Formulas written ``$$...$$`` in a cell are typeset (:func:`math_markup`).
+    Formulas written ``$$...$$`` or ``$...$`` in a cell are typeset (:func:`math_markup`).
 
     ``links`` maps a column to the column holding its target, e.g.
     ``{"verdict": "chapter"}`` makes each verdict a link to its chapter.  The table
@@ -113,7 +111,7 @@ def html_table(
     for r in rows:
         cells = []
         for c in columns:
-            text = math_markup(str(r.get(c, "")), html_out=True)
+            text = math_markup(str(r.get(c, "")))
             target = r.get(links[c], "") if c in links else ""
             if target:
                 text = f'<a href="{html.escape(str(target), quote=True)}">{text}</a>'
