@@ -122,3 +122,13 @@ html_context = {
     # visit (nothing in localStorage yet) logs "Got invalid theme mode" as a console error
     "default_mode": "auto",
 }
+
+
+def setup(app: object) -> None:
+    """Load MathJax on every page, not only on pages Sphinx knows to hold math.
+
+    Formulas quoted from the reports reach some pages inside HTML cell outputs (Part V's
+    tables), where Sphinx sees no math node and would leave the renderer out, so the
+    formulas would stay raw TeX (the site check found them).
+    """
+    app.set_html_assets_policy("always")  # type: ignore[attr-defined]
