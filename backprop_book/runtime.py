@@ -96,29 +96,10 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
 
     Changes under ``docs/results`` (the records themselves) do not count.
     """
-    where = Path(cwd) if cwd is not None else repo_root()
-    if where is None:
+    state = git_state(cwd)
+    if state.commit is None:
         return None
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", RESULTS_PATHSPEC],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return sha + ("-dirty" if dirty else "")
+    return state.commit + ("-dirty" if state.dirty else "")
 
 
 @dataclass(frozen=True)
