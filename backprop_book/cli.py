@@ -135,6 +135,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         return 0
     if args.json or args.report:
         raise UsageError("--json and --report go with --list")
+    if args.fresh and not args.record:
+        raise UsageError("--fresh goes with --record (without it nothing is taken from a record)")
     try:
         study_id = experiments.study_for(args.id).id
     except experiments.UnknownStudyError as exc:
@@ -146,6 +148,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         record=args.record,
         allow_dirty=args.allow_dirty,
         progress=args.progress,
+        fresh=args.fresh,
     )
     from backprop_book.profiles import result_banner
 
@@ -264,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument(
         "--allow-dirty", action="store_true",
         help="record from a checkout with uncommitted changes (the record says so)",
+    )  # fmt: skip
+    p_rep.add_argument(
+        "--fresh", action="store_true",
+        help="with --record: train every run again, not only those the record lacks",
     )  # fmt: skip
     p_rep.add_argument("--progress", action="store_true", help="show progress bars")
     p_rep.set_defaults(func=_cmd_reproduce)

@@ -7,6 +7,7 @@ the NumPy and sympy parts of the book never pay for it.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import importlib.metadata
 import os
@@ -26,6 +27,7 @@ __all__ = [
     "hardware",
     "library_versions",
     "repo_root",
+    "utc_stamp",
 ]
 
 #: Paths left out of the clean-tree check: the recorded results themselves, which
@@ -202,6 +204,15 @@ def hardware(device: str) -> str:
         t = loaded.get_num_threads()
         extra += f", {t} torch thread{'s' if t != 1 else ''}"
     return f"{cpu_model()} ({extra})"
+
+
+def utc_stamp() -> str:
+    """Now, in UTC, to the microsecond: e.g. the ``session`` that a trainer's epochs keep.
+
+    >>> utc_stamp().endswith("+00:00") and len(utc_stamp()) == 32
+    True
+    """
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
 
 
 def command_line() -> str:

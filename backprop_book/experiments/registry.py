@@ -11,7 +11,10 @@ name its recorded result carries (``docs/results/part4/a_cnn_studies.json``).  A
 study is a function of the profile (passed as a value) that returns a mapping of
 plain data with at least ``device`` and ``data_source``; it may also accept
 ``seed`` (a training seed, so that the runner can repeat it over seeds),
-``checkpoint_dir`` (where it checkpoints and resumes) and ``progress``.
+``checkpoint_dir`` (where it checkpoints and resumes), ``progress`` and ``hooks``
+(a :class:`StudyHooks`: a study of several runs takes the runs its record already
+holds instead of training them again, and reports each run as it finishes, so that
+the runner records the study as it goes).
 
 This module imports no part of the book (the parts import it), so that the parts
 stay independent of each other; :func:`backprop_book.experiments.load_studies`
@@ -24,11 +27,20 @@ import difflib
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["REGISTRY", "Registry", "Study", "UnknownStudyError", "get_study", "register", "study"]
+__all__ = [
+    "REGISTRY",
+    "Registry",
+    "Study",
+    "StudyHooks",
+    "UnknownStudyError",
+    "get_study",
+    "register",
+    "study",
+]
 
 F = TypeVar("F", bound=Callable[..., Mapping[str, Any]])
 
@@ -37,6 +49,45 @@ _ID_RE = re.compile(r"^part[0-9]+/[A-Za-z0-9_.-]+$")
 
 class UnknownStudyError(ValueError):
     """An id that names no registered study; the message lists the nearest ids."""
+
+
+@dataclass
+class StudyHooks:
+    """What the runner hands a study of several runs, so that a long study records as it goes.
+
+    ``recorded`` holds the rows of the runs that the study's record already has (for
+    this seed and profile, on the same data and library versions), by run name; the
+    study takes such a row instead of training the run again when ``same`` says that
+    its settings are the run's (:meth:`take`).  ``on_run`` is called with the study's
+    data so far after every run (those still to run listed under ``pending_runs``).
+    ``taken`` lists the runs taken from the record.
+
+    Examples
+    --------
+    >>> hooks = StudyHooks({"a": {"name": "a", "config": {"lr": 0.1}}})
+    >>> hooks.take("a", lambda row: row["config"]["lr"] == 0.1)["name"], hooks.taken
+    ('a', ['a'])
+    >>> hooks.take("a", lambda row: False) is None  # other settings: train it again
+    True
+    """
+
+    recorded: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    on_run: Callable[[dict[str, Any]], None] | None = None
+    taken: list[str] = field(default_factory=list)
+
+    def take(self, name: str, same: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any] | None:
+        """The recorded row of run ``name`` if ``same(row)``, else ``None`` (then train it)."""
+        row = self.recorded.get(name)
+        if row is None or not same(row):
+            return None
+        if name not in self.taken:
+            self.taken.append(name)
+        return dict(row)
+
+    def finished(self, data: dict[str, Any]) -> None:
+        """Report the study's data so far (after a run finished) to ``on_run``."""
+        if self.on_run is not None:
+            self.on_run(data)
 
 
 @dataclass(frozen=True)
@@ -79,6 +130,11 @@ class Study:
         """Whether the study checkpoints to a ``checkpoint_dir`` and resumes from it."""
         return "checkpoint_dir" in self._params()
 
+    @property
+    def takes_hooks(self) -> bool:
+        """Whether the study takes :class:`StudyHooks` (records as it goes, reuses runs)."""
+        return "hooks" in self._params()
+
     def run(
         self,
         profile: Any,
@@ -86,6 +142,7 @@ class Study:
         seed: int = 0,
         checkpoint_dir: str | Path | None = None,
         progress: bool = False,
+        hooks: StudyHooks | None = None,
     ) -> Mapping[str, Any]:
         """Call the study with the arguments it accepts; return its data.
 
@@ -104,6 +161,8 @@ class Study:
             kwargs["checkpoint_dir"] = checkpoint_dir
         if "progress" in params:
             kwargs["progress"] = progress
+        if "hooks" in params and hooks is not None:
+            kwargs["hooks"] = hooks
         out = self.func(profile, **kwargs)
         if not isinstance(out, Mapping):
             raise TypeError(

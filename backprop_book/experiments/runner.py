@@ -8,6 +8,14 @@ record keeps the commit, time and wall time of the *training* -- read from the
 epochs' own ``git_commit`` and ``time_s`` fields and the checkpoints -- apart from
 those of the recording, so that re-recording a finished run from its checkpoints
 does not pass the recording off as the training.
+
+A study of several runs (one that takes :class:`~backprop_book.experiments.registry.StudyHooks`)
+is recorded as it goes: with ``record``, the record is written after every finished
+run (the runs still to train listed as ``pending_runs``), and a later call takes the
+runs its record already holds -- same settings, profile, data and library versions --
+instead of training them again.  The record's ``recording_log`` says which call
+trained which runs, and its notes which runs were resumed from a checkpoint in a
+later session (each epoch keeps the ``session`` that trained it).
 """
 
 from __future__ import annotations
@@ -20,10 +28,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backprop_book.experiments.registry import REGISTRY, Study, UnknownStudyError, unknown_message
+from backprop_book.experiments.registry import (
+    REGISTRY,
+    Study,
+    StudyHooks,
+    UnknownStudyError,
+    unknown_message,
+)
 from backprop_book.profiles import Profile, get_profile
-from backprop_book.results import DirtyTreeError, Training, record_result
-from backprop_book.runtime import git_state
+from backprop_book.results import (
+    DirtyTreeError,
+    RecordedResult,
+    Training,
+    data_sha256,
+    load_result,
+    record_result,
+)
+from backprop_book.runtime import git_state, library_versions
 
 __all__ = [
     "PART_MODULES",
@@ -37,6 +58,7 @@ __all__ = [
     "run_study",
     "seed_outputs",
     "training_of",
+    "training_sessions",
 ]
 
 #: The module of each part that registers its studies when imported.
@@ -211,6 +233,106 @@ def training_of(
     )
 
 
+def training_sessions(history: Sequence[Mapping[str, Any]]) -> tuple[int, bool]:
+    """How many sessions trained a run: ``(count, exact)``, from its epochs' history.
+
+    Epochs keep the ``session`` (the start of the trainer that ran them); epochs of
+    older records keep only their ``git_commit``, and those are counted one session
+    per commit, a lower bound (``exact`` is then ``False``).
+
+    >>> training_sessions([{"session": "t0"}, {"session": "t0"}, {"session": "t1"}])
+    (2, True)
+    >>> training_sessions([{"git_commit": "a"}, {"git_commit": "b"}, {"session": "t1"}])
+    (3, False)
+    """
+    keys = {
+        f"session {h['session']}" if h.get("session") else f"commit {h.get('git_commit')}"
+        for h in history
+    }
+    return len(keys), all(h.get("session") for h in history)
+
+
+def _run_rows(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    runs = data.get("runs")
+    return (
+        [r for r in runs if isinstance(r, Mapping) and "name" in r]
+        if isinstance(runs, list)
+        else []
+    )
+
+
+def previous_rows(
+    study: Study, profile: Profile, results_dir: str | Path | None = None
+) -> tuple[RecordedResult | None, dict[int, dict[str, Mapping[str, Any]]]]:
+    """The study's record, and its runs by seed and name, if a new call may take them.
+
+    They may when the record has the same profile, was trained on the data that the
+    loader finds now (the same archive checksum) and with the same library versions;
+    otherwise ``(record or None, {})``.
+    """
+    try:
+        prev = load_result(study.id, results_dir)
+    except (FileNotFoundError, ValueError):
+        return None, {}
+    prov = prev.provenance
+    now = library_versions()
+    same_libs = all(prov.versions.get(k) == now.get(k) for k in ("torch", "numpy", "python"))
+    if prov.profile != profile.value or not same_libs:
+        return prev, {}
+    if data_sha256(prov.data_source) != prov.data_sha256:
+        return prev, {}
+    return prev, {
+        seed: {str(r["name"]): r for r in _run_rows(out)} for seed, out in seed_outputs(prev.data)
+    }
+
+
+def _log_so_far(prev: RecordedResult | None) -> list[dict[str, Any]]:
+    """The record's ``recording_log``, or one entry describing a record that kept none."""
+    if prev is None:
+        return []
+    log = prev.data.get("recording_log")
+    if isinstance(log, list):
+        return [dict(e) for e in log]
+    names = sorted({str(r["name"]) for _, out in seed_outputs(prev.data) for r in _run_rows(out)})
+    if not names:
+        return []
+    return [{"recorded_utc": prev.provenance.created_utc,
+             "recorded_commit": prev.provenance.recorded_commit,
+             "trained_commit": prev.provenance.trained_commit, "seeds": prev.provenance.seeds,
+             "trained": names, "taken": []}]  # fmt: skip
+
+
+def progress_notes(outs: Sequence[Mapping[str, Any]], taken: Sequence[str]) -> str:
+    """The notes of a record written as a study goes: what is pending, taken, resumed.
+
+    >>> out = {"runs": [{"name": "a", "history": [{"session": "t0"}, {"session": "t1"}]}],
+    ...        "pending_runs": ["b"]}
+    >>> print(progress_notes([out], ["c"]))
+    partial: 1 of 2 runs (pending: b); the same command trains the rest. taken from the study's previous record: c. resumed in a later session: a (2 sessions).
+    """
+    notes = []
+    done = sum(len(_run_rows(o)) for o in outs)
+    pending = [str(n) for o in outs for n in o.get("pending_runs") or ()]
+    if pending:
+        notes.append(
+            f"partial: {done} of {done + len(pending)} runs (pending: {', '.join(pending)}); "
+            "the same command trains the rest."
+        )
+    if taken:
+        notes.append(f"taken from the study's previous record: {', '.join(taken)}.")
+    resumed = []
+    for o in outs:
+        for r in _run_rows(o):
+            hist = r.get("history")
+            if isinstance(hist, list) and hist:
+                n, exact = training_sessions(hist)
+                if n > 1:
+                    resumed.append(f"{r['name']} ({'' if exact else 'at least '}{n} sessions)")
+    if resumed:
+        notes.append(f"resumed in a later session: {', '.join(resumed)}.")
+    return " ".join(notes)
+
+
 @dataclass(frozen=True)
 class StudyRun:
     """What :func:`run_study` did: the study, profile, seeds, data, times and record."""
@@ -235,6 +357,7 @@ def run_study(
     results_dir: str | Path | None = None,
     runs_dir: str | Path | None = None,
     progress: bool = False,
+    fresh: bool = False,
 ) -> StudyRun:
     """Run the study ``name`` (see :func:`resolve_study`) under ``profile``, over ``seeds`` seeds.
 
@@ -242,7 +365,9 @@ def run_study(
     With several seeds the data hold the first seed's output at the top level, plus
     ``seeds`` and ``by_seed`` (see :func:`seed_outputs`).  With ``record`` the data are
     written to ``docs/results/<part>/<study>.json`` by
-    :func:`backprop_book.results.record_result`, with the command that reruns them.
+    :func:`backprop_book.results.record_result`, with the command that reruns them;
+    a study of several runs is written after every run, and takes the runs its
+    record holds already (see :func:`previous_rows`) unless ``fresh``.
 
     Raises
     ------
@@ -272,39 +397,90 @@ def run_study(
     dirs = (
         [checkpoint_dir(study, s, runs_dir) for s in seed_list] if study.takes_checkpoints else []
     )
+    current = (state.commit or "unknown") + ("-dirty" if state.dirty and state.commit else "")
+    command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
+    prev: RecordedResult | None = None
+    recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
+    if record and study.takes_hooks:
+        prev, recorded = previous_rows(study, prof, results_dir)
+        if fresh:
+            recorded = {}
+    log = _log_so_far(prev) if recorded else []
+    started = _utc(time.time())
     t0 = time.perf_counter()
     outs: list[dict[str, Any]] = []
+    hooks_by_seed: list[StudyHooks] = []
+
+    def label(name: str, seed: int) -> str:
+        return name if seeds == 1 else f"{name} (seed {seed})"
+
+    def taken_labels() -> list[str]:
+        return [
+            label(n, s) for s, h in zip(seed_list, hooks_by_seed, strict=False) for n in h.taken
+        ]
+
+    def assemble(outputs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        data = dict(outputs[0])
+        if len(outputs) > 1:
+            data["seeds"] = list(seed_list[: len(outputs)])
+            data["by_seed"] = {str(s): o for s, o in zip(seed_list[1:], outputs[1:], strict=False)}
+        if study.takes_hooks and record:
+            taken = taken_labels()
+            names = [label(str(r["name"]), s) for s, o in zip(seed_list, outputs, strict=False)
+                     for r in _run_rows(o)]  # fmt: skip
+            entry = {"recorded_utc": started, "recorded_commit": current,
+                     "seeds": list(seed_list[: len(outputs)]),
+                     "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
+            data["recording_log"] = [*log, entry]
+        return data
+
+    def write(outputs: Sequence[dict[str, Any]]) -> Path:
+        data = assemble(outputs)
+        first = outputs[0]
+        return record_result(
+            study.id,
+            data,
+            device=str(first["device"]),
+            data_source=first["data_source"],
+            seed=seed_list[0],
+            seeds=list(seed_list[: len(outputs)]),
+            wall_time_s=time.perf_counter() - t0,
+            profile=prof,
+            command=command,
+            results_dir=results_dir,
+            trained=training_of(outputs, dirs, time.perf_counter() - t0, current),
+            allow_dirty=allow_dirty,
+            notes=progress_notes(outputs, taken_labels()),
+            strict=True,
+        )
+
     for i, s in enumerate(seed_list):
+        hooks = None
+        if study.takes_hooks and record:
+            hooks = StudyHooks(recorded.get(s, {}))
+
+            def on_run(
+                partial: dict[str, Any], done: tuple[dict[str, Any], ...] = tuple(outs)
+            ) -> None:
+                write([*done, partial])
+
+            hooks.on_run = on_run
+            hooks_by_seed.append(hooks)
         out = dict(
-            study.run(prof, seed=s, checkpoint_dir=dirs[i] if dirs else None, progress=progress)
+            study.run(
+                prof,
+                seed=s,
+                checkpoint_dir=dirs[i] if dirs else None,
+                progress=progress,
+                hooks=hooks,
+            )
         )
         missing = [k for k in ("device", "data_source") if k not in out]
         if missing:
             raise TypeError(f"study {study.id!r} returned no {' or '.join(missing)} in its data")
         outs.append(out)
     wall = time.perf_counter() - t0
-    data = dict(outs[0])
-    if seeds > 1:
-        data["seeds"] = list(seed_list)
-        data["by_seed"] = {str(s): o for s, o in zip(seed_list[1:], outs[1:], strict=True)}
-    current = (state.commit or "unknown") + ("-dirty" if state.dirty and state.commit else "")
+    data = assemble(outs)
     training = training_of(outs, dirs, wall, current)
-    command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
-    path = None
-    if record:
-        path = record_result(
-            study.id,
-            data,
-            device=str(outs[0]["device"]),
-            data_source=outs[0]["data_source"],
-            seed=seed_list[0],
-            seeds=list(seed_list),
-            wall_time_s=wall,
-            profile=prof,
-            command=command,
-            results_dir=results_dir,
-            trained=training,
-            allow_dirty=allow_dirty,
-            strict=True,
-        )
+    path = write(outs) if record else None
     return StudyRun(study, prof, seed_list, data, wall, training, command, path)

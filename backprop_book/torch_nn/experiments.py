@@ -19,13 +19,13 @@ import functools
 import math
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from backprop_book.experiments.registry import register, study
+from backprop_book.experiments.registry import StudyHooks, register, study
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
 from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
 from backprop_book.torch_nn.data import (
@@ -155,6 +155,32 @@ def _load(sizes: Sizes, seed: int = 0, grayscale: bool = False) -> Data:
     )
 
 
+def same_run(row: Mapping[str, Any], config: TrainConfig) -> bool:
+    """Whether a recorded ``row`` is a finished run of ``config``.
+
+    Its settings must equal ``config``'s in every field but the thread count and the
+    progress bars (which do not change what is trained), and it must have trained
+    every epoch (or stopped early).
+
+    >>> cfg = TrainConfig(model="mlp", epochs=2, data="fake")
+    >>> row = {"config": {**cfg.to_dict(), "threads": 1}, "epochs_done": 2}
+    >>> same_run(row, cfg), same_run({**row, "epochs_done": 1}, cfg)
+    (True, False)
+    >>> same_run(row, TrainConfig(model="mlp", epochs=2, data="fake", lr=0.1))
+    False
+    """
+    try:
+        old = TrainConfig.from_dict(dict(row.get("config") or {})).to_dict()
+    except (TypeError, ValueError):
+        return False
+    new = config.to_dict()
+    for key in ("threads", "progress"):
+        old.pop(key, None)
+        new.pop(key, None)
+    done = row.get("epochs_done") == config.epochs or bool(row.get("stopped_early"))
+    return old == new and done
+
+
 def _study(
     runs: Sequence[tuple[str, dict[str, Any]]],
     data: Data,
@@ -163,20 +189,36 @@ def _study(
     checkpoint_dir: str | Path | None,
     keep_models: bool = False,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
-    rows = []
-    for name, kw in runs:
+    """Run ``runs`` in order; with ``hooks``, take recorded runs and report each finished one."""
+    rows: list[dict[str, Any]] = []
+
+    def result(pending: Sequence[str] = ()) -> dict[str, Any]:
+        out = {
+            "profile": profile.value,
+            "sizes": sizes.describe(),
+            "max_test": sizes.max_test,
+            "data_source": data[0].source,
+            "device": rows[0]["device"] if rows else "cpu",
+            "runs": [_strip(r) for r in rows] if hooks is not None else rows,
+        }
+        if pending:
+            out["pending_runs"] = list(pending)
+        return out
+
+    names = [name for name, _ in runs]
+    for i, (name, kw) in enumerate(runs):
         kw = {"epochs": sizes.epochs, "device": "auto", "seed": seed, **kw}
-        row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **kw)
+        row = None
+        if hooks is not None:
+            row = hooks.take(name, functools.partial(same_run, config=TrainConfig(**kw)))
+        if row is None:
+            row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **kw)
         rows.append(row if keep_models else _strip(row))
-    return {
-        "profile": profile.value,
-        "sizes": sizes.describe(),
-        "max_test": sizes.max_test,
-        "data_source": data[0].source,
-        "device": rows[0]["device"] if rows else "cpu",
-        "runs": rows,
-    }
+        if hooks is not None:
+            hooks.finished(result(names[i + 1 :]))
+    return result()
 
 
 # ----------------------------------------------------------------------------- C Q10 / tutorial
@@ -189,6 +231,7 @@ def tutorial_optimizers(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """C's Q10: the tutorial CNN with SGD, Adam, Adam at lr 0.1 (2 epochs) and Adam for 5 epochs.
 
@@ -203,7 +246,7 @@ def tutorial_optimizers(
         ("adam_lr0.1", {**TUTORIAL, "optimizer": "adam", "lr": 0.1}),
         (f"adam_{long}_epochs", {**TUTORIAL, "optimizer": "adam", "epochs": long}),
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 # ----------------------------------------------------------------------------- A
@@ -214,6 +257,7 @@ def a_fc_depth(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """A's fully connected nets with 2-5 linear layers (tutorial settings, 10 epochs in full).
 
@@ -224,7 +268,7 @@ def a_fc_depth(
     runs = [
         (f"fc{k}", {**TUTORIAL, "model": "fc", "model_args": {"n_linear": k}}) for k in (2, 3, 4, 5)
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 @study("part4/a_cnn_studies")
@@ -233,6 +277,7 @@ def a_cnn_studies(
     checkpoint_dir: str | Path | None = None,
     keep_models: bool = False,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """A's CNN studies: activation, learning rate, number of conv layers, double channels.
 
@@ -251,7 +296,7 @@ def a_cnn_studies(
         ("conv3", {**base, "model_args": {"n_conv": 3}}),
         ("double_channels", {**TUTORIAL, "model": "double_channel_cnn"}),
     ]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, keep_models, seed=seed, hooks=hooks)
 
 
 @study("part4/a_cnn_studies_b32")
@@ -260,6 +305,7 @@ def a_cnn_studies_b32(
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
     only: Sequence[str] | None = None,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """A's CNN studies under the second reading of A's batch size: 32 images per step.
 
@@ -295,7 +341,7 @@ def a_cnn_studies_b32(
         if unknown:
             raise ValueError(f"unknown runs {unknown}; expected some of {[n for n, _ in runs]}")
         runs = [(n, kw) for n, kw in runs if n in only]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 # ----------------------------------------------------------------------------- B
@@ -317,6 +363,7 @@ def b_mlps(
     checkpoint_dir: str | Path | None = None,
     init_std: float | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """B's Q4: seven torch MLPs, batch 100, 10 epochs, 49,000 train / 1,000 validation.
 
@@ -343,7 +390,7 @@ def b_mlps(
                 },
             )
         )
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 def gradient_norms(
@@ -452,6 +499,7 @@ def alexnet_study(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """E's AlexNet tuning: batch norm, optimizer, learning rate, batch size (curves per epoch).
 
@@ -468,7 +516,7 @@ def alexnet_study(
     runs = alexnet_runs()
     if p is Profile.QUICK:  # a 23M-parameter net on a CPU: keep one run per question
         runs = [r for r in runs if r[0] in ("adam_lr1e-3_b100", "batch_norm", "sgd")]
-    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 # ----------------------------------------------------------------------------- LeNet-5
@@ -479,12 +527,15 @@ def lenet5_run(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """LeNet-5 (D's Q4 layout, full C3) on grayscale CIFAR-10, tutorial optimizer settings."""
     p = get_profile(profile)
     sizes = pick(Sizes(1500, 500, 2), Sizes(None, None, 10), p)
     runs = [("lenet5_gray", {**TUTORIAL, "model": "lenet5", "grayscale": True})]
-    return _study(runs, _load(sizes, grayscale=True), sizes, p, checkpoint_dir, seed=seed)
+    return _study(
+        runs, _load(sizes, grayscale=True), sizes, p, checkpoint_dir, seed=seed, hooks=hooks
+    )
 
 
 # ----------------------------------------------------------------------------- D
@@ -543,6 +594,7 @@ def d_grid(
     profile: str | Profile | None = None,
     checkpoint_dir: str | Path | None = None,
     seed: int = 0,
+    hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
     """D's optimizer x learning-rate grid, hidden units, layers and dropout, early stopping.
 
@@ -561,7 +613,7 @@ def d_grid(
     runs += [(f"hidden{h}", {**best, "model_args": {"hidden": h}}) for h in (500, 1000)]
     runs += [("two_layers", {**best, "model_args": {"n_hidden": 2}})]
     runs += [("dropout0.5", {**best, "model_args": {"dropout": 0.5}})]
-    return _study(runs, data, sizes, p, checkpoint_dir, seed=seed)
+    return _study(runs, data, sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 
 def d_grid_table(result: dict[str, Any]) -> list[list[float]]:

@@ -31,7 +31,7 @@ from torch import nn
 from tqdm import tqdm
 
 from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
-from backprop_book.runtime import git_commit
+from backprop_book.runtime import git_commit, utc_stamp
 from backprop_book.torch_nn import checkpoint as ckpt_io
 from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
@@ -172,8 +172,8 @@ class Trainer:
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
     >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
-    (1, ['epoch', 'git_commit', 'lr', 'test_acc', 'test_loss', 'threads', 'time_s',
-         'train_acc', 'train_loss', 'val_acc', 'val_loss'])
+    (1, ['epoch', 'git_commit', 'lr', 'session', 'test_acc', 'test_loss', 'threads',
+         'time_s', 'train_acc', 'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(self, config: TrainConfig, data: Data | None = None):
@@ -201,8 +201,9 @@ class Trainer:
         #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
         self.thread_choice = configure_threads(self)
         self.net = self._wrap_ddp()
-        #: the code that trains this process's epochs (recorded in every epoch's history)
+        #: the code and the start (UTC) of this trainer, kept by every epoch it trains
         self.code_commit = git_commit()
+        self.session = utc_stamp()
         self.epoch, self.history = 0, []  # type: int, list[dict[str, Any]]
         self.best_val_loss, self.bad_epochs, self.stopped_early = math.inf, 0, False
         #: weights of the epoch with the lowest validation loss (with ``restore_best``)
@@ -390,8 +391,8 @@ class Trainer:
         ``train_loss``, ``train_acc`` (running values over the epoch), ``val_loss``,
         ``val_acc``, ``test_loss``, ``test_acc`` (``None`` where not measured: the
         test set is measured with ``track_test`` and after epoch ``last``), ``lr``,
-        ``time_s`` and ``git_commit`` (the code that trained the epoch, so that a
-        run resumed under other code says so).
+        ``time_s``, ``git_commit`` and ``session`` (the code and the trainer that ran
+        the epoch: a run resumed under other code, or in a later process, says so).
         """
         t0 = time.perf_counter()
         lr = self.lr
@@ -402,7 +403,7 @@ class Trainer:
         rec: dict[str, Any] = {"epoch": self.epoch, "train_loss": train_loss,
                                "train_acc": train_acc, "val_loss": None, "val_acc": None,
                                "test_loss": None, "test_acc": None, "lr": lr,
-                               "git_commit": self.code_commit,
+                               "git_commit": self.code_commit, "session": self.session,
                                "threads": torch.get_num_threads()}  # fmt: skip
         if self.val_data is not None:
             ev = self.evaluate(self.val_data)

@@ -58,6 +58,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["reproduce", "part2/bset"], 2, "'part2/bset'; did you mean part2/best"),
     (["reproduce", "part3/relu2", "--seeds", "0"], 2, "--seeds: expected a positive integer"),
     (["reproduce", "part3/relu2", "--json"], 2, "--json and --report go with --list"),
+    (["reproduce", "part3/relu2", "--fresh"], 2, "--fresh goes with --record"),
     (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
     (["reproduce", "part3/relu2", "--profile", "huge"], 2, "invalid choice: 'huge'"),
     # train: settings

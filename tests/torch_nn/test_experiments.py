@@ -105,3 +105,27 @@ def test_sample_figure_marks_wrong_predictions_and_rejects_another_test_set():
     other = load_data("fake", max_train=8, max_test=30, seed=5)[2]
     with pytest.raises(ValueError, match="not the one run 'r' was evaluated on"):
         X.sample_figure(row, other)
+
+
+def test_a_study_takes_recorded_runs_with_its_settings_and_reports_each_run(monkeypatch):
+    from backprop_book.experiments.registry import StudyHooks
+    from backprop_book.profiles import Profile, Sizes
+
+    data = load_data("fake", max_train=64, max_test=16)
+    sizes = Sizes(64, 16, 1)
+    mlp = {"model": "mlp", "model_args": {"hidden_sizes": [8]}, "batch_size": 16,
+           "device": "cpu", "data": "fake"}  # fmt: skip
+    runs = [("a", mlp), ("b", {**mlp, "lr": 0.01})]
+    first = X._study(runs, data, sizes, Profile.QUICK, None)
+    assert [r["name"] for r in first["runs"]] == ["a", "b"]
+    trained, seen = [], []
+    real = X.run_one
+    monkeypatch.setattr(X, "run_one", lambda *a, **kw: trained.append(kw["name"]) or real(*a, **kw))
+    # run a is recorded with the same settings; run b was recorded at another learning rate
+    old_b = {**first["runs"][1], "config": {**first["runs"][1]["config"], "lr": 0.1}}
+    hooks = StudyHooks({"a": first["runs"][0], "b": old_b}, on_run=seen.append)
+    again = X._study(runs, data, sizes, Profile.QUICK, None, hooks=hooks)
+    assert trained == ["b"] and hooks.taken == ["a"]
+    assert again["runs"][0] == first["runs"][0]  # taken as recorded, not retrained
+    assert [s.get("pending_runs") for s in seen] == [["b"], None]
+    assert [len(s["runs"]) for s in seen] == [1, 2]

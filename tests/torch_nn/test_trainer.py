@@ -97,6 +97,9 @@ def test_resume_is_bit_identical(tmp_path, fake, kw):
     assert all(torch.equal(wr[k], wx[k]) for k in wr)
     assert [h["train_loss"] for h in ref.history] == [h["train_loss"] for h in resumed.history]
     assert [h["lr"] for h in resumed.history] == [h["lr"] for h in ref.history]
+    # the resumed epochs name the trainer that ran them, apart from the first process's
+    sessions = [h["session"] for h in resumed.history]
+    assert sessions[0] == first.session != resumed.session == sessions[-1]
 
 
 def test_schedule_and_history(fake):

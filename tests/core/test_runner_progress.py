@@ -1,0 +1,135 @@
+"""A study of several runs is recorded as it goes and resumed across sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backprop_book import experiments
+from backprop_book.experiments import runner
+from backprop_book.experiments.registry import Registry, StudyHooks
+from backprop_book.results import load_result
+
+pytestmark = pytest.mark.core
+
+
+class CutOff(RuntimeError):
+    """The session ends in the middle of a study."""
+
+
+@pytest.fixture
+def three_runs(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``part9/three``: runs a, b, c with logged training; ``state['stop_after']`` cuts it off."""
+    state: dict[str, Any] = {"trained": [], "stop_after": None, "lr": 0.1}
+    reg = Registry()
+
+    @reg.study("part9/three", description="three runs")
+    def three(profile: object, seed: int = 0, hooks: StudyHooks | None = None) -> dict:
+        rows: list[dict] = []
+        names = ["a", "b", "c"]
+        for i, name in enumerate(names):
+            cfg = {"lr": state["lr"], "seed": seed}
+            row = hooks.take(name, lambda r, cfg=cfg: r["config"] == cfg) if hooks else None
+            if row is None:
+                if state["stop_after"] is not None and len(state["trained"]) == state["stop_after"]:
+                    raise CutOff(name)
+                state["trained"].append((name, seed))
+                hist = [{"epoch": 1, "git_commit": "c0ffee" * 7, "session": f"s{len(state['trained'])}",
+                         "time_s": 2.0}]  # fmt: skip
+                row = {"name": name, "config": cfg, "history": hist, "train_time_s": 2.0,
+                       "test_acc": 0.5 + i / 10 + seed / 100}  # fmt: skip
+            rows.append(row)
+            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows)}
+            if hooks is not None:
+                hooks.finished({**data, "pending_runs": names[i + 1 :]} if i < 2 else data)
+        return {"device": "cpu", "data_source": "synthetic (demo)", "runs": rows}
+
+    monkeypatch.setattr(runner, "REGISTRY", reg)
+    monkeypatch.setattr(runner, "PART_MODULES", {**runner.PART_MODULES, "part9": "json"})
+    return state
+
+
+def run(tmp_path: Path, **kw: Any) -> experiments.runner.StudyRun:
+    return experiments.run_study(
+        "part9/three", profile="full", record=True, results_dir=tmp_path / "res",
+        runs_dir=tmp_path / "runs", **kw,
+    )  # fmt: skip
+
+
+def test_a_cut_off_study_keeps_its_finished_runs_and_the_next_call_trains_the_rest(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    three_runs["stop_after"] = 2
+    with pytest.raises(CutOff):
+        run(tmp_path)
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert [r["name"] for r in rec.data["runs"]] == ["a", "b"]
+    assert rec.data["pending_runs"] == ["c"]
+    assert rec.provenance.notes.startswith("partial: 2 of 3 runs (pending: c)")
+    assert rec.data["recording_log"][-1]["trained"] == ["a", "b"]
+
+    three_runs["stop_after"] = None
+    done = run(tmp_path)
+    assert three_runs["trained"] == [("a", 0), ("b", 0), ("c", 0)]  # a and b not trained again
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert [r["name"] for r in rec.data["runs"]] == ["a", "b", "c"]
+    assert "pending_runs" not in rec.data and done.data["runs"][2]["test_acc"] == 0.7
+    log = rec.data["recording_log"]
+    assert [e["trained"] for e in log] == [["a", "b"], ["c"]]
+    assert log[1]["taken"] == ["a", "b"] and log[1]["recorded_commit"] == clean_git
+    assert rec.provenance.notes == "taken from the study's previous record: a, b."
+    assert rec.provenance.train_wall_time_s == pytest.approx(6.0)
+
+
+def test_a_record_with_other_settings_or_fresh_is_trained_again(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    run(tmp_path)
+    three_runs["lr"] = 0.01  # the study changed: nothing recorded matches
+    run(tmp_path)
+    assert [n for n, _ in three_runs["trained"]] == ["a", "b", "c"] * 2
+    run(tmp_path, fresh=True)
+    assert len(three_runs["trained"]) == 9
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert len(rec.data["recording_log"]) == 1 and rec.provenance.notes == ""
+
+
+def test_several_seeds_resume_seed_by_seed(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    three_runs["stop_after"] = 4  # seed 0's three runs and seed 1's first
+    with pytest.raises(CutOff):
+        run(tmp_path, seeds=2)
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert rec.provenance.seeds == [0, 1]
+    assert [r["name"] for r in rec.data["by_seed"]["1"]["runs"]] == ["a"]
+    three_runs["stop_after"] = None
+    run(tmp_path, seeds=2)
+    assert three_runs["trained"][4:] == [("b", 1), ("c", 1)]
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert rec.data["recording_log"][-1]["taken"] == [
+        "a (seed 0)",
+        "b (seed 0)",
+        "c (seed 0)",
+        "a (seed 1)",
+    ]
+    assert [r["test_acc"] for r in rec.data["by_seed"]["1"]["runs"]] == [0.51, 0.61, 0.71]
+
+
+def test_a_record_on_other_data_is_not_taken(
+    three_runs: dict, tmp_path: Path, clean_git: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(tmp_path)
+    monkeypatch.setattr(runner, "data_sha256", lambda source: "another archive")
+    run(tmp_path)
+    assert len(three_runs["trained"]) == 6
+
+
+def test_training_sessions_count_resumes() -> None:
+    assert runner.training_sessions([{"session": "x"}] * 3) == (1, True)
+    hist = [{"git_commit": "a"}, {"git_commit": "a"}, {"git_commit": "b", "session": "y"}]
+    assert runner.training_sessions(hist) == (2, False)
+    out = {"runs": [{"name": "r", "history": [{"session": "x"}, {"session": "y"}]}]}
+    assert runner.progress_notes([out], []) == "resumed in a later session: r (2 sessions)."
