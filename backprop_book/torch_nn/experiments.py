@@ -209,7 +209,10 @@ def _study(
 
     names = [name for name, _ in runs]
     for i, (name, kw) in enumerate(runs):
-        kw = {"epochs": sizes.epochs, "device": "auto", "seed": seed, **kw}
+        # the row keeps how many images it saw (the subsets and split keep data seed 0)
+        kw = {"epochs": sizes.epochs, "device": "auto", "seed": seed,
+              "max_train": sizes.max_train, "max_test": sizes.max_test,
+              "val_size": sizes.val_size, **kw}  # fmt: skip
         row = None
         if hooks is not None:
             row = hooks.take(name, functools.partial(same_run, config=TrainConfig(**kw)))
