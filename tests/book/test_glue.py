@@ -17,15 +17,30 @@ PASTED = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::[^`]*)?`|^`{3,}\{glue(?::\w+
 GLUED = re.compile(r"\bglue\(\s*f?[\"']([^\"']+)[\"']")
 
 
+#: glue(key, ...) with the name in a variable
+GLUED_BY_NAME = re.compile(r"\bglue\(\s*(?!f?[\"'])")
+#: a string literal, a candidate name for glue(key, ...)
+LITERAL = re.compile(r"[\"']([A-Za-z_][\w.-]*)[\"']")
+
+
 def pasted_and_glued(text: str) -> tuple[set[str], set[str]]:
+    """The names a chapter pastes and those it glues.
+
+    Where a chapter glues under a name held in a variable (``for key in (...):
+    glue(key, ...)``), every string literal of the chapter counts as glued.
+    """
     pasted = {a or b for a, b in PASTED.findall(text)}
     glued = set(GLUED.findall(text))
+    if GLUED_BY_NAME.search(text):
+        glued |= set(LITERAL.findall(text)) & pasted
     return pasted, glued
 
 
 def test_the_scan_reads_both_forms() -> None:
     text = 'x {glue:text}`acc:.3f` and {glue}`n`\n```{code-cell}\nglue("acc", 1)\n```\n'
     assert pasted_and_glued(text) == ({"acc", "n"}, {"acc"})
+    loop = '{glue:text}`a_n`\n```{code-cell}\nfor key in ("a_n", "b"):\n    glue(key, 1)\n```\n'
+    assert pasted_and_glued(loop) == ({"a_n"}, {"a_n"})
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.relative_to(DOCS).as_posix())
