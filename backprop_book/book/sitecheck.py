@@ -15,7 +15,9 @@ kind                what it means
 ``external``        the page asked for a resource outside the book (refused offline)
 ``broken-link``     an internal link names a missing file or a missing ``#anchor``
 ``broken-image``    an image is missing or did not decode
-``raw-tex``         TeX source is left on the page (the renderer did not run)
+``raw-tex``         TeX source is left on the page (the renderer did not run): ``\\(``,
+                    ``\\[``, ``$$``, ``\\begin{``, or a one-line ``$...$`` pair that
+                    holds TeX (see :func:`inline_tex`)
 ``math-error``      MathJax could not typeset a formula (``mjx-merror``)
 ``missing-output``  a cell that produced output in the executed notebook shows none
 ``cell-error``      a cell's output is a traceback
@@ -67,6 +69,7 @@ __all__ = [
     "Finding",
     "SiteReport",
     "check_site",
+    "inline_tex",
     "list_pages",
     "main",
     "serve",
@@ -230,6 +233,33 @@ def list_pages(root: str | Path) -> list[str]:
 
 # ----------------------------------------------------------------------------- static helpers
 
+#: A ``$...$`` pair on one line: the opening ``$`` follows no word character, ``$`` or
+#: backslash and is followed by no space; the closing ``$`` follows no space or backslash
+#: and is followed by no word character or ``$``.  "costs $5 and $6" has no such pair.
+#: The same pattern runs in the page (JavaScript reads it alike).
+DOLLAR_PAIR = r"(?<![\w$\\])\$([^\s$](?:[^$\n]{0,200}?[^\s$\\])?)\$(?![\w$])"
+#: What makes a ``$...$`` pair TeX rather than prose: a backslash command, ``^``,
+#: ``_`` or a brace.  A bare ``$x$`` is not flagged (it may be a shell variable).
+TEX_INSIDE = r"\\[A-Za-z]+|[\^_{}]"
+
+
+def inline_tex(text: str) -> list[str]:
+    r"""The single-dollar TeX formulas left as plain text in ``text`` (with their dollars).
+
+    >>> inline_tex(r"the square $\alpha^2$ and $\sigma'(z)$ are raw")
+    ['$\\alpha^2$', "$\\sigma'(z)$"]
+    >>> inline_tex("it costs $5 and $6; echo $HOME/bin; a bare $x$ passes")
+    []
+    >>> inline_tex("prices $5-$10, ${HOME}, 2^n items")
+    []
+    """
+    return [
+        f"${m.group(1)}$"
+        for m in re.finditer(DOLLAR_PAIR, text)
+        if re.search(TEX_INSIDE, m.group(1)) and not m.group(1).startswith("{")
+    ]
+
+
 _ID_RE = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
@@ -316,12 +346,16 @@ _PAGE_JS = r"""
   const skip = 'pre, code, script, style, textarea, kbd, samp, mjx-container, .highlight, #search-results';
   const out = {rawTex: [], mathErrors: [], unrendered: [], links: [], images: [], cells: []};
   const tex = /\\\(|\\\[|\$\$|\\begin\{|\\end\{/;
+  const pair = new RegExp(String.raw`@DOLLAR_PAIR@`, 'g');
+  const inside = new RegExp(String.raw`@TEX_INSIDE@`);
+  const dollarTex = (s) => [...s.matchAll(pair)].some(
+    (m) => inside.test(m[1]) && !m[1].startsWith('{'));
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const parent = node.parentElement;
     if (!parent || parent.closest(skip)) continue;
-    if (tex.test(node.nodeValue)) out.rawTex.push(node.nodeValue.trim().slice(0, 80));
+    if (tex.test(node.nodeValue) || dollarTex(node.nodeValue)) out.rawTex.push(node.nodeValue.trim().slice(0, 80));
   }
   for (const el of document.querySelectorAll('.math')) {
     if (el.closest('pre, code, #search-results')) continue;
@@ -349,6 +383,7 @@ _PAGE_JS = r"""
   return out;
 }
 """
+_PAGE_JS = _PAGE_JS.replace("@DOLLAR_PAIR@", DOLLAR_PAIR).replace("@TEX_INSIDE@", TEX_INSIDE)
 
 _OPEN_TOGGLES_JS = """
 () => {

@@ -45,6 +45,7 @@ __all__ = [
     "CIFAR10_CLASSES",
     "DATA_ENV",
     "SHARED_ARCHIVE_SHA256",
+    "SHARED_TEST_STATS",
     "CifarSplit",
     "DataSource",
     "cifar10_status",
@@ -71,6 +72,12 @@ CIFAR10_CLASSES: tuple[str, ...] = (
 )
 #: SHA-256 of the shared image-folder archive ``cifar10-jpeg.tar.gz``.
 SHARED_ARCHIVE_SHA256 = "40eddc17fbad151d281f739c84ba718b7acb0578fdfb3a780548e0748e3a7ed1"
+#: Per-channel (R, G, B) mean and standard deviation of the shared copy's test split on
+#: the 0..1 scale, as published with the copy (the data chapter compares its own).
+SHARED_TEST_STATS: dict[str, tuple[float, float, float]] = {
+    "mean": (0.4941, 0.4851, 0.4504),
+    "std": (0.2448, 0.2422, 0.2606),
+}
 #: Environment variable with the path of the CIFAR-10 copy to use (archive, folder,
 #: or a torchvision root holding ``cifar-10-batches-py``).
 DATA_ENV = "BACKPROP_BOOK_CIFAR10"

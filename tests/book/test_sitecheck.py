@@ -13,6 +13,7 @@ from backprop_book.book.sitecheck import (
     Finding,
     SiteReport,
     check_site,
+    inline_tex,
     list_pages,
     main,
 )
@@ -166,3 +167,28 @@ def test_missing_cell_output_is_found(tmp_path: Path) -> None:
 def test_cli_reports_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().out.startswith("error: expected the built HTML folder")
+
+
+def test_inline_tex_finds_single_dollar_formulas_only() -> None:
+    assert inline_tex(r"raw $\alpha^2$ here") == [r"$\alpha^2$"]
+    assert inline_tex(r"the slope $\sigma'(z)$ and $W_{ij}$") == [r"$\sigma'(z)$", "$W_{ij}$"]
+    for prose in ("costs $5 and $6", "from $5-$10", "echo $HOME/$USER", "a bare $x$", "${HOME}"):
+        assert inline_tex(prose) == [], prose
+
+
+@pytest.mark.slow
+@browser
+def test_single_dollar_tex_left_raw_is_found(tmp_path: Path) -> None:
+    pytest.importorskip("playwright")
+    root = write_site(
+        tmp_path / "html",
+        {
+            "raw.html": page("<p>The square $\\alpha^2$ is left as plain text.</p>"),
+            "money.html": page("<p>It costs $5 and $6; the shell sets $HOME.</p>"),
+        },
+    )
+    report = check_site(root, search_term=None)
+    assert [(f.page, f.kind) for f in report.findings] == [("raw.html", "raw-tex")], [
+        f.line() for f in report.findings
+    ]
+    assert "$\\alpha^2$" in report.findings[0].detail
