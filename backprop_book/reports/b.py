@@ -23,7 +23,7 @@ from backprop_book.reports.claims import (
     seed_values,
 )
 
-__all__ = ["CLAIMS", "GRAD_REL_ERRORS", "TABLE1", "TABLE2", "claims"]
+__all__ = ["CLAIMS", "GRAD_REL_ERRORS", "POOL", "TABLE1", "TABLE2", "claims"]
 
 #: Validation and test images of the exercise's split (B's and the book's).
 N_VAL = N_TEST = 1_000
@@ -45,6 +45,8 @@ TABLE1 = {
     "best": ("Model 3", "0.53"),
     "t1_h80_it4500_lr0.0025": ("Model 4", "0.495"),
 }
+#: Table 1's caption: "Top 4 models from a pool of 24 experiments".
+POOL = "24"
 BEST_TEST = "0.508"
 BEST_TIME = "185.3899884223938"
 #: Table 2: (model, validation accuracy, train accuracy), keyed by the book's run names.
