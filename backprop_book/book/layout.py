@@ -1,9 +1,9 @@
 """The book's layout rules that can be checked on the sources, without a build.
 
-The content column of the built page holds 88 characters of code, so every line
-inside a ``{code-cell}`` block of a chapter is at most 88 columns long; a longer one
-makes its cell scroll sideways (the site check lists those as ``code-scrolls`` notes,
-:mod:`backprop_book.book.sitecheck`).  :func:`long_code_lines` finds them in a source.
+Every line inside a ``{code-cell}`` block of a chapter is at most 88 columns long,
+and the book's stylesheet sizes the code font so that 88 columns fit a cell's box; a
+longer line makes its cell scroll sideways, which the site check fails as
+``code-scrolls`` (:mod:`backprop_book.book.sitecheck`).  :func:`long_code_lines` finds them in a source.
 """
 
 from __future__ import annotations
