@@ -43,6 +43,9 @@ class Symbol:
     where: str
 
 
+#: Every row of the notation page, in the book's order.
+#:
+#: :meta hide-value:
 NOTATION: tuple[Symbol, ...] = (
     # the multi-layer perceptron (Parts I and II)
     Symbol("L", "number of layers", "L", "backprop_book.symbolic.mlp.mlp_backward_formulas"),
@@ -131,8 +134,10 @@ NOTATION: tuple[Symbol, ...] = (
 )
 
 
-def markdown_table(rows: Sequence[Symbol] = NOTATION) -> str:
-    """The rows as a MyST Markdown table (symbols in ``$...$``, code names as code)."""
+def markdown_table(rows: Sequence[Symbol] | None = None) -> str:
+    """The rows (default :data:`NOTATION`) as a MyST Markdown table (symbols in ``$...$``)."""
+    if rows is None:
+        rows = NOTATION
     if not rows:
         raise ValueError("expected at least one notation row, got none")
     lines = ["| symbol | meaning | in the code | where |", "|---|---|---|---|"]

@@ -192,6 +192,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A server that drops a request the browser abandoned (a closed pipe) silently."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipe, reset
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(root: str | Path) -> Iterator[str]:
     """Serve the folder ``root`` on ``127.0.0.1`` (a free port) while the block runs.
@@ -199,7 +209,7 @@ def serve(root: str | Path) -> Iterator[str]:
     Yields the base URL, ending in ``/``.
     """
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
