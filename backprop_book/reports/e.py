@@ -262,6 +262,12 @@ def _better(winner: str, loser: str, what: str) -> Rule:
         ours = f"{winner} {w:.4f}, {loser} {lo:.4f}"
         if w - lo > tol:
             return Verdict("reproduced", ours, f"{what}: ahead by {w - lo:.4f} (> 2 SE {tol:.4f})")
+        if lo - w > tol:
+            return Verdict(
+                "differs",
+                ours,
+                f"the other way round: {loser} ahead by {lo - w:.4f} (> 2 SE {tol:.4f})",
+            )
         return Verdict(
             "differs", ours, f"{what}: the gap {w - lo:+.4f} is not above 2 SE ({tol:.4f})"
         )

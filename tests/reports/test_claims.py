@@ -306,3 +306,19 @@ def test_d_loss_floor_matches_part4() -> None:
 
     for k in (2, 10, 100):
         assert loss_floor(k) == pytest.approx(softmax_loss_floor(k))
+
+
+def test_a_comparison_won_by_the_other_side_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backprop_book.reports import e
+
+    runs = {"a": {"test_acc": 0.60}, "b": {"test_acc": 0.70}}
+    monkeypatch.setattr(e, "_alex", lambda: runs)
+    rule = e._better("a", "b", "a over b")
+    v = rule(claim("E.fig3.batch_norm"))
+    assert v.kind == "differs" and v.explanation.startswith(
+        "the other way round: b ahead by 0.1000"
+    )
+    runs["b"]["test_acc"] = 0.605  # within 2 SE: no winner
+    assert "is not above 2 SE" in rule(claim("E.fig3.batch_norm")).explanation
+    runs["b"]["test_acc"] = 0.50
+    assert rule(claim("E.fig3.batch_norm")).kind == "reproduced"
