@@ -3,7 +3,8 @@
 Every line inside a ``{code-cell}`` block of a chapter is at most 88 columns long,
 and the book's stylesheet sizes the code font so that 88 columns fit a cell's box; a
 longer line makes its cell scroll sideways, which the site check fails as
-``code-scrolls`` (:mod:`backprop_book.book.sitecheck`).  :func:`long_code_lines` finds them in a source.
+``code-scrolls`` (:mod:`backprop_book.book.sitecheck`).  :func:`long_code_lines`
+finds such lines in a source.
 """
 
 from __future__ import annotations

@@ -30,8 +30,9 @@ kind                what it means
 ==================  =================================================================
 
 A missing anchor on a link to or from a source listing of ``sphinx.ext.viewcode``
-(``_modules/``) is a *note* (reported, not a failure) of kind ``viewcode-anchor``: viewcode pairs listings and API entries by each
-object's own module and misses re-exported names and dataclass fields.
+(``_modules/``) is a *note* (reported, not a failure) of kind ``viewcode-anchor``:
+viewcode pairs listings and API entries by each object's own module and misses
+re-exported names and dataclass fields.
 
 The executed notebooks that MyST-NB leaves next to the HTML folder
 (``jupyter_execute/``) say which cells produced output; a cell whose output was
@@ -52,6 +53,7 @@ import functools
 import http.server
 import json
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -196,8 +198,6 @@ class _QuietServer(http.server.ThreadingHTTPServer):
     """A server that drops a request the browser abandoned (a closed pipe) silently."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
         if not isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipe, reset
             super().handle_error(request, client_address)
 

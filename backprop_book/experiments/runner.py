@@ -53,6 +53,8 @@ __all__ = [
     "checkpoint_dir",
     "default_runs_dir",
     "load_studies",
+    "previous_rows",
+    "progress_notes",
     "reproduce_command",
     "resolve_study",
     "run_study",
@@ -269,6 +271,10 @@ def previous_rows(
     They may when the record has the same profile, was trained on the data that the
     loader finds now (the same archive checksum) and with the same library versions;
     otherwise ``(record or None, {})``.
+
+    >>> from backprop_book.experiments.registry import Study
+    >>> previous_rows(Study("part9/never", dict, ""), get_profile("full"), "/nonexistent")
+    (None, {})
     """
     try:
         prev = load_result(study.id, results_dir)
