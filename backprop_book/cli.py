@@ -135,12 +135,16 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         return 0
     if args.json or args.report:
         raise UsageError("--json and --report go with --list")
+    if args.runs is not None and not args.record:
+        raise UsageError("--runs goes with --record (the other runs come from the record)")
     if args.fresh and not args.record:
         raise UsageError("--fresh goes with --record (without it nothing is taken from a record)")
     try:
         study_id = experiments.study_for(args.id).id
     except experiments.UnknownStudyError as exc:
         raise UsageError(str(exc)) from exc
+    if args.runs is not None and not experiments.runner.resolve_study(study_id).takes_hooks:
+        raise UsageError(f"--runs goes with a study of several runs; {study_id} is a single run")
     run = experiments.run_study(
         study_id,
         profile=args.profile,
@@ -149,6 +153,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         allow_dirty=args.allow_dirty,
         progress=args.progress,
         fresh=args.fresh,
+        only=args.runs,
     )
     from backprop_book.profiles import result_banner
 
@@ -162,6 +167,18 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if run.path is not None:
         print(f"recorded {run.path} (rerun with: {run.command})")
     return 0
+
+
+def _run_names(text: str) -> tuple[str, ...]:
+    """``--runs``: comma-separated run names, none empty.
+
+    >>> _run_names("batch500, batch10")
+    ('batch500', 'batch10')
+    """
+    names = tuple(n.strip() for n in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected run names separated by commas, got {text!r}")
+    return names
 
 
 def _summary(out: dict[str, object]) -> str:
@@ -271,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument(
         "--fresh", action="store_true",
         help="with --record: train every run again, not only those the record lacks",
+    )  # fmt: skip
+    p_rep.add_argument(
+        "--runs", type=_run_names, default=None, metavar="NAME[,NAME...]",
+        help="with --record: train only these runs of a study of several runs, take the "
+        "others from its record or leave them pending (a second process can then train "
+        "other runs of the same study beside it)",
     )  # fmt: skip
     p_rep.add_argument("--progress", action="store_true", help="show progress bars")
     p_rep.set_defaults(func=_cmd_reproduce)

@@ -26,7 +26,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,9 +59,17 @@ class StudyHooks:
     ``recorded`` holds the rows of the runs that the study's record already has (for
     this seed and profile, on the same data and library versions), by run name; the
     study takes such a row instead of training the run again when ``same`` says that
-    its settings are the run's (:meth:`take`).  ``on_run`` is called with the study's
-    data so far after every run (those still to run listed under ``pending_runs``).
-    ``taken`` lists the runs taken from the record.
+    its settings are the run's (:meth:`take`).  ``refresh``, when given, reads those
+    rows again from the record on disk, so that a run which another process recorded
+    meanwhile is taken too (two processes can then share one study: see ``only``).
+    ``on_run`` is called with the study's data so far after every run (those still to
+    run listed under ``pending_runs``), inside :meth:`lock`.  ``taken`` lists the runs
+    taken from the record.
+
+    ``only``, when given, names the runs this call may train: the study takes every
+    other run from the record or leaves it pending (:meth:`trains`).  ``fresh`` trains
+    those runs again even where the record holds them.  ``lock`` is the runner's lock
+    on the record (re-entrant), held while the study reads the record and reports.
 
     Examples
     --------
@@ -69,14 +78,40 @@ class StudyHooks:
     ('a', ['a'])
     >>> hooks.take("a", lambda row: False) is None  # other settings: train it again
     True
+    >>> StudyHooks(only=frozenset({"b"})).trains("a"), StudyHooks().trains("a")
+    (False, True)
     """
 
     recorded: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     on_run: Callable[[dict[str, Any]], None] | None = None
     taken: list[str] = field(default_factory=list)
+    refresh: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
+    only: frozenset[str] | None = None
+    fresh: bool = False
+    lock: Callable[[], AbstractContextManager[Any]] = nullcontext
+
+    def trains(self, name: str) -> bool:
+        """Whether this call may train run ``name`` (``only`` is unset or names it)."""
+        return self.only is None or name in self.only
+
+    def check_names(self, names: Sequence[str]) -> None:
+        """Raise ``ValueError`` if ``only`` names a run that is not among the study's ``names``."""
+        unknown = sorted(set(self.only or ()) - set(names))
+        if unknown:
+            raise ValueError(
+                f"expected run names of this study ({', '.join(names)}), "
+                f"got unknown run(s): {', '.join(unknown)}"
+            )
 
     def take(self, name: str, same: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any] | None:
-        """The recorded row of run ``name`` if ``same(row)``, else ``None`` (then train it)."""
+        """The recorded row of run ``name`` if ``same(row)``, else ``None`` (then train it).
+
+        With ``fresh``, a run this call trains is never taken.
+        """
+        if self.fresh and self.trains(name):
+            return None
+        if self.refresh is not None:
+            self.recorded = self.refresh()
         row = self.recorded.get(name)
         if row is None or not same(row):
             return None

@@ -20,10 +20,14 @@ later session (each epoch keeps the ``session`` that trained it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import functools
 import importlib
+import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,18 +45,26 @@ from backprop_book.results import (
     RecordedResult,
     Training,
     data_sha256,
+    default_results_dir,
     load_result,
     record_result,
 )
 from backprop_book.runtime import git_state, library_versions
 
+try:  # POSIX; elsewhere the record lock only counts
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "PART_MODULES",
+    "RecordLock",
     "StudyRun",
     "UnknownStudyError",
     "checkpoint_dir",
     "default_runs_dir",
     "load_studies",
+    "lock_path",
     "previous_rows",
     "progress_notes",
     "reproduce_command",
@@ -264,13 +276,17 @@ def _run_rows(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def previous_rows(
-    study: Study, profile: Profile, results_dir: str | Path | None = None
+    study: Study,
+    profile: Profile,
+    results_dir: str | Path | None = None,
+    data_checksum: str | None = None,
 ) -> tuple[RecordedResult | None, dict[int, dict[str, Mapping[str, Any]]]]:
     """The study's record, and its runs by seed and name, if a new call may take them.
 
     They may when the record has the same profile, was trained on the data that the
-    loader finds now (the same archive checksum) and with the same library versions;
-    otherwise ``(record or None, {})``.
+    loader finds now (the same archive checksum; ``data_checksum``, when given, is
+    that checksum, so that the archive is not hashed again) and with the same library
+    versions; otherwise ``(record or None, {})``.
 
     >>> from backprop_book.experiments.registry import Study
     >>> previous_rows(Study("part9/never", dict, ""), get_profile("full"), "/nonexistent")
@@ -285,11 +301,70 @@ def previous_rows(
     same_libs = all(prov.versions.get(k) == now.get(k) for k in ("torch", "numpy", "python"))
     if prov.profile != profile.value or not same_libs:
         return prev, {}
-    if data_sha256(prov.data_source) != prov.data_sha256:
+    checksum = data_sha256(prov.data_source) if data_checksum is None else data_checksum
+    if checksum != prov.data_sha256:
         return prev, {}
     return prev, {
         seed: {str(r["name"]): r for r in _run_rows(out)} for seed, out in seed_outputs(prev.data)
     }
+
+
+def _rows_of_seed(
+    read: Callable[[], Mapping[int, Mapping[str, Mapping[str, Any]]]], seed: int
+) -> Mapping[str, Mapping[str, Any]]:
+    return read().get(seed, {})
+
+
+class RecordLock:
+    """A re-entrant lock on a study's record, shared by the processes that record it.
+
+    Two calls may record one study at once (each training other runs, see
+    :func:`run_study`'s ``only``): each reads the record, adds its runs and writes it
+    under this lock (``fcntl.flock`` on ``path``; where ``fcntl`` is missing, as on
+    Windows, it only counts).  Entering it again in the same process does not block.
+
+    >>> import tempfile, pathlib
+    >>> lock = RecordLock(pathlib.Path(tempfile.mkdtemp()) / "x.lock")
+    >>> with lock():
+    ...     with lock():
+    ...         lock.depth
+    2
+    >>> lock.depth
+    0
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.depth = 0
+        self._fd: int | None = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        if self.depth == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if self.depth == 0 and self._fd is not None:
+                if fcntl is not None:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+                self._fd = None
+
+
+def lock_path(study: Study, runs_dir: str | Path | None = None) -> Path:
+    """Where the :class:`RecordLock` of a study's record lives: beside its checkpoints.
+
+    >>> lock_path(Study("part4/x", dict, ""), "/c").as_posix()
+    '/c/part4/x.record.lock'
+    """
+    base = Path(runs_dir) if runs_dir is not None else default_runs_dir()
+    return base / study.part / f"{study.name}.record.lock"
 
 
 def _log_so_far(prev: RecordedResult | None) -> list[dict[str, Any]]:
@@ -364,6 +439,7 @@ def run_study(
     runs_dir: str | Path | None = None,
     progress: bool = False,
     fresh: bool = False,
+    only: Sequence[str] | None = None,
 ) -> StudyRun:
     """Run the study ``name`` (see :func:`resolve_study`) under ``profile``, over ``seeds`` seeds.
 
@@ -374,6 +450,12 @@ def run_study(
     :func:`backprop_book.results.record_result`, with the command that reruns them;
     a study of several runs is written after every run, and takes the runs its
     record holds already (see :func:`previous_rows`) unless ``fresh``.
+
+    ``only`` (with ``record``, for a study of several runs) names the runs this call
+    trains; it takes the others from the record, or leaves them pending.  So a second
+    process can train other runs of the same study beside the first, on another core:
+    each writes the record under a :class:`RecordLock` (see :func:`lock_path`) and
+    takes, before every write, the runs that the other has recorded meanwhile.
 
     Raises
     ------
@@ -391,6 +473,15 @@ def run_study(
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if seeds > 1 and not study.takes_seed:
         raise ValueError(f"study {study.id!r} takes no seed, so --seeds must be 1, got {seeds}")
+    if only is not None:
+        if not record or not study.takes_hooks:
+            raise ValueError(
+                "only (--runs) goes with record (--record) and a study of several runs, "
+                f"got record={record} for {study.id!r}"
+                + ("" if study.takes_hooks else ", which is a single run")
+            )
+        if isinstance(only, str) or not only or not all(isinstance(n, str) and n for n in only):
+            raise ValueError(f"only must name at least one run, got {only!r}")
     state = git_state()
     if record and state.dirty and not allow_dirty:
         changed = ", ".join(state.changes) or "uncommitted changes"
@@ -407,12 +498,35 @@ def run_study(
     command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
     prev: RecordedResult | None = None
     recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
+    lock = RecordLock(lock_path(study, runs_dir))
+    checksum: str | None = None
     if record and study.takes_hooks:
-        prev, recorded = previous_rows(study, prof, results_dir)
-        if fresh:
+        with lock():
+            prev, recorded = previous_rows(study, prof, results_dir)
+        checksum = prev.provenance.data_sha256 if recorded and prev is not None else None
+        if fresh and only is None:
             recorded = {}
+    share = only is not None  # another process may record other runs meanwhile
     log = _log_so_far(prev) if recorded else []
     started = _utc(time.time())
+    call = f"{started} pid {os.getpid()} {uuid.uuid4().hex[:8]}"  # this call, among others
+    seen: dict[str, Any] = {"stamp": None, "rows": recorded, "prev": prev, "checksum": checksum}
+
+    def reread() -> dict[int, dict[str, Mapping[str, Any]]]:
+        """The record's rows now (read again only when the file changed)."""
+        try:
+            root = Path(results_dir) if results_dir is not None else default_results_dir()
+            st = (root / f"{study.id}.json").stat()
+            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
+        except OSError:
+            stamp = None
+        if stamp != seen["stamp"]:
+            seen["stamp"] = stamp
+            seen["prev"], seen["rows"] = previous_rows(study, prof, results_dir, seen["checksum"])
+            if seen["rows"] and seen["prev"] is not None:  # the data's checksum, hashed once
+                seen["checksum"] = seen["prev"].provenance.data_sha256
+        return seen["rows"]
+
     t0 = time.perf_counter()
     outs: list[dict[str, Any]] = []
     hooks_by_seed: list[StudyHooks] = []
@@ -434,13 +548,26 @@ def run_study(
             taken = taken_labels()
             names = [label(str(r["name"]), s) for s, o in zip(seed_list, outputs, strict=False)
                      for r in _run_rows(o)]  # fmt: skip
-            entry = {"recorded_utc": started, "recorded_commit": current,
+            entry = {"recorded_utc": started, "recorded_commit": current, "call": call,
                      "seeds": list(seed_list[: len(outputs)]),
                      "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
-            data["recording_log"] = [*log, entry]
+            so_far = log
+            if share:  # keep the entries that other calls wrote meanwhile
+                reread()
+                if seen["rows"] and seen["prev"] is not None:
+                    so_far = [e for e in _log_so_far(seen["prev"]) if e.get("call") != call]
+            data["recording_log"] = [*so_far, entry]
         return data
 
+    written: list[Path] = []
+
     def write(outputs: Sequence[dict[str, Any]]) -> Path:
+        with lock():
+            path = _write(outputs)
+        written.append(path)
+        return path
+
+    def _write(outputs: Sequence[dict[str, Any]]) -> Path:
         data = assemble(outputs)
         first = outputs[0]
         return record_result(
@@ -463,7 +590,13 @@ def run_study(
     for i, s in enumerate(seed_list):
         hooks = None
         if study.takes_hooks and record:
-            hooks = StudyHooks(recorded.get(s, {}))
+            hooks = StudyHooks(
+                recorded.get(s, {}),
+                refresh=functools.partial(_rows_of_seed, reread, s) if share else None,
+                only=frozenset(only) if only is not None else None,
+                fresh=fresh,
+                lock=lock,
+            )
 
             def on_run(
                 partial: dict[str, Any], done: tuple[dict[str, Any], ...] = tuple(outs)
@@ -488,5 +621,10 @@ def run_study(
     wall = time.perf_counter() - t0
     data = assemble(outs)
     training = training_of(outs, dirs, wall, current)
-    path = write(outs) if record else None
+    if not record:
+        path = None
+    elif study.takes_hooks and written:
+        path = written[-1]  # the study's last report wrote it, under the lock
+    else:
+        path = write(outs)
     return StudyRun(study, prof, seed_list, data, wall, training, command, path)

@@ -15,6 +15,7 @@ every run under ``~/.cache/backprop_book/runs/part4/<name>/`` as it goes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import tempfile
@@ -191,10 +192,35 @@ def _study(
     seed: int = 0,
     hooks: StudyHooks | None = None,
 ) -> dict[str, Any]:
-    """Run ``runs`` in order; with ``hooks``, take recorded runs and report each finished one."""
-    rows: list[dict[str, Any]] = []
+    """Run ``runs`` in order; with ``hooks``, take recorded runs and report each finished one.
 
-    def result(pending: Sequence[str] = ()) -> dict[str, Any]:
+    With ``hooks.only`` the runs it does not name are taken from the record (re-read
+    before every report, so that runs another process records meanwhile are taken)
+    or listed under ``pending_runs``.
+    """
+    names = [name for name, _ in runs]
+    if hooks is not None:
+        hooks.check_names(names)
+    configs: dict[str, dict[str, Any]] = {}
+    for name, kw in runs:
+        # the row keeps how many images it saw (the subsets and split keep data seed 0)
+        configs[name] = {"epochs": sizes.epochs, "device": "auto", "seed": seed,
+                         "max_train": sizes.max_train, "max_test": sizes.max_test,
+                         "val_size": sizes.val_size, **kw}  # fmt: skip
+    done: dict[str, dict[str, Any]] = {}
+
+    def take(name: str) -> dict[str, Any] | None:
+        if hooks is None:
+            return None
+        same = functools.partial(same_run, config=TrainConfig(**configs[name]))
+        return hooks.take(name, same)
+
+    def result() -> dict[str, Any]:
+        for name in names:  # runs recorded meanwhile (by another process) join in
+            if name not in done and (row := take(name)) is not None:
+                done[name] = _strip(row)
+        rows = [done[n] for n in names if n in done]
+        pending = [n for n in names if n not in done]
         out = {
             "profile": profile.value,
             "sizes": sizes.describe(),
@@ -204,24 +230,28 @@ def _study(
             "runs": [_strip(r) for r in rows] if hooks is not None else rows,
         }
         if pending:
-            out["pending_runs"] = list(pending)
+            out["pending_runs"] = pending
         return out
 
-    names = [name for name, _ in runs]
-    for i, (name, kw) in enumerate(runs):
-        # the row keeps how many images it saw (the subsets and split keep data seed 0)
-        kw = {"epochs": sizes.epochs, "device": "auto", "seed": seed,
-              "max_train": sizes.max_train, "max_test": sizes.max_test,
-              "val_size": sizes.val_size, **kw}  # fmt: skip
-        row = None
-        if hooks is not None:
-            row = hooks.take(name, functools.partial(same_run, config=TrainConfig(**kw)))
+    lock = hooks.lock if hooks is not None else contextlib.nullcontext
+    for name in names:
+        if name in done:
+            continue
+        with lock():
+            row = take(name)
+        if row is None and hooks is not None and not hooks.trains(name):
+            continue  # left to another call (``only``)
         if row is None:
-            row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **kw)
-        rows.append(row if keep_models else _strip(row))
+            row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **configs[name])
+        done[name] = row if keep_models else _strip(row)
         if hooks is not None:
-            hooks.finished(result(names[i + 1 :]))
-    return result()
+            with lock():
+                hooks.finished(result())
+    with lock():
+        out = result()
+        if hooks is not None:
+            hooks.finished(out)  # under the lock: the record gets what others recorded meanwhile
+        return out
 
 
 # ----------------------------------------------------------------------------- C Q10 / tutorial

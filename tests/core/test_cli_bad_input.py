@@ -59,6 +59,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["reproduce", "part3/relu2", "--seeds", "0"], 2, "--seeds: expected a positive integer"),
     (["reproduce", "part3/relu2", "--json"], 2, "--json and --report go with --list"),
     (["reproduce", "part3/relu2", "--fresh"], 2, "--fresh goes with --record"),
+    (["reproduce", "part4/alexnet_study", "--runs", "sgd"], 2, "--runs goes with --record"),
+    (["reproduce", "part3/relu2", "--record", "--runs", "a"], 2, "part3/relu2 is a single run"),
+    (["reproduce", "part4/alexnet_study", "--runs", "sgd,,b"], 2, "expected run names separated"),
     (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
     (["reproduce", "part3/relu2", "--profile", "huge"], 2, "invalid choice: 'huge'"),
     # train: settings

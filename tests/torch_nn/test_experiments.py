@@ -127,5 +127,98 @@ def test_a_study_takes_recorded_runs_with_its_settings_and_reports_each_run(monk
     again = X._study(runs, data, sizes, Profile.QUICK, None, hooks=hooks)
     assert trained == ["b"] and hooks.taken == ["a"]
     assert again["runs"][0] == first["runs"][0]  # taken as recorded, not retrained
-    assert [s.get("pending_runs") for s in seen] == [["b"], None]
-    assert [len(s["runs"]) for s in seen] == [1, 2]
+    assert [s.get("pending_runs") for s in seen] == [["b"], None, None]  # the last: at the end
+    assert [len(s["runs"]) for s in seen] == [1, 2, 2]
+
+
+def _pair(name_lr: dict[str, float] | None = None):
+    """Two tiny MLP runs on fake data, as Part IV's studies build them."""
+    from backprop_book.profiles import Sizes
+
+    data = load_data("fake", max_train=64, max_test=16)
+    sizes = Sizes(64, 16, 1)
+    mlp = {"model": "mlp", "model_args": {"hidden_sizes": [8]}, "batch_size": 16,
+           "device": "cpu", "data": "fake"}  # fmt: skip
+    lrs = name_lr or {"a": 0.001, "b": 0.01}
+    return [(n, {**mlp, "lr": lr}) for n, lr in lrs.items()], data, sizes
+
+
+def test_only_trains_the_named_runs_and_leaves_the_others_pending(monkeypatch):
+    from backprop_book.experiments.registry import StudyHooks
+    from backprop_book.profiles import Profile
+
+    runs, data, sizes = _pair({"a": 0.001, "b": 0.01, "c": 0.1})
+    trained = []
+    real = X.run_one
+    monkeypatch.setattr(X, "run_one", lambda *a, **kw: trained.append(kw["name"]) or real(*a, **kw))
+    out = X._study(runs, data, sizes, Profile.QUICK, None, hooks=StudyHooks(only=frozenset("b")))
+    assert trained == ["b"]
+    assert [r["name"] for r in out["runs"]] == ["b"] and out["pending_runs"] == ["a", "c"]
+    with pytest.raises(ValueError, match=r"run names of this study \(a, b, c\), got unknown.*: x"):
+        X._study(runs, data, sizes, Profile.QUICK, None, hooks=StudyHooks(only=frozenset("bx")))
+    assert trained == ["b"]  # checked before anything trains
+
+
+def test_runs_another_process_records_meanwhile_join_in_study_order(monkeypatch):
+    from backprop_book.experiments.registry import StudyHooks
+    from backprop_book.profiles import Profile
+
+    runs, data, sizes = _pair({"a": 0.001, "b": 0.01, "c": 0.1})
+    other = X._study(runs, data, sizes, Profile.QUICK, None, hooks=StudyHooks(only=frozenset("a")))
+    on_disk: dict = {}  # what the record holds; "another process" writes a while b trains
+    real = X.run_one
+
+    def train(*args, **kw):
+        if kw["name"] == "b":
+            on_disk["a"] = other["runs"][0]
+        return real(*args, **kw)
+
+    monkeypatch.setattr(X, "run_one", train)
+    hooks = StudyHooks(refresh=lambda: dict(on_disk), only=frozenset("bc"))
+    out = X._study(runs, data, sizes, Profile.QUICK, None, hooks=hooks)
+    assert [r["name"] for r in out["runs"]] == ["a", "b", "c"] and "pending_runs" not in out
+    assert hooks.taken == ["a"] and out["runs"][0] == other["runs"][0]
+
+
+def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_git):
+    """Call 1 trains a; while it trains, call 2 trains and records b; the record keeps both."""
+    from backprop_book.experiments import run_study, runner
+    from backprop_book.experiments.registry import Registry
+    from backprop_book.profiles import Profile
+    from backprop_book.results import load_result
+
+    reg = Registry()
+    runs, data, sizes = _pair()
+
+    @reg.study("part9/pair", description="two runs")
+    def pair(profile, seed=0, checkpoint_dir=None, hooks=None):
+        return X._study(runs, data, sizes, Profile.FULL, checkpoint_dir, seed=seed, hooks=hooks)
+
+    monkeypatch.setattr(runner, "REGISTRY", reg)
+    monkeypatch.setattr(runner, "PART_MODULES", {**runner.PART_MODULES, "part9": "json"})
+    kw = {"profile": "full", "record": True, "results_dir": tmp_path / "res",
+          "runs_dir": tmp_path / "runs"}  # fmt: skip
+    real = X.run_one
+    trained = []
+
+    def train(*args, **k):
+        trained.append(k["name"])
+        if k["name"] == "a":  # the second process, started while a trains
+            run_study("part9/pair", only=["b"], **kw)
+        return real(*args, **k)
+
+    monkeypatch.setattr(X, "run_one", train)
+    first = run_study("part9/pair", only=["a"], **kw)
+    assert trained == ["a", "b"]
+    assert [r["name"] for r in first.data["runs"]] == ["a", "b"]
+    rec = load_result("part9/pair", results_dir=tmp_path / "res")
+    assert [r["name"] for r in rec.data["runs"]] == ["a", "b"] and "pending_runs" not in rec.data
+    log = rec.data["recording_log"]
+    assert [(e["trained"], e["taken"]) for e in log] == [(["b"], []), (["a"], ["b"])]
+    assert log[0]["call"] != log[1]["call"]
+    assert runner.lock_path(reg.get("part9/pair"), tmp_path / "runs").is_file()
+    # a third call trains nothing: both runs are recorded
+    run_study("part9/pair", **kw)
+    assert trained == ["a", "b"]
+    with pytest.raises(ValueError, match=r"only \(--runs\) goes with record"):
+        run_study("part9/pair", only=["a"], profile="full", results_dir=tmp_path / "res")
