@@ -49,7 +49,7 @@ from backprop_book.results import (
     load_result,
     record_result,
 )
-from backprop_book.runtime import git_state, library_versions
+from backprop_book.runtime import git_state, hardware, library_versions
 
 try:  # POSIX; elsewhere the record lock only counts
     import fcntl
@@ -373,7 +373,11 @@ def _log_so_far(prev: RecordedResult | None) -> list[dict[str, Any]]:
         return []
     log = prev.data.get("recording_log")
     if isinstance(log, list):
-        return [dict(e) for e in log]
+        entries = [dict(e) for e in log]
+        # the call that wrote the record ran on the machine its provenance names
+        if entries and "hardware" not in entries[-1]:
+            entries[-1]["hardware"] = prev.provenance.hardware
+        return entries
     names = sorted({str(r["name"]) for _, out in seed_outputs(prev.data) for r in _run_rows(out)})
     if not names:
         return []
@@ -549,6 +553,7 @@ def run_study(
             names = [label(str(r["name"]), s) for s, o in zip(seed_list, outputs, strict=False)
                      for r in _run_rows(o)]  # fmt: skip
             entry = {"recorded_utc": started, "recorded_commit": current, "call": call,
+                     "hardware": hardware(str(outputs[0].get("device", "cpu"))),
                      "seeds": list(seed_list[: len(outputs)]),
                      "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
             so_far = log

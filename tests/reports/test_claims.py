@@ -212,6 +212,19 @@ def test_a_partial_alexnet_record_settles_only_its_runs(
     wait = claim("E.fig4.adam_sgd").verdict()
     assert wait.kind == "pending" and "sgd" in wait.explanation
     assert wait.command == "backprop-book reproduce part4/alexnet_study --profile full --record"
+    # one reading of SGD's momentum recorded: still pending, and it says what that one shows
+    data["runs"].append(_alexnet_run("sgd", [0.1] * 10))
+    record_result("part4/alexnet_study", data, device="cpu", data_source="test", seed=0,
+                  wall_time_s=1.0, profile="full", command="test", results_dir=dst)  # fmt: skip
+    wait = claim("E.fig4.adam_sgd").verdict()
+    assert wait.kind == "pending" and "sgd_momentum0.9 yet" in wait.explanation
+    assert "momentum 0 (torch's default): Adam 0.6900, SGD 0.1000, Adam ahead" in wait.explanation
+    assert [r.reproduces for r in wait.readings] == [True]
+    data["runs"].append(_alexnet_run("sgd_momentum0.9", [0.69] * 10))
+    record_result("part4/alexnet_study", data, device="cpu", data_source="test", seed=0,
+                  wall_time_s=1.0, profile="full", command="test", results_dir=dst)  # fmt: skip
+    both = claim("E.fig4.adam_sgd").verdict()
+    assert both.kind == "ambiguous" and len(both.readings) == 2
 
 
 def test_both_batch_readings_are_needed_for_a_cnn_verdict(verdicts: dict[str, Verdict]) -> None:

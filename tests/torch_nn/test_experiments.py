@@ -216,6 +216,7 @@ def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_gi
     log = rec.data["recording_log"]
     assert [(e["trained"], e["taken"]) for e in log] == [(["b"], []), (["a"], ["b"])]
     assert log[0]["call"] != log[1]["call"]
+    assert all("logical CPU" in e["hardware"] for e in log)  # which machine each call used
     assert runner.lock_path(reg.get("part9/pair"), tmp_path / "runs").is_file()
     # a third call trains nothing: both runs are recorded
     run_study("part9/pair", **kw)
