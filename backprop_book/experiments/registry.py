@@ -95,7 +95,13 @@ class StudyHooks:
         return self.only is None or name in self.only
 
     def check_names(self, names: Sequence[str]) -> None:
-        """Raise ``ValueError`` if ``only`` names a run that is not among the study's ``names``."""
+        """Raise ``ValueError`` if ``only`` names a run that is not among the study's ``names``.
+
+        >>> StudyHooks(only=frozenset({"a", "z"})).check_names(["a", "b"])
+        Traceback (most recent call last):
+        ...
+        ValueError: expected run names of this study (a, b), got unknown run(s): z
+        """
         unknown = sorted(set(self.only or ()) - set(names))
         if unknown:
             raise ValueError(

@@ -503,17 +503,17 @@ def run_study(
     prev: RecordedResult | None = None
     recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
     lock = RecordLock(lock_path(study, runs_dir))
-    checksum: str | None = None
     if record and study.takes_hooks:
         with lock():
             prev, recorded = previous_rows(study, prof, results_dir)
-        checksum = prev.provenance.data_sha256 if recorded and prev is not None else None
         if fresh and only is None:
             recorded = {}
     share = only is not None  # another process may record other runs meanwhile
     log = _log_so_far(prev) if recorded else []
     started = _utc(time.time())
     call = f"{started} pid {os.getpid()} {uuid.uuid4().hex[:8]}"  # this call, among others
+    # the last reading of the record; the data's checksum is hashed once, then reused
+    checksum = prev.provenance.data_sha256 if recorded and prev is not None else None
     seen: dict[str, Any] = {"stamp": None, "rows": recorded, "prev": prev, "checksum": checksum}
 
     def reread() -> dict[int, dict[str, Mapping[str, Any]]]:
@@ -527,7 +527,7 @@ def run_study(
         if stamp != seen["stamp"]:
             seen["stamp"] = stamp
             seen["prev"], seen["rows"] = previous_rows(study, prof, results_dir, seen["checksum"])
-            if seen["rows"] and seen["prev"] is not None:  # the data's checksum, hashed once
+            if seen["rows"] and seen["prev"] is not None:
                 seen["checksum"] = seen["prev"].provenance.data_sha256
         return seen["rows"]
 
