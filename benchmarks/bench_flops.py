@@ -135,16 +135,23 @@ def _trainer(name: str, n_images: int, n_threads: int) -> Any:
 
 
 def _bare_step(
-    model: torch.nn.Module, batch: int, opt_name: str = "adam", channels_last: bool = False
+    model: torch.nn.Module,
+    batch: int,
+    opt_name: str = "adam",
+    channels_last: bool = False,
+    update: dict[str, bool] | None = None,
 ) -> Callable[[], None]:
-    """One plain training step (zero_grad, forward, loss, backward, update)."""
+    """One plain training step (zero_grad, forward, loss, backward, update), the
+    update as the trainer makes it on the CPU unless ``update`` says otherwise."""
+    from backprop_book.torch_nn.trainer import cpu_update_kwargs
+
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(batch, *model.input_shape, generator=gen)
     y = torch.randint(0, model.num_classes, (batch,), generator=gen)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     cls = torch.optim.Adam if opt_name == "adam" else torch.optim.SGD
-    opt = cls(model.parameters(), lr=1e-3, foreach=True)
+    opt = cls(model.parameters(), lr=1e-3, **(update or cpu_update_kwargs(opt_name)))
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
@@ -238,6 +245,10 @@ def option_rows(quick: bool) -> list[Comparison]:
                 "plain": _repeat(_bare_step(_alexnet(), batch), k),
                 "channels_last": _repeat(_bare_step(_alexnet(True), batch, channels_last=True), k),
                 f"batch {big}": _repeat(_bare_step(_alexnet(), big), k),
+                # the trainer's update before it took the fused kernel
+                "multi-tensor update": _repeat(
+                    _bare_step(_alexnet(), batch, update={"foreach": True}), k
+                ),
             }
             no_dnn = _repeat(_bare_step(_alexnet(), batch), k)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import torch
 from backprop_book.torch_nn import data as D
 from backprop_book.torch_nn.checkpoint import load_checkpoint
 from backprop_book.torch_nn.config import TrainConfig
-from backprop_book.torch_nn.trainer import Trainer, resolve_device
+from backprop_book.torch_nn.trainer import Trainer, cpu_update_kwargs, resolve_device
 
 pytestmark = pytest.mark.part4
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,12 +202,34 @@ def test_epoch_loss_and_accuracy_weight_a_short_last_batch():
     assert acc == pytest.approx(before.accuracy)
 
 
-def test_cpu_optimizers_use_the_multi_tensor_update():
-    for opt in ("sgd", "adam", "rmsprop", "adadelta"):
+def test_cpu_optimizers_use_the_fused_or_multi_tensor_update():
+    for opt, key in (("sgd", "fused"), ("adam", "fused"), ("rmsprop", "foreach"),
+                     ("adadelta", "foreach")):  # fmt: skip
         t = Trainer(
             small(optimizer=opt, epochs=1), data=D.load_data("fake", max_train=8, max_test=8)
         )
-        assert t.optimizer.param_groups[0]["foreach"] is True, opt
+        assert t.optimizer.param_groups[0][key] is True, opt
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_fused_update_matches_the_for_loop_update(opt):
+    """The fused kernel is the same update: a few steps of each from the same weights
+    agree to float32 rounding, and both move the weights."""
+    torch.manual_seed(0)
+    ref = torch.nn.Linear(6, 3)
+    nets = [copy.deepcopy(ref) for _ in range(2)]
+    x, y = torch.randn(16, 6), torch.randint(0, 3, (16,))
+    cls = torch.optim.SGD if opt == "sgd" else torch.optim.Adam
+    extra = {"momentum": 0.9} if opt == "sgd" else {}
+    opts = [cls(nets[0].parameters(), lr=0.05, foreach=False, **extra),
+            cls(nets[1].parameters(), lr=0.05, **cpu_update_kwargs(opt), **extra)]  # fmt: skip
+    for _ in range(5):
+        for net, o in zip(nets, opts, strict=True):
+            o.zero_grad()
+            torch.nn.functional.cross_entropy(net(x), y).backward()
+            o.step()
+    assert not torch.allclose(nets[0].weight, ref.weight, atol=1e-3)
+    torch.testing.assert_close(nets[1].weight, nets[0].weight, rtol=1e-5, atol=1e-6)
 
 
 def test_unavailable_device_is_a_clear_error():
