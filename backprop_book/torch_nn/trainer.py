@@ -33,7 +33,7 @@ from tqdm import tqdm
 from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 from backprop_book.runtime import git_commit, utc_stamp
 from backprop_book.torch_nn import checkpoint as ckpt_io
-from backprop_book.torch_nn.config import TrainConfig
+from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     Normalizer,
@@ -164,14 +164,18 @@ def cpu_update_kwargs(optimizer: str) -> dict[str, bool]:
     PyTorch picks its faster updates by itself only on CUDA. On the CPU, SGD and Adam
     get the fused kernel, which reads and writes each weight and its state once per
     step, where the multi-tensor update makes several passes and allocates fresh
-    temporaries as large as the weights (on E's 23-million-weight AlexNet, one thread:
-    Adam's update fell from about 320 ms to 50 ms a step). RMSprop and Adadelta
-    have no fused kernel; they get the multi-tensor ("foreach") update, one call per
-    parameter list instead of one per tensor.
+    temporaries as large as the weights (``benchmarks/bench_flops.py`` times the two
+    on AlexNet). RMSprop and Adadelta have no fused kernel; they get the multi-tensor
+    ("foreach") update, one call per parameter list instead of one per tensor.
 
     >>> cpu_update_kwargs("adam"), cpu_update_kwargs("rmsprop")
     ({'fused': True}, {'foreach': True})
+    >>> cpu_update_kwargs("lbfgs")
+    Traceback (most recent call last):
+    ValueError: expected an optimizer in ('sgd', 'adam', 'rmsprop', 'adadelta'), got 'lbfgs'
     """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"expected an optimizer in {OPTIMIZERS}, got {optimizer!r}")
     return {"fused": True} if optimizer in FUSED_CPU_OPTIMIZERS else {"foreach": True}
 
 
