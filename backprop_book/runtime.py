@@ -216,9 +216,18 @@ def utc_stamp() -> str:
 
 
 def command_line() -> str:
-    """The command line of the running process, as a single string."""
-    return (
-        " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-        if sys.argv and sys.argv[0]
-        else sys.executable
-    )
+    """The command line of the running process, as a single string that reruns it.
+
+    A console script keeps its name (``backprop-book reproduce ...``); a module run
+    with ``python -m`` is given back as ``python -m NAME ...``, since the path of its
+    file (``.../bench_flops.py``) does not rerun it: its imports need the package.
+    """
+    if not (sys.argv and sys.argv[0]):
+        return sys.executable
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(spec, "name", "") or ""
+    if name and sys.argv[0] not in ("-c", "-m"):
+        head = ["python", "-m", name.removesuffix(".__main__")]
+    else:
+        head = [Path(sys.argv[0]).name]
+    return " ".join([*head, *sys.argv[1:]])

@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
 
 
 #: Settings a resumed run may be given anew; any other that differs is an error.
-RESUME_MAY_CHANGE = ("epochs", "progress", "threads")
+RESUME_MAY_CHANGE = ("epochs", "progress", "threads", "flush_denormal")
 
 
 def _check_out(out: Path, ckpt: Path, resume: bool) -> None:

@@ -185,6 +185,11 @@ class TrainConfig:
         "1..all cores and keeps the fastest (cached per machine, model, batch size)",
         valid_threads_setting, "None, a positive integer or 'auto'", parse=parse_threads,
     )  # fmt: skip
+    flush_denormal: bool = _opt(
+        True, "CPU: flush denormal floats (below 1.2e-38) to zero in every thread; "
+        "keeps Adam's and momentum's updates fast once many moments decay that far",
+        _is_bool, "a bool",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -159,8 +159,9 @@ def _load(sizes: Sizes, seed: int = 0, grayscale: bool = False) -> Data:
 def same_run(row: Mapping[str, Any], config: TrainConfig) -> bool:
     """Whether a recorded ``row`` is a finished run of ``config``.
 
-    Its settings must equal ``config``'s in every field but the thread count and the
-    progress bars (which do not change what is trained), and it must have trained
+    Its settings must equal ``config``'s in every field but the thread count, the
+    progress bars and the flushing of denormals (which changes numbers only by
+    amounts below about 1e-38), and it must have trained
     every epoch (or stopped early).
 
     >>> cfg = TrainConfig(model="mlp", epochs=2, data="fake")
@@ -175,7 +176,7 @@ def same_run(row: Mapping[str, Any], config: TrainConfig) -> bool:
     except (TypeError, ValueError):
         return False
     new = config.to_dict()
-    for key in ("threads", "progress"):
+    for key in ("threads", "progress", "flush_denormal"):
         old.pop(key, None)
         new.pop(key, None)
     done = row.get("epochs_done") == config.epochs or bool(row.get("stopped_early"))

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -43,6 +44,7 @@ from backprop_book.torch_nn.data import (
     normalization_constants,
     random_crop_flip,
 )
+from backprop_book.torch_nn.denormals import flushing, kept_fraction
 from backprop_book.torch_nn.models import ImageClassifier, build_model
 from backprop_book.torch_nn.rng import ModelRNG
 from backprop_book.torch_nn.threads import configure_threads
@@ -197,8 +199,8 @@ class Trainer:
     >>> t = Trainer(cfg)
     >>> hist = t.fit()
     >>> len(hist), sorted(hist[0])  # doctest: +NORMALIZE_WHITESPACE
-    (1, ['epoch', 'git_commit', 'lr', 'session', 'test_acc', 'test_loss', 'threads',
-         'time_s', 'train_acc', 'train_loss', 'val_acc', 'val_loss'])
+    (1, ['denormals_flushed', 'epoch', 'git_commit', 'lr', 'session', 'test_acc',
+         'test_loss', 'threads', 'time_s', 'train_acc', 'train_loss', 'val_acc', 'val_loss'])
     """
 
     def __init__(self, config: TrainConfig, data: Data | None = None):
@@ -225,6 +227,9 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
         #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
         self.thread_choice = configure_threads(self)
+        #: whether every CPU thread flushed denormals in the last epoch trained (None
+        #: before the first and off the CPU): :mod:`~backprop_book.torch_nn.denormals`
+        self.denormals_flushed: bool | None = None
         self.net = self._wrap_ddp()
         #: the code and the start (UTC) of this trainer, kept by every epoch it trains
         self.code_commit = git_commit()
@@ -301,7 +306,12 @@ class Trainer:
             len(d), c.batch_size, self.data_generator, self.rank, self.world_size, self.device
         )
         opt, net, crit = self.optimizer, self.net, self.criterion
-        with self.model_rng:  # dropout draws from the trainer's generator
+        on_cpu = self.device.type == "cpu"
+        with (
+            flushing(c.flush_denormal) if on_cpu else contextlib.nullcontext(),
+            self.model_rng,  # dropout draws from the trainer's generator
+        ):
+            self.denormals_flushed = kept_fraction() == 0.0 if on_cpu else None
             for step, idx in enumerate(batches):
                 x = self.prepare(d.images[idx], train=True)
                 y = d.labels[idx]
@@ -427,7 +437,8 @@ class Trainer:
                                "train_acc": train_acc, "val_loss": None, "val_acc": None,
                                "test_loss": None, "test_acc": None, "lr": lr,
                                "git_commit": self.code_commit, "session": self.session,
-                               "threads": torch.get_num_threads()}  # fmt: skip
+                               "threads": torch.get_num_threads(),
+                               "denormals_flushed": self.denormals_flushed}  # fmt: skip
         if self.val_data is not None:
             ev = self.evaluate(self.val_data)
             rec["val_loss"], rec["val_acc"] = ev.loss, ev.accuracy

@@ -243,3 +243,32 @@ def test_upgrade_script_fills_schema_2_from_a_schema_1_record(tmp_path: Path) ->
     )
     assert p.data_sha256 == SHARED_ARCHIVE_SHA256 and p.hardware.startswith("unknown")
     assert "re-recording" in p.notes and "epoch times" in p.notes and missing_provenance(p) == []
+
+
+def test_the_recorded_command_of_a_module_run_with_dash_m_reruns_it(tmp_path: Path) -> None:
+    """``python -m benchmarks.bench_flops --record`` must be recorded as that, not as
+    ``bench_flops.py --record`` (the file's name alone does not run: its imports need
+    the package); a script run by its path keeps the path's name."""
+    import subprocess
+    import sys
+
+    pkg = tmp_path / "pkgx"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "bench.py").write_text(
+        "from backprop_book.runtime import command_line\nprint(command_line())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": f"{root}:{tmp_path}", "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, *args], cwd=tmp_path, env=env, capture_output=True,
+            text=True, check=True,
+        )  # fmt: skip
+        return out.stdout.strip()
+
+    assert run("-m", "pkgx.bench", "--record", "--quick") == (
+        "python -m pkgx.bench --record --quick"
+    )
+    assert run(str(pkg / "bench.py"), "--record") == "bench.py --record"

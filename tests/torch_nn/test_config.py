@@ -52,6 +52,7 @@ NON_DEFAULT = {
     "progress": (True, ["--progress"]),
     "track_test": (True, ["--track-test"]),
     "threads": (2, ["--threads", "2"]),
+    "flush_denormal": (False, ["--no-flush-denormal"]),
 }  # fmt: skip
 
 
