@@ -231,6 +231,68 @@ def _compiled_step(batch: int) -> tuple[Callable[[], None], float] | None:
         return None
 
 
+#: share of AlexNet's weights given a zero gradient and a denormal first moment in the
+#: update benchmark (after one epoch of E's study at batch 10, 77% of the moments were)
+DEAD_SHARE = 0.75
+
+
+def _adam_update(
+    flush: bool, dead_share: float = DEAD_SHARE
+) -> tuple[Callable[[], None], torch.optim.Optimizer]:
+    """Adam's update alone (the trainer's fused CPU kernel) on AlexNet's weights, a
+    ``dead_share`` of which have a zero gradient and a denormal first moment, as
+    weights behind dead units have after some hundreds of steps; each call of the
+    returned step sets the denormal mode (``flush``) in every thread first."""
+    from backprop_book.torch_nn.denormals import flush_denormals
+    from backprop_book.torch_nn.trainer import cpu_update_kwargs
+
+    gen = torch.Generator().manual_seed(0)
+    params = [p.detach().clone().requires_grad_() for p in _alexnet().parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3, **cpu_update_kwargs("adam"))
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=gen) * 1e-3
+    opt.step()  # the moments exist, all normal numbers
+    for p in params:
+        dead = torch.rand(p.shape, generator=gen) < dead_share
+        assert p.grad is not None
+        p.grad[dead] = 0.0
+        # the bit pattern 1 << 20 is the denormal 1.47e-39 (no float arithmetic,
+        # which a flushing thread would turn into zero)
+        opt.state[p]["exp_avg"].view(torch.int32)[dead] = 1 << 20
+
+    def step() -> None:
+        flush_denormals(flush, check=False)
+        opt.step()
+
+    return step, opt
+
+
+def denormal_rows(quick: bool) -> list[Comparison]:
+    """The update with denormal moments kept against flushed (the trainer's default)."""
+    from backprop_book.torch_nn.denormals import flush_denormals
+
+    out = []
+    k, reps = (1, 1) if quick else (3, 3)
+    for n in thread_counts():
+        with threads(n):
+            fns: dict[str, Callable[[], object]] = {
+                "flushed": _repeat(_adam_update(True)[0], k),
+                "denormals kept": _repeat(_adam_update(False)[0], k),
+            }
+            t = time_side_by_side(fns, repeats=reps, warmup=1)
+            flush_denormals(False)
+            out.append(
+                Comparison(
+                    f"alexnet Adam update, {n} thread(s): denormals kept vs flushed",
+                    "flushed", "denormals kept", t["flushed"], t["denormals kept"], reps, None,
+                    f"{k} update(s) per call; {DEAD_SHARE:.0%} of the first moments denormal",
+                    case={"kind": "option", "model": "alexnet", "option": "denormals kept",
+                          "batch_size": None, "threads": n},
+                )
+            )  # fmt: skip
+    return out
+
+
 def option_rows(quick: bool) -> list[Comparison]:
     """What the field offers for AlexNet, each against the plain step at the same threads."""
     out = []
@@ -353,8 +415,9 @@ def epoch_rows(
 
 
 def run(quick: bool) -> list[Comparison]:
-    """Every row: FLOP-rate shares, then AlexNet's options (``nox -s bench`` calls this)."""
-    return rate_rows(quick) + option_rows(quick)
+    """Every row: FLOP-rate shares, then AlexNet's options and its update with denormal
+    moments kept (``nox -s bench`` calls this)."""
+    return rate_rows(quick) + option_rows(quick) + denormal_rows(quick)
 
 
 def summary(rows: list[Comparison]) -> dict[str, Any]:

@@ -62,3 +62,28 @@ def test_summary_reads_the_shares_and_option_speedups_from_the_fields():
     assert s["alexnet_share_of_matmul"] == {"1": 0.5, "2": 0.25}  # the MLP's row is not AlexNet's
     assert s["option_speedups"] == {"channels_last": {"1": 1.5}}
     assert s["target_share"] == F.TARGET_SHARE == 0.7
+
+
+def test_the_update_benchmark_holds_denormal_moments_until_flushed():
+    from backprop_book.torch_nn.denormals import flush_denormals
+
+    def denormal_share(opt):
+        """Read from the bits (a flushing thread would compare denormals as zero)."""
+        bits = [s["exp_avg"].view(torch.int32) for s in opt.state.values()]
+        n = sum(b.numel() for b in bits)
+        return sum(int((((b & 0x7F800000) == 0) & ((b & 0x7FFFFF) != 0)).sum()) for b in bits) / n
+
+    try:
+        kept, opt_kept = F._adam_update(False)
+        flushed, opt_flushed = F._adam_update(True)
+        assert denormal_share(opt_kept) == pytest.approx(F.DEAD_SHARE, abs=0.01)
+        kept()
+        flushed()
+        # kept: a zero gradient shrinks each moment by beta1, still denormal
+        assert denormal_share(opt_kept) == pytest.approx(F.DEAD_SHARE, abs=0.01)
+        assert denormal_share(opt_flushed) == 0.0
+    finally:
+        flush_denormals(False)
+    (row,) = [r for r in F.denormal_rows(True) if r.case["threads"] == 1][:1]
+    assert (row.case["kind"], row.case["option"]) == ("option", "denormals kept")
+    assert row.baseline_s > 0 and row.candidate_s > 0
