@@ -41,6 +41,7 @@ tutorial's GPU section does).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -263,10 +264,10 @@ def run(
             jpeg_n = torch.utils.data.Subset(
                 jpeg, np.sort(rng.choice(len(jpeg), n, replace=False)).tolist()
             )
-            choice = None
+            choice: Any = None
             if device == "cpu":
                 choice = _at_threads(
-                    lambda i=images, la=labels, b=batch: choose_our_threads(i, la, b, device),
+                    functools.partial(choose_our_threads, images, labels, batch, device),
                     default_threads,
                 )()
             ours_n = choice.threads if choice is not None else None

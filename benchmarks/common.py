@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 
@@ -89,7 +89,7 @@ def compare(
 
 
 def time_side_by_side(
-    fns: dict[str, Callable[[], object]], *, repeats: int = 3, warmup: int = 1
+    fns: Mapping[str, Callable[[], object]], *, repeats: int = 3, warmup: int = 1
 ) -> dict[str, float]:
     """Median wall time of each of several implementations, run round-robin.
 
