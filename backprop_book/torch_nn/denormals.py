@@ -7,12 +7,12 @@ with a normal number. Training makes such numbers in bulk. Adam's first moment o
 a weight whose gradient has become zero (a dead ReLU unit feeding a large fully
 connected layer) decays by ``beta1 = 0.9`` per step, so it falls from 1e-5 below
 1e-38 within about 700 steps, and it never reaches zero: 0.9 times a denormal of
-four units or fewer of the smallest step (1.4e-45) rounds back to itself. In E's AlexNet after one epoch at batch 10, three
-quarters of Adam's first moments were denormal, and the fused Adam update on
-them took most of each step.
+four units or fewer of the smallest step (1.4e-45) rounds back to itself. In E's
+AlexNet after one epoch at batch 10, three quarters of Adam's first moments were
+denormal, and the fused Adam update on them took most of each step.
 
 The CPU's flush-to-zero and denormals-are-zero modes (``torch.set_flush_denormal``)
-make such values zero. They change no result above 1.2e-38 in magnitude: an Adam
+make such values zero. They change numbers only by amounts below about 1e-38: an Adam
 moment of 1e-39 moves a weight by far less than the float32 spacing of any weight
 it is added to.
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,7 @@ def kept_fraction(n: int = _PROBE_SIZE) -> float:
     return float(((x * 1.0) != 0).sum().item()) / n
 
 
+@functools.cache
 def _loaded_libgomp() -> Path | None:
     """The GNU OpenMP runtime this process has loaded (torch's own copy), if any."""
     try:
@@ -113,13 +115,12 @@ def flush_denormals(on: bool = True, check: bool = True) -> bool:
     >>> flush_denormals(False), kept_fraction()
     (True, 1.0)
     """
-    if not isinstance(on, bool):
-        raise TypeError(f"flush_denormals: on must be a bool, got {on!r}")
+    for name, value in (("on", on), ("check", check)):
+        if not isinstance(value, bool):
+            raise TypeError(f"flush_denormals: {name} must be a bool, got {value!r}")
     if not torch.set_flush_denormal(on):
         log.warning("this CPU cannot flush denormal floats to zero; they are kept")
         return False
-    if not isinstance(check, bool):
-        raise TypeError(f"flush_denormals: check must be a bool, got {check!r}")
     if not check:
         _in_every_openmp_thread(on)
         return True

@@ -308,10 +308,13 @@ class Trainer:
         opt, net, crit = self.optimizer, self.net, self.criterion
         on_cpu = self.device.type == "cpu"
         with (
-            flushing(c.flush_denormal) if on_cpu else contextlib.nullcontext(),
+            flushing(c.flush_denormal) if on_cpu else contextlib.nullcontext(False) as ok,
             self.model_rng,  # dropout draws from the trainer's generator
         ):
-            self.denormals_flushed = kept_fraction() == 0.0 if on_cpu else None
+            # as asked where every thread follows, else as measured
+            self.denormals_flushed = (
+                (c.flush_denormal if ok else kept_fraction() == 0.0) if on_cpu else None
+            )
             for step, idx in enumerate(batches):
                 x = self.prepare(d.images[idx], train=True)
                 y = d.labels[idx]
