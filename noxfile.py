@@ -183,9 +183,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy."""
+    """Type-check the package and the benchmarks with mypy."""
     install(session, "dev")
-    session.run("mypy", "backprop_book")
+    session.run("mypy", "backprop_book", "benchmarks")
 
 
 @nox.session

@@ -30,7 +30,7 @@ from typing import Any
 
 from backprop_book.cliargs import UsageError, add_archive_arguments, expected_sha256, positive_int
 
-__all__ = ["RESUME_MAY_CHANGE", "main_evaluate", "main_train", "register"]
+__all__ = ["main_evaluate", "main_train", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -74,10 +74,6 @@ def register(subparsers: Any) -> None:
     e.set_defaults(func=main_evaluate)
 
 
-#: Settings a resumed run may be given anew; any other that differs is an error.
-RESUME_MAY_CHANGE = ("epochs", "progress", "threads", "flush_denormal")
-
-
 def _check_out(out: Path, ckpt: Path, resume: bool) -> None:
     """Checks that need no training: made before the first epoch, not after it."""
     if out.exists() and not out.is_dir():
@@ -99,7 +95,7 @@ def _check_out(out: Path, ckpt: Path, resume: bool) -> None:
 
 def _resume_conflicts(saved: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """The given settings that contradict a checkpoint's config (``RESUME_MAY_CHANGE`` aside)."""
-    from backprop_book.torch_nn.config import cli_flag
+    from backprop_book.torch_nn.config import RESUME_MAY_CHANGE, cli_flag
 
     out = []
     for name, value in given.items():
@@ -121,7 +117,12 @@ def main_train(args: argparse.Namespace) -> int:
     from backprop_book.profiles import result_banner
     from backprop_book.results import record_result
     from backprop_book.torch_nn.checkpoint import load_checkpoint
-    from backprop_book.torch_nn.config import TrainConfig, config_values
+    from backprop_book.torch_nn.config import (
+        RESUME_MAY_CHANGE,
+        TrainConfig,
+        cli_flag,
+        config_values,
+    )
     from backprop_book.torch_nn.data import load_data
     from backprop_book.torch_nn.trainer import Trainer
 
@@ -139,7 +140,7 @@ def main_train(args: argparse.Namespace) -> int:
                 raise UsageError(
                     "--resume keeps the checkpoint's settings, but "
                     + "; ".join(conflicts)
-                    + f" was given; only {', '.join('--' + n for n in RESUME_MAY_CHANGE)} "
+                    + f" was given; only {', '.join(cli_flag(n) for n in RESUME_MAY_CHANGE)} "
                     "may change (start a new run with another --out to change the others)"
                 )
             cfg = TrainConfig.from_dict(

@@ -37,6 +37,8 @@ from backprop_book.torch_nn.threads import parse_threads, valid_threads_setting
 
 __all__ = [
     "OPTIMIZERS",
+    "RESULT_NEUTRAL",
+    "RESUME_MAY_CHANGE",
     "SCHEDULES",
     "TrainConfig",
     "add_config_arguments",
@@ -51,6 +53,16 @@ __all__ = [
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta")
 #: The learning-rate schedules, stepped once per epoch.
 SCHEDULES = ("constant", "step", "exponential", "cosine")
+#: The fields of a :class:`TrainConfig` that do not change a run's numbers: the
+#: thread count, the progress bars and the flushing of denormals (which moves values
+#: only below about 1e-38). Two configs that differ only here are the same run
+#: (:func:`~backprop_book.torch_nn.experiments.same_run`), and a resumed run may be
+#: given them anew (:data:`RESUME_MAY_CHANGE`).
+RESULT_NEUTRAL = ("threads", "progress", "flush_denormal")
+#: The settings a resumed run (``backprop-book train --resume``) may be given anew:
+#: the number of epochs in total, and :data:`RESULT_NEUTRAL`; any other that differs
+#: from the checkpoint's is an error.
+RESUME_MAY_CHANGE = ("epochs", *RESULT_NEUTRAL)
 
 
 def _opt(

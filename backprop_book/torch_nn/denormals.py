@@ -42,21 +42,33 @@ __all__ = ["flush_denormals", "flushing", "kept_fraction"]
 
 log = logging.getLogger(__name__)
 
-#: elements of the probe: enough that torch splits the multiply over every thread
-_PROBE_SIZE = 1 << 22
+#: ATen's grain of an element-wise operation (``at::internal::GRAIN_SIZE``): torch
+#: hands each thread at least this many elements, so a probe of ``threads`` grains
+#: or more gives every thread a share
+_ATEN_GRAIN = 1 << 15
 
 
-def kept_fraction(n: int = _PROBE_SIZE) -> float:
+def _probe_size() -> int:
+    """Elements of the default probe: two grains per thread of torch's current count."""
+    return 2 * _ATEN_GRAIN * max(1, torch.get_num_threads())
+
+
+def kept_fraction(n: int | None = None) -> float:
     """Fraction of a parallel multiply's elements that kept a denormal value.
 
     0.0 when every thread that took part flushes denormals, 1.0 when none does;
     in between when only some threads do (for instance the main thread alone).
+    ``n`` elements are multiplied; the default, two of ATen's parallel grains per
+    thread, is the smallest size that every one of torch's threads takes part in,
+    so the probe costs well under a millisecond (it runs a few times per epoch).
 
     >>> _ = torch.set_flush_denormal(False)
     >>> kept_fraction()
     1.0
     """
-    if not isinstance(n, int) or n < 1:
+    if n is None:
+        n = _probe_size()
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"kept_fraction: n must be a positive integer, got {n!r}")
     # the bit pattern 1 << 20 is the denormal 1.47e-39; an integer fill makes it
     # without float arithmetic, which flush-to-zero would already zero

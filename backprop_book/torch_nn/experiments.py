@@ -28,7 +28,7 @@ import torch
 
 from backprop_book.experiments.registry import StudyHooks, register, study
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
-from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
+from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     d_transforms,
@@ -159,10 +159,10 @@ def _load(sizes: Sizes, seed: int = 0, grayscale: bool = False) -> Data:
 def same_run(row: Mapping[str, Any], config: TrainConfig) -> bool:
     """Whether a recorded ``row`` is a finished run of ``config``.
 
-    Its settings must equal ``config``'s in every field but the thread count, the
-    progress bars and the flushing of denormals (which changes numbers only by
-    amounts below about 1e-38), and it must have trained
-    every epoch (or stopped early).
+    Its settings must equal ``config``'s in every field but those that do not change
+    a run's numbers (:data:`~backprop_book.torch_nn.config.RESULT_NEUTRAL`: the
+    thread count, the progress bars, the flushing of denormals), and it must have
+    trained every epoch (or stopped early).
 
     >>> cfg = TrainConfig(model="mlp", epochs=2, data="fake")
     >>> row = {"config": {**cfg.to_dict(), "threads": 1}, "epochs_done": 2}
@@ -176,7 +176,7 @@ def same_run(row: Mapping[str, Any], config: TrainConfig) -> bool:
     except (TypeError, ValueError):
         return False
     new = config.to_dict()
-    for key in ("threads", "progress", "flush_denormal"):
+    for key in RESULT_NEUTRAL:
         old.pop(key, None)
         new.pop(key, None)
     done = row.get("epochs_done") == config.epochs or bool(row.get("stopped_early"))

@@ -103,6 +103,11 @@ CASES: list[tuple[list[str], int, str]] = [
         2,
         "--resume keeps the checkpoint's settings, but --lr 0.5",
     ),
+    (
+        ["train", *FAKE, "--out", "{run}", "--resume", "--lr", "0.5"],
+        2,
+        "only --epochs, --threads, --progress, --flush-denormal may change",
+    ),
     (["train", *FAKE, "--out", "{run}", "--resume", "--model", "fc"], 2, "--model 'fc'"),
     (
         ["train", *FAKE, "--lr", "1e30", "--momentum", "0", "--out", "{tmp}/nan"],

@@ -223,3 +223,20 @@ def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_gi
     assert trained == ["a", "b"]
     with pytest.raises(ValueError, match=r"only \(--runs\) goes with record"):
         run_study("part9/pair", only=["a"], profile="full", results_dir=tmp_path / "res")
+
+
+def test_same_run_ignores_exactly_the_result_neutral_fields():
+    """A recorded run counts for a config that differs only in a field of
+    RESULT_NEUTRAL (threads, progress bars, denormal flushing), and for no other;
+    a resume may change those same fields, and the epoch count besides."""
+    from backprop_book.torch_nn.config import RESULT_NEUTRAL, RESUME_MAY_CHANGE, TrainConfig
+
+    cfg = TrainConfig(model="mlp", epochs=2, data="fake")
+    row = {"config": cfg.to_dict(), "epochs_done": 2}
+    other = {"threads": 2, "progress": True, "flush_denormal": False}
+    assert set(other) == set(RESULT_NEUTRAL)
+    for name, value in other.items():
+        assert X.same_run({**row, "config": {**cfg.to_dict(), name: value}}, cfg), name
+    for name, value in {"lr": 0.1, "seed": 1, "batch_size": 8, "amp": False}.items():
+        assert not X.same_run({**row, "config": {**cfg.to_dict(), name: value}}, cfg), name
+    assert RESUME_MAY_CHANGE == ("epochs", *RESULT_NEUTRAL)
