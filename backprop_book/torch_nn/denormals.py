@@ -59,8 +59,9 @@ def kept_fraction(n: int | None = None) -> float:
     0.0 when every thread that took part flushes denormals, 1.0 when none does;
     in between when only some threads do (for instance the main thread alone).
     ``n`` elements are multiplied; the default, two of ATen's parallel grains per
-    thread, is the smallest size that every one of torch's threads takes part in,
-    so the probe costs well under a millisecond (it runs a few times per epoch).
+    thread, is twice the size at which every one of torch's threads takes part,
+    small enough that the probe costs about a millisecond (it runs a few times per
+    epoch).
 
     >>> _ = torch.set_flush_denormal(False)
     >>> kept_fraction()
