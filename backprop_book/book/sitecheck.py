@@ -579,20 +579,16 @@ def _text_outside(root: Any, skip: str, *, listings: bool = True) -> Iterator[st
             for el in root.select("div.highlight")
             if el.find_parent(class_="cell_output") is None
         }
-    for node in root.descendants:
-        if not isinstance(node, NavigableString) or isinstance(
-            node, Comment | Doctype | ProcessingInstruction
-        ):
-            continue
-        parent = node.parent
-        hidden = False
-        while parent is not None and parent is not root.parent:
-            if id(parent) in skipped:
-                hidden = True
-                break
-            parent = parent.parent
-        if not hidden:
-            yield str(node)
+    # a walk that does not enter a skipped element: linear in the page's size
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        for child in reversed(el.contents):
+            if isinstance(child, NavigableString):
+                if not isinstance(child, Comment | Doctype | ProcessingInstruction):
+                    yield str(child)
+            elif id(child) not in skipped:
+                stack.append(child)
 
 
 def _norm(text: str) -> str:
@@ -636,6 +632,8 @@ def check_html(
     """
     from bs4 import BeautifulSoup
 
+    if _is_viewcode(page):  # highlighted source: no prose, figures, cards or links made
+        return []
     soup = BeautifulSoup(html_text, "html.parser")
     body = soup.body or soup
     content = body.select_one("article.bd-article") or body.select_one("[role=main]") or body
@@ -645,14 +643,13 @@ def check_html(
     def add(kind: str, detail: str) -> None:
         out.append(Finding(page, kind, detail))
 
-    if not _is_viewcode(page):  # source listings show docstrings as source
-        for text in _text_outside(content, _PROSE_SKIP):
-            # a role left raw is reported once, as raw-role
-            for cmd in dict.fromkeys(tex_outside_math(re.sub(RAW_ROLE, " ", text))):
-                add("raw-tex", f'{cmd} in "{" ".join(text.split())[:70]}"')
-        for text in _text_outside(content, _ROLE_SKIP, listings=False):
-            for role in raw_roles(text):
-                add("raw-role", f"{role[:70]} (shown as text)")
+    for text in _text_outside(content, _PROSE_SKIP):
+        # a role left raw is reported once, as raw-role
+        for cmd in dict.fromkeys(tex_outside_math(re.sub(RAW_ROLE, " ", text))):
+            add("raw-tex", f'{cmd} in "{" ".join(text.split())[:70]}"')
+    for text in _text_outside(content, _ROLE_SKIP, listings=False):
+        for role in raw_roles(text):
+            add("raw-role", f"{role[:70]} (shown as text)")
     for a in body.select('a[href^="mailto:"], a[href^="MAILTO:"]'):
         if is_autolinked_non_address(a["href"], a.get_text()):
             add("mailto-text", f"{a.get_text().strip()!r} is a mail link ({a['href']})")
@@ -664,7 +661,7 @@ def check_html(
         rest = text.replace(title, "", 1).strip() if title else text
         if not _norm(rest) or _norm(rest) == title:
             add("card-text", f"card {title or '(untitled)'!r} has no text beyond its title")
-    for img in content.select("img, .cell_output svg, figure svg"):
+    for img in content.select("img:not(.toggler), .cell_output svg, figure svg"):
         if img.name == "svg" and img.find_parent("img") is not None:
             continue
         if img.find_parent(["a", "button"]) is not None and img.name == "svg":
