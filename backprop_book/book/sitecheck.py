@@ -563,22 +563,12 @@ def _svg_size(svg: str) -> tuple[float, float] | None:
     return None
 
 
-def _text_outside(root: Any, skip: str, *, listings: bool = True) -> Iterator[str]:
-    """The text nodes under ``root`` outside any element matching ``skip``.
-
-    With ``listings=False``, source listings (a ``div.highlight`` that is not a cell's
-    printed output) are skipped too.
-    """
+def _text_outside(root: Any, skip: str) -> Iterator[str]:
+    """The text nodes under ``root`` outside any element matching ``skip``."""
     from bs4 import NavigableString
     from bs4.element import Comment, Doctype, ProcessingInstruction
 
     skipped = set(map(id, root.select(skip))) if skip else set()
-    if not listings:
-        skipped |= {
-            id(el)
-            for el in root.select("div.highlight")
-            if el.find_parent(class_="cell_output") is None
-        }
     # a walk that does not enter a skipped element: linear in the page's size
     stack = [root]
     while stack:
@@ -607,9 +597,10 @@ _PROSE_SKIP = (
     "script, style, textarea, pre, code, kbd, samp, .math, mjx-container, "
     ".highlight, .cell_input, #search-results"
 )
-#: Where a role left raw can hide: everything but code the book shows as code (cell
-#: inputs, inline literals, and source listings, see :func:`_text_outside`); printed
-#: output counts.
+#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs)
+#: and inline literals.  Printed output counts, and so do listings of the package: a
+#: listed object's docstring is rendered above its code (:mod:`backprop_book.book.rendering`),
+#: so a role shown in a listing is a slip.
 _ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, #search-results"
 
 
@@ -647,7 +638,7 @@ def check_html(
         # a role left raw is reported once, as raw-role
         for cmd in dict.fromkeys(tex_outside_math(re.sub(RAW_ROLE, " ", text))):
             add("raw-tex", f'{cmd} in "{" ".join(text.split())[:70]}"')
-    for text in _text_outside(content, _ROLE_SKIP, listings=False):
+    for text in _text_outside(content, _ROLE_SKIP):
         for role in raw_roles(text):
             add("raw-role", f"{role[:70]} (shown as text)")
     for a in body.select('a[href^="mailto:"], a[href^="MAILTO:"]'):

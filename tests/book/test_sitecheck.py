@@ -235,13 +235,15 @@ def test_raw_math_role_in_a_docstring_is_found() -> None:
     )
     assert kinds_of(page(raw)) == ["raw-role"]
     assert kinds_of(page(rendered)) == []
-    # printed by a cell: still a slip; shown as source (a listing, a code cell): not
+    # printed by a cell or shown in a listing: a slip; in a code cell's input: not
     printed = (
         "<div class='cell_output'><div class='highlight'><pre>:func:`train` runs</pre></div></div>"
     )
     listing = "<div class='highlight-python'><div class='highlight'><pre>'''x :math:`a`'''</pre></div></div>"
     assert kinds_of(page(printed)) == ["raw-role"]
-    assert kinds_of(page(listing)) == []
+    assert kinds_of(page(listing)) == ["raw-role"]  # a listing renders its docstring
+    cell = f"<div class='cell_input'>{listing}</div>"
+    assert kinds_of(page(cell)) == []  # code the chapter runs may hold a role in a string
     assert raw_roles("at 10:30: `x` and a ratio 3:4") == []
 
 
