@@ -535,7 +535,7 @@ def empty_axes(svg: str) -> list[str]:
             elif cid.startswith("matplotlib.axis_"):
                 visible = True
         if visible and not has_data:
-            empty.append(axes.get("id"))
+            empty.append(axes.get("id", ""))
     return empty
 
 
@@ -642,8 +642,9 @@ def check_html(
         for role in raw_roles(text):
             add("raw-role", f"{role[:70]} (shown as text)")
     for a in body.select('a[href^="mailto:"], a[href^="MAILTO:"]'):
-        if is_autolinked_non_address(a["href"], a.get_text()):
-            add("mailto-text", f"{a.get_text().strip()!r} is a mail link ({a['href']})")
+        href = str(a.get("href", ""))
+        if is_autolinked_non_address(href, a.get_text()):
+            add("mailto-text", f"{a.get_text().strip()!r} is a mail link ({href})")
     for card in body.select(".sd-card"):
         title_el = card.select_one(".sd-card-title")
         title = _norm(title_el.get_text(" ")) if title_el else ""
@@ -657,13 +658,14 @@ def check_html(
             continue
         if img.find_parent(["a", "button"]) is not None and img.name == "svg":
             continue  # an icon
-        src = img.get("src", "") if img.name == "img" else ""
+        src = str(img.get("src") or "") if img.name == "img" else ""
         label = src.rsplit("/", 1)[-1] or "inline SVG"
         missing = []
-        alt = img.get("alt") if img.name == "img" else img.get("aria-label")
-        if img.name == "svg" and not alt and img.find("title") is not None:
-            alt = img.find("title").get_text()
-        if not (alt or "").strip():
+        alt = str(img.get("alt" if img.name == "img" else "aria-label") or "")
+        title_el = img.find("title") if img.name == "svg" else None
+        if not alt and title_el is not None:
+            alt = title_el.get_text()
+        if not alt.strip():
             missing.append("alt text")
         fig = img.find_parent("figure")
         cap = fig.find("figcaption") if fig is not None else None
