@@ -382,6 +382,11 @@ _DELIMITED = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$", re.DOTALL)
 RAW_ROLE = r":(?:[a-z]+:)?[a-z][a-z-]*:`[^`\n]+`"
 #: A domain name: labels joined by dots, ending in a top-level domain of letters.
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+#: How to give a chapter's figure what the ``figure-caption`` rule asks for.
+FIGURE_HINT = (
+    " (a code cell: metadata mystnb.figure.caption and .name, mystnb.image.alt;"
+    " markdown: {figure} with :alt: and a caption)"
+)
 #: The smallest resolution of a raster figure, in dots per inch.
 MIN_DPI = 200
 #: Minimum width of a figure as shown, in CSS pixels per line of its height: a graph
@@ -680,7 +685,7 @@ def check_html(
         if not cap_text.strip():
             missing.append("caption")
         if missing:
-            add("figure-caption", f"{label}: no {', no '.join(missing)}")
+            add("figure-caption", f"{label}: no {', no '.join(missing)}{FIGURE_HINT}")
         path = _image_file(root_path, page, src)
         if path is None:
             continue
