@@ -22,6 +22,7 @@ import backprop_book.autograd as ag
 from backprop_book.autograd import TensorNode
 from backprop_book.autograd.gradcheck import engine_gradients
 from backprop_book.autograd.minimal import Value, backward_order, elementwise
+from backprop_book.grading import check_backward
 
 from .strategies import FLOATS, POSITIVE, same_shape_arrays
 
@@ -242,3 +243,64 @@ def test_bad_input_names_what_was_expected(
 ) -> None:
     with pytest.raises(error, match=match):
         make()
+
+
+# -- grading a scalar op through elementwise(): a right backward and planted slips ------
+def _tanh_with(local: Callable[[Value, Value], float]) -> Callable[[Value], Value]:
+    """tanh whose local backward adds ``local(x, out) * out.grad``."""
+
+    def tanh(x: Value) -> Value:
+        out = Value(np.tanh(x.data), (x,), "tanh")
+
+        def _backward() -> None:
+            x.grad += local(x, out) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return tanh
+
+
+def test_grader_passes_a_right_tanh_and_names_a_wrong_one() -> None:
+    x = np.array([-1.5, -0.2, 0.4, 1.1])
+    right = check_backward(*elementwise(_tanh_with(lambda x, t: 1 - t.data**2)), {"x": x})
+    assert right, str(right)
+    # the planted slip: 1 - x^2 instead of 1 - tanh(x)^2
+    wrong = check_backward(
+        *elementwise(_tanh_with(lambda x, t: 1 - x.data**2)), {"x": x}, upstream=np.ones(4)
+    )
+    assert not wrong and wrong.input == "x" and wrong.index is not None
+    k = wrong.index[0]
+    assert wrong.expected == pytest.approx(1 - np.tanh(x[k]) ** 2, rel=1e-6)
+    assert wrong.got == pytest.approx(1 - x[k] ** 2, rel=1e-12)
+    assert str(wrong).startswith(f"wrong: the gradient of x at index ({k},)")
+
+
+def _mul(accumulate: bool) -> Callable[[Value, Value], Value]:
+    def mul(a: Value, b: Value) -> Value:
+        out = Value(a.data * b.data, (a, b), "*")
+
+        def _backward() -> None:
+            if accumulate:
+                a.grad += b.data * out.grad
+                b.grad += a.data * out.grad
+            else:  # the planted slip: the gradient is assigned, not added
+                a.grad = b.data * out.grad
+                b.grad = a.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    return mul
+
+
+@pytest.mark.parametrize("accumulate", [True, False], ids=["+=", "="])
+def test_grader_catches_an_overwritten_gradient_only_on_reuse(accumulate: bool) -> None:
+    inputs = {"x": np.array([0.5, -1.2, 2.0]), "w": np.array([1.5, 0.3, -0.7])}
+    mul = _mul(accumulate)
+    once = check_backward(*elementwise(lambda x, w: mul(x, w)), inputs)
+    reused = check_backward(*elementwise(lambda x, w: mul(mul(x, x), w) + x), inputs)
+    assert once, str(once)  # a value used once cannot tell = from +=
+    assert bool(reused) is accumulate, str(reused)
+    if not accumulate:
+        assert reused.input == "x"
