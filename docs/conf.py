@@ -33,6 +33,7 @@ extensions = [
     "sphinx_togglebutton",
     "backprop_book.sphinxext",
     "backprop_book.book.notebooks",
+    "backprop_book.book.listing",
 ]
 
 exclude_patterns = [
@@ -44,15 +45,43 @@ exclude_patterns = [
 ]
 nitpicky = False
 
+# --- figures ----------------------------------------------------------------------------
+# Every figure is numbered ("Figure 3"), with a caption and alt text (the site check
+# fails one without).  Figures drawn by code cells come out as SVG: the kernels that
+# MyST-NB starts read an IPython profile, written here into the build folder, that
+# switches matplotlib's inline backend to SVG.  BACKPROP_BOOK_FIGURES names that setting
+# and keys the execution cache (bb_key_env below), so a change re-executes the chapters.
+numfig = True
+numfig_format = {"figure": "Figure %s", "table": "Table %s", "code-block": "Listing %s"}
+FIGURE_FORMAT = "svg"
+_BUILD = Path(os.environ.get("BACKPROP_BOOK_BUILD_DIR", ROOT / "docs" / "_build"))
+_IPYTHON = _BUILD / "ipython"
+
+
+def _kernel_profile() -> None:
+    from backprop_book._io import atomic_write_text
+
+    (_IPYTHON / "profile_default").mkdir(parents=True, exist_ok=True)
+    atomic_write_text(
+        _IPYTHON / "profile_default" / "ipython_kernel_config.py",
+        "# written by docs/conf.py: the book's figures are SVG\n"
+        f"c.InlineBackend.figure_formats = {{{FIGURE_FORMAT!r}}}\n"
+        # the same SVG for the same figure (ids from a fixed salt), fonts as paths
+        "c.InlineBackend.rc = {'svg.hashsalt': 'backprop_book', 'svg.fonttype': 'path'}\n",
+    )
+    os.environ["IPYTHONDIR"] = str(_IPYTHON)
+    os.environ["BACKPROP_BOOK_FIGURES"] = f"{FIGURE_FORMAT};v1"
+
+
+_kernel_profile()
+
 # --- MyST / MyST-NB -------------------------------------------------------------------
 myst_enable_extensions = ["amsmath", "dollarmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 nb_execution_mode = "cache"
 # The cache lives in the build folder; backprop_book.sphinxext keys every chapter on the
 # package modules it imports, the installed versions and the profile (see its docstring).
-nb_execution_cache_path = str(
-    Path(os.environ.get("BACKPROP_BOOK_BUILD_DIR", ROOT / "docs" / "_build")) / ".jupyter_cache"
-)
+nb_execution_cache_path = str(_BUILD / ".jupyter_cache")
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600
@@ -61,6 +90,7 @@ nb_output_stderr = "remove-warn"
 
 # --- backprop_book.sphinxext -----------------------------------------------------------
 bb_key_paths = ["results/{part}"]
+bb_key_env = ["BACKPROP_BOOK_CIFAR10", "BACKPROP_BOOK_FIGURES"]
 # chapters that import the benchmarks re-run when a benchmark changes
 bb_extra_packages = {"benchmarks": "../benchmarks"}
 
@@ -113,6 +143,13 @@ html_title = "Backpropagation, executed"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
+    # the licences, on every page (LICENSE and LICENSE-CONTENT at the repository's root)
+    "extra_footer": (
+        "<p>Text and figures: "
+        '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>; '
+        'code: <a href="https://opensource.org/license/mit">MIT</a>. '
+        'The designs this book follows are credited in the <a href="{credits}">preface</a>.</p>'
+    ),
 }
 html_static_path = ["_static", str(_offline_mathjax())]
 html_css_files = ["book.css"]
@@ -132,3 +169,32 @@ def setup(app: object) -> None:
     formulas would stay raw TeX (the site check found them).
     """
     app.set_html_assets_policy("always")  # type: ignore[attr-defined]
+    app.connect("doctree-read", _unlink_non_addresses)  # type: ignore[attr-defined]
+    app.connect("html-page-context", _footer_link)  # type: ignore[attr-defined]
+
+
+def _unlink_non_addresses(app: object, doctree: object) -> None:
+    """Turn mail links made from text that is no address back into text.
+
+    Docutils links any ``a@b`` in a docstring as e-mail: LeNet-5's "C1 conv 6@5x5"
+    became three mail links (the site check's ``mailto-text``).  A link whose part
+    after the ``@`` is a domain name is kept.
+    """
+    from docutils import nodes
+
+    from backprop_book.book.sitecheck import is_autolinked_non_address
+
+    for ref in list(doctree.findall(nodes.reference)):  # type: ignore[attr-defined]
+        uri = ref.get("refuri", "")
+        if uri.startswith("mailto:") and is_autolinked_non_address(uri, ref.astext()):
+            ref.replace_self(nodes.Text(ref.astext()))
+
+
+def _footer_link(
+    app: object, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
+    """Point the footer's credits link at the preface, relative to each page."""
+    options = context.get("theme_extra_footer")
+    if isinstance(options, str) and "{credits}" in options:
+        target = context["pathto"]("preface") + "#credits"
+        context["theme_extra_footer"] = options.replace("{credits}", target)
