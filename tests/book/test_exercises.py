@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,3 +170,115 @@ def test_graded_cells_do_not_print_the_fix(part: str) -> None:
     for cell in graded:
         told = [w for w in GIVEAWAYS if w in cell.output]
         assert told == [], f"{cell.block[1]}: the grade says {told}"
+
+
+# ----------------------------------------------------------------------------- the student's edition
+TOY_EXERCISES = """---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+# Exercises
+
+````{exercise-start} Add two numbers
+:label: ex-toy
+````
+
+What is 20 + 22? EXERCISE-STATEMENT-MARK
+
+```{code-cell} ipython3
+print("EXERCISE-OUTPUT-" + "MARK")
+```
+
+````{exercise-end}
+````
+
+````{solution-start} ex-toy
+:class: dropdown
+````
+
+SOLUTION-PROSE-MARK: forty-two.
+
+```{code-cell} ipython3
+print("SOLUTION-OUTPUT-" + "MARK")
+```
+
+````{solution-end}
+````
+
+After the exercise. PAGE-END-MARK
+"""
+
+
+def build_toy_book(tmp_path: Path, edition: str) -> Path:
+    """Build a one-exercise book with the book's own docs/conf.py; return its HTML folder."""
+    src = tmp_path / edition
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "import runpy\n"
+        f"_book = runpy.run_path({str(DOCS / 'conf.py')!r})\n"
+        "globals().update({k: v for k, v in _book.items() if not k.startswith('__')})\n"
+        "exclude_patterns = ['_build']\n"
+        "html_static_path = html_static_path[1:]  # MathJax only: the toy has no _static\n"
+        "html_css_files = []\n"
+        f"nb_execution_cache_path = {str(tmp_path / f'cache-{edition}')!r}\n"
+    )
+    (src / "references.bib").write_text((DOCS / "references.bib").read_text(encoding="utf-8"))
+    (src / "index.md").write_text("# Toy book\n\n```{toctree}\nexercises\n```\n")
+    (src / "exercises.md").write_text(TOY_EXERCISES)
+    out = src / "_build" / "html"
+    env = dict(os.environ, BACKPROP_BOOK_EDITION=edition)
+    env["PYTHONPATH"] = os.pathsep.join([str(DOCS.parent), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def files_holding(folder: Path, mark: str) -> list[str]:
+    return sorted(
+        str(f.relative_to(folder))
+        for f in folder.rglob("*")
+        if f.is_file() and mark.encode() in f.read_bytes()
+    )
+
+
+@pytest.mark.book
+@pytest.mark.slow
+def test_student_edition_holds_no_solution(tmp_path: Path) -> None:
+    student = build_toy_book(tmp_path, "student")
+    page = (student / "exercises.html").read_text(encoding="utf-8")
+    for mark in ("EXERCISE-STATEMENT-MARK", "EXERCISE-OUTPUT-MARK", "PAGE-END-MARK"):
+        assert mark in page, f"the student's page lost {mark}"
+    # not in the page, the search index, the .md copy or the downloadable notebook
+    for mark in ("SOLUTION-PROSE-MARK", "SOLUTION-OUTPUT-", "solution-start"):
+        assert files_holding(student, mark) == [], mark
+    assert 'class="solution' not in page
+    # the downloads are still there, cut
+    notebook = student / "_sources" / "exercises.ipynb"
+    assert "EXERCISE-STATEMENT-MARK" in notebook.read_text(encoding="utf-8")
+    # the instructor's edition of the same book shows the solution and its output
+    instructor = build_toy_book(tmp_path, "instructor")
+    page = (instructor / "exercises.html").read_text(encoding="utf-8")
+    assert "SOLUTION-PROSE-MARK" in page and "SOLUTION-OUTPUT-MARK" in page
+
+
+def test_an_unknown_edition_is_refused(tmp_path: Path) -> None:
+    env = dict(os.environ, BACKPROP_BOOK_EDITION="teacher")
+    env["PYTHONPATH"] = os.pathsep.join([str(DOCS.parent), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import runpy; runpy.run_path({str(DOCS / 'conf.py')!r})"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "BACKPROP_BOOK_EDITION must be one of instructor, student, got 'teacher'" in proc.stderr
