@@ -187,10 +187,16 @@ def doctest(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint with ruff and check the formatting."""
-    session.install("-q", "ruff>=0.6")
+    """Lint with ruff, check the formatting, and check the package's floors (import-linter).
+
+    The import contracts live in ``pyproject.toml`` (``[tool.importlinter]``):
+    import-linter reads the imports of the source without running it, so the package
+    is put on the path rather than installed.
+    """
+    session.install("-q", "ruff>=0.6", "import-linter>=2.1")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": str(ROOT)})
 
 
 @nox.session

@@ -26,8 +26,8 @@ from typing import Any
 
 import torch
 
-from backprop_book.experiments.registry import StudyHooks, register, study
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
