@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,6 +101,34 @@ bb_extra_packages = {"benchmarks": "../benchmarks"}
 # namespaces; the doctest builder runs the book's explicit {doctest} blocks.
 doctest_test_doctest_blocks = ""
 
+# --- exercises: the instructor's edition (with solutions) or the student's (none) ---------
+# BACKPROP_BOOK_EDITION=student (``nox -s docs -- student``) builds the book without a
+# single solution: every gated solution block is cut from each page's source as it is
+# read, so neither the HTML, nor the search index, nor the executed notebook holds it, and
+# the downloads (the .md copy and the .ipynb) are written from the cut source too.
+# sphinx-exercise's own ``hide_solutions`` drops only the ``{solution}`` directive: with the
+# gated form (``solution-start`` ... ``solution-end``) it would leave the solution's
+# cells on the page, unwrapped.
+EDITIONS = ("instructor", "student")
+edition = os.environ.get("BACKPROP_BOOK_EDITION", "instructor").strip().lower() or "instructor"
+if edition not in EDITIONS:
+    raise ValueError(
+        f"BACKPROP_BOOK_EDITION must be one of {', '.join(EDITIONS)}, "
+        f"got {os.environ['BACKPROP_BOOK_EDITION']!r}"
+    )
+hide_solutions = edition == "student"
+SOLUTION_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{solution-start\}.*?"
+    r"^(?P=fence)\{solution-end\}[^\n]*\n(?P=fence)[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def without_solutions(text: str) -> str:
+    """A page's MyST source with every gated solution block cut out."""
+    return SOLUTION_BLOCK.sub("", text)
+
+
 # --- bibliography, autodoc -------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
 bibtex_reference_style = "author_year"
@@ -170,6 +200,9 @@ def setup(app: object) -> None:
     """
     app.set_html_assets_policy("always")  # type: ignore[attr-defined]
     app.connect("html-page-context", _footer_link)  # type: ignore[attr-defined]
+    if edition == "student":
+        app.connect("source-read", _cut_solutions)  # type: ignore[attr-defined]
+        app.connect("build-finished", _student_downloads)  # type: ignore[attr-defined]
 
 
 def _footer_link(
@@ -180,3 +213,36 @@ def _footer_link(
     if isinstance(options, str) and "{credits}" in options:
         target = context["pathto"]("preface").rstrip("#") + "#credits"  # "#" on the preface
         context["theme_extra_footer"] = options.replace("{credits}", target)
+
+
+def _cut_solutions(app: object, docname: str, source: list[str]) -> None:
+    source[0] = without_solutions(source[0])
+
+
+def _student_downloads(app: Any, exception: Exception | None) -> None:
+    """Rewrite each page's downloads (its .md copy and its .ipynb) from the cut source.
+
+    Sphinx copies a page's source file, and backprop_book.book.notebooks converts it,
+    from the file on disk: both still hold the solutions until they are written again.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+
+    from backprop_book._io import atomic_write_text
+    from backprop_book.book.notebooks import chapter_notebook, is_notebook_source
+
+    sources = Path(app.outdir, "_sources")
+    for docname in sorted(app.env.found_docs):
+        path = Path(app.env.doc2path(docname))
+        text = path.read_text(encoding="utf-8") if path.suffix == ".md" else ""
+        cut = without_solutions(text)
+        if cut == text:
+            continue
+        copy = sources / f"{docname}{path.suffix}{app.config.html_sourcelink_suffix}"
+        if copy.is_file():
+            atomic_write_text(copy, cut)
+        notebook = sources / f"{docname}.ipynb"
+        if notebook.is_file() and is_notebook_source(cut):
+            title = app.env.titles[docname].astext() if docname in app.env.titles else ""
+            atomic_write_text(notebook, nbformat.writes(chapter_notebook(cut, title=title)))
