@@ -468,7 +468,10 @@ def png_dpi(data: bytes) -> float | None:
 
 
 _SVG = "{http://www.w3.org/2000/svg}"
-_DATA_ID = re.compile(r"(?:line2d|[A-Z]\w*Collection|QuadMesh|image)_\d+")
+#: Children of a matplotlib axes that draw data: lines, images, and every artist whose
+#: SVG id is its class name (PathCollection, QuadContourSet, QuadMesh, PolyCollection,
+#: ...); patches (the background, spines, bars), text, legends and axes are lower case.
+_DATA_ID = re.compile(r"(?:line2d|image|[A-Z]\w*)_\d+")
 
 
 def _filled(group: Any) -> bool:
@@ -602,11 +605,11 @@ _PROSE_SKIP = (
     "script, style, textarea, pre, code, kbd, samp, .math, mjx-container, "
     ".highlight, .cell_input, #search-results"
 )
-#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs)
-#: and inline literals.  Printed output counts, and so do listings of the package: a
+#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs),
+#: docstrings' examples (doctest blocks) and inline literals.  Printed output counts, and so do listings of the package: a
 #: listed object's docstring is rendered above its code (:mod:`backprop_book.book.rendering`),
 #: so a role shown in a listing is a slip.
-_ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, #search-results"
+_ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, .doctest, #search-results"
 
 
 def check_html(
