@@ -810,6 +810,11 @@ def sample_figure(row: dict[str, Any], test: ImageTensors, title: str = "") -> A
     >>> fig = sample_figure(row, test)
     >>> [ax.title.get_color() for ax in fig.axes], fig._suptitle.get_text()
     (['black', 'red'], 'run r: 1/2 right')
+    >>> row["sample"] = {"test_indices": list(range(12)), "labels": test.labels[:12].tolist(),
+    ...                  "predicted": test.labels[:12].tolist()}
+    >>> fig = sample_figure(row, test)
+    >>> fig.axes[0].get_gridspec().get_geometry(), sum(bool(ax.images) for ax in fig.axes)
+    ((3, 5), 12)
     """
     import matplotlib.pyplot as plt
 
@@ -821,16 +826,19 @@ def sample_figure(row: dict[str, Any], test: ImageTensors, title: str = "") -> A
             f"{row.get('name', '?')!r} was evaluated on: its labels at the sample indices differ"
         )
     pred = sample["predicted"]
-    cols = (len(pred) + 1) // 2
-    fig, axes = plt.subplots(2, cols, figsize=(1.2 * cols, 3))
+    # five to a row, so that at the width of a page the labels are as large as the text
+    cols = min(5, len(pred))
+    rows = -(-len(pred) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.75 * rows + 0.5), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
     for ax, i, p in zip(axes.flat, idx.tolist(), pred, strict=False):
         ax.imshow(test.images[i].permute(1, 2, 0).squeeze().numpy(), cmap="gray")
         ok = p == int(test.labels[i])
-        ax.set_title(test.classes[p], color="black" if ok else "red", fontsize=8)
-        ax.axis("off")
+        ax.set_title(test.classes[p], color="black" if ok else "red", fontsize=10)
     right = sum(p == y for p, y in zip(pred, sample["labels"], strict=True))
     fig.suptitle(f"run {row.get('name', '')}: {right}/{len(pred)} right" + (f" -- {title}" if title else ""),
-                 fontsize=8)  # fmt: skip
+                 fontsize=10)  # fmt: skip
     fig.tight_layout()
     return fig
 
