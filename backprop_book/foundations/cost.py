@@ -19,8 +19,9 @@ from __future__ import annotations
 import itertools
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def init_mlp(widths: Sequence[int], rng: np.random.Generator | int | None = None
 
 def mlp_loss(
     params: Params, X: np.ndarray, y: np.ndarray, keep: bool = True
-) -> tuple[float, list[tuple[object, object]]]:
+) -> tuple[float, list[tuple[Any, Any]]]:
     """Forward pass: the mean cross-entropy loss and, if ``keep``, every layer's cache.
 
     :math:`h_0 = X`, :math:`s_l = h_{l-1} W_l + b_l`, :math:`h_l = \\tanh(s_l)` for
@@ -82,7 +83,7 @@ def mlp_loss(
     >>> len(mlp_loss(params, np.ones((5, 4)), np.array([0, 1, 0, 1, 1]), keep=False)[1])
     0
     """
-    caches: list[tuple[object, object]] = []
+    caches: list[tuple[Any, Any]] = []
     h = X
     for l, (W, b) in enumerate(params, start=1):
         s, affine_cache = affine_forward(h, W, b)
@@ -115,11 +116,11 @@ def mlp_gradients(params: Params, X: np.ndarray, y: np.ndarray) -> tuple[float, 
     grads: Params = []
     affine_cache, ds = caches[-1]
     for l in range(len(caches) - 1, -1, -1):
-        dh_prev, dW, db = affine_backward(ds, affine_cache)  # type: ignore[arg-type]
+        dh_prev, dW, db = affine_backward(ds, affine_cache)
         grads.append((dW, db))
         if l > 0:
             affine_cache, tanh_cache = caches[l - 1]
-            ds = tanh_backward(dh_prev, tanh_cache)  # type: ignore[arg-type]
+            ds = tanh_backward(dh_prev, tanh_cache)
     return loss, grads[::-1]
 
 
@@ -216,12 +217,12 @@ def cache_bytes(caches: object) -> int:
     return total
 
 
-def _peak(fn: object) -> int:
+def _peak(fn: Callable[[], object]) -> int:
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         start = tracemalloc.get_traced_memory()[0]
-        fn()  # type: ignore[operator]
+        fn()
         return tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
@@ -257,11 +258,11 @@ def measure_cost(
     y = gen.integers(0, params[-1][0].shape[1], size=batch)
     n_params = sum(W.size + b.size for W, b in params)
 
-    def best(fn: object) -> float:
+    def best(fn: Callable[[], object]) -> float:
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            fn()  # type: ignore[operator]
+            fn()
             times.append(time.perf_counter() - t0)
         return min(times)
 
