@@ -150,7 +150,7 @@ def site(session: nox.Session) -> None:
             f"no Chromium at {CHROMIUM}: install Debian's package with "
             "'apt-get update && apt-get install -y chromium'"
         )
-    session.install("-q", "playwright>=1.40")
+    session.install("-q", "playwright>=1.40", "beautifulsoup4>=4.12")
     out = BUILD / "site"
     session.run(
         "python",
