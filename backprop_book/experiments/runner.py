@@ -40,15 +40,16 @@ from backprop_book.experiments.registry import (
     unknown_message,
 )
 from backprop_book.profiles import Profile, get_profile
-from backprop_book.results import (
-    DirtyTreeError,
-    RecordedResult,
+from backprop_book.records import (
+    StudyRecord,
     Training,
-    data_sha256,
+    check_clean_tree,
     default_results_dir,
-    load_result,
-    record_result,
+    load_record,
+    reproduce_command,
+    seed_outputs,
 )
+from backprop_book.results import data_sha256, record_result
 from backprop_book.runtime import git_state, hardware, library_versions
 
 try:  # POSIX; elsewhere the record lock only counts
@@ -141,42 +142,6 @@ def checkpoint_dir(study: Study, seed: int, runs_dir: str | Path | None = None) 
     root = Path(runs_dir) if runs_dir is not None else default_runs_dir()
     d = root / study.part / study.name
     return d if seed == 0 else d / f"seed{seed}"
-
-
-def reproduce_command(
-    study_id: str, profile: str | Profile, seeds: int = 1, allow_dirty: bool = False
-) -> str:
-    """The command that reruns and records a study, as a record keeps it.
-
-    >>> reproduce_command("part3/relu2", "full", seeds=3)
-    'backprop-book reproduce part3/relu2 --profile full --seeds 3 --record'
-    """
-    parts = ["backprop-book", "reproduce", study_id, "--profile", get_profile(profile).value]
-    if seeds != 1:
-        parts += ["--seeds", str(seeds)]
-    parts.append("--record")
-    if allow_dirty:
-        parts.append("--allow-dirty")
-    return " ".join(parts)
-
-
-def seed_outputs(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """Every ``(seed, output)`` of a study's data, whether it ran over one seed or several.
-
-    >>> seed_outputs({"acc": 0.5})
-    [(0, {'acc': 0.5})]
-    >>> seed_outputs({"acc": 0.5, "seeds": [0, 1, 2]})[0][0]  # the study's own seeds: one run
-    0
-    >>> d = {"acc": 0.5, "seeds": [0, 1], "by_seed": {"1": {"acc": 0.6}}}
-    >>> [(s, o["acc"]) for s, o in seed_outputs(d)]
-    [(0, 0.5), (1, 0.6)]
-    """
-    if "by_seed" not in data:  # one run of the runner (a study may keep its own "seeds")
-        return [(0, dict(data))]
-    seeds = list(data["seeds"])
-    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
-    others = data["by_seed"]
-    return [(int(seeds[0]), first)] + [(int(s), dict(others[str(s)])) for s in seeds[1:]]
 
 
 def _histories(obj: Any) -> Iterator[list[Any]]:
@@ -280,7 +245,7 @@ def previous_rows(
     profile: Profile,
     results_dir: str | Path | None = None,
     data_checksum: str | None = None,
-) -> tuple[RecordedResult | None, dict[int, dict[str, Mapping[str, Any]]]]:
+) -> tuple[StudyRecord | None, dict[int, dict[str, Mapping[str, Any]]]]:
     """The study's record, and its runs by seed and name, if a new call may take them.
 
     They may when the record has the same profile, was trained on the data that the
@@ -293,7 +258,7 @@ def previous_rows(
     (None, {})
     """
     try:
-        prev = load_result(study.id, results_dir)
+        prev = load_record(study.id, results_dir)
     except (FileNotFoundError, ValueError):
         return None, {}
     prov = prev.provenance
@@ -367,7 +332,7 @@ def lock_path(study: Study, runs_dir: str | Path | None = None) -> Path:
     return base / study.part / f"{study.name}.record.lock"
 
 
-def _log_so_far(prev: RecordedResult | None) -> list[dict[str, Any]]:
+def _log_so_far(prev: StudyRecord | None) -> list[dict[str, Any]]:
     """The record's ``recording_log``, or one entry describing a record that kept none."""
     if prev is None:
         return []
@@ -486,21 +451,14 @@ def run_study(
             )
         if isinstance(only, str) or not only or not all(isinstance(n, str) and n for n in only):
             raise ValueError(f"only must name at least one run, got {only!r}")
-    state = git_state()
-    if record and state.dirty and not allow_dirty:
-        changed = ", ".join(state.changes) or "uncommitted changes"
-        raise DirtyTreeError(
-            f"refusing to record {study.id!r} from a checkout with uncommitted changes "
-            f"({changed}): commit them so that the record names a commit that reproduces it, "
-            "or pass --allow-dirty (the record then says so and keeps the diff's sha256)"
-        )
+    state = check_clean_tree(study.id, allow_dirty or not record, git_state())
     seed_list = tuple(range(seeds))
     dirs = (
         [checkpoint_dir(study, s, runs_dir) for s in seed_list] if study.takes_checkpoints else []
     )
     current = (state.commit or "unknown") + ("-dirty" if state.dirty and state.commit else "")
     command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
-    prev: RecordedResult | None = None
+    prev: StudyRecord | None = None
     recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
     lock = RecordLock(lock_path(study, runs_dir))
     if record and study.takes_hooks:

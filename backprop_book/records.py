@@ -1,0 +1,603 @@
+"""The record contract: what a recorded result is, how it is read, checked and rerun.
+
+Every reader of ``docs/results`` goes through this module: the runner that takes
+the runs a record holds, the verdict rules of Part V, the chapters.  It holds
+
+- the types: :class:`Provenance` and :class:`Training` (where a record came from),
+  :class:`StudyRecord` (a record read back: its name, file, provenance and data,
+  itself a read-only mapping over the data) and :class:`RunRow` (one run of a study
+  of several runs, with its seed);
+- the one schema, checked on every load (:func:`load_record`): every error names
+  the file and says what was expected and what came;
+- the one seed decoder (:func:`seed_outputs`), the one reproduce command
+  (:func:`reproduce_command`) and the one dirty-tree check (:func:`check_clean_tree`);
+- the cache: a record is read once per (path, modification time).
+
+A record is one JSON file ``<results>/<name>.json`` (schema 2): ``schema``, ``name``,
+``provenance`` and ``data``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from backprop_book.profiles import Profile
+from backprop_book.runtime import GitState, git_state, repo_root
+
+__all__ = [
+    "INDEX_SCHEMA",
+    "RESULTS_ENV",
+    "SCHEMA_VERSION",
+    "DirtyTreeError",
+    "Provenance",
+    "RecordError",
+    "RunRow",
+    "StudyRecord",
+    "Training",
+    "check_clean_tree",
+    "check_name",
+    "default_results_dir",
+    "list_records",
+    "load_record",
+    "record_path",
+    "reproduce_command",
+    "seed_outputs",
+]
+
+RESULTS_ENV = "BACKPROP_BOOK_RESULTS"
+#: Schema of a single-file record.
+SCHEMA_VERSION = 2
+#: Schema of the files of a study recorded as one file per run plus an index.
+INDEX_SCHEMA = 3
+#: The deepest nesting of lists and objects a record may have (real ones reach 6).
+MAX_DEPTH = 32
+UNKNOWN = "unknown"
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+
+
+def now_utc() -> str:
+    """Now, in UTC, to the second (a record's time stamps)."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+class DirtyTreeError(RuntimeError):
+    """Recording was asked from a checkout with uncommitted changes."""
+
+
+class RecordError(ValueError):
+    """A results file that does not follow the schema; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Training:
+    """When and from which code a recorded run was trained.
+
+    ``commit`` may list several commits (``"a, b"``) for a run resumed across
+    commits; ``wall_time_s`` is the training's own time (the sum of its epochs over
+    every resumed part), or ``"unknown"``.
+
+    >>> Training("abc", "2026-01-01T00:00:00+00:00", 12.5).wall_time_s
+    12.5
+    """
+
+    commit: str
+    at: str
+    wall_time_s: float | str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a recorded result came from, and the command that makes it again."""
+
+    #: the command that reruns and records it, e.g. ``backprop-book reproduce part3/relu2 ...``
+    command: str
+    #: ``"quick"`` or ``"full"``: the one place a record keeps its profile
+    profile: str
+    #: the (first) training seed; ``seeds`` lists every seed the record holds
+    seed: int | None
+    device: str
+    #: the CPU model (and logical CPUs, threads) or the GPU's name
+    hardware: str
+    versions: dict[str, str | None]
+    data_source: str | None
+    #: SHA-256 of the data archive, ``"synthetic"`` for generated data, or ``"unknown"``
+    data_sha256: str
+    #: commit of the code that trained the run (see :class:`Training`)
+    trained_commit: str
+    trained_at: str
+    train_wall_time_s: float | str
+    #: commit of the code that wrote this record
+    recorded_commit: str
+    #: seconds the recording command ran (the training's time is ``train_wall_time_s``)
+    wall_time_s: float
+    seeds: list[int] = field(default_factory=list)
+    #: the recording checkout had uncommitted changes (then ``diff_sha256`` is their hash)
+    dirty: bool = False
+    diff_sha256: str | None = None
+    #: how fields were established when not measured by the recorder itself
+    notes: str = ""
+    created_utc: str = field(default_factory=now_utc)
+
+    @property
+    def git_commit(self) -> str:
+        """The commit whose code produced the numbers (the training's)."""
+        return self.trained_commit
+
+    def describe(self) -> str:
+        """One line for a chapter: profile, device, data, seed, training commit and time, command.
+
+        >>> p = Provenance("backprop-book reproduce part9/x --profile full --record", "full", 0,
+        ...                "cpu", "Some CPU (2 logical CPUs)", {}, "synthetic", "synthetic",
+        ...                "abc", "2026-01-01T00:00:00+00:00", 12.0, "def", 1.0)
+        >>> print(p.describe())  # doctest: +NORMALIZE_WHITESPACE
+        profile=full, device=cpu on Some CPU (2 logical CPUs), data=synthetic, seed=0; trained
+        at commit abc on 2026-01-01T00:00:00+00:00 in 12.0 s, recorded at commit def; rerun
+        with `backprop-book reproduce part9/x --profile full --record`
+        """
+        t = self.train_wall_time_s
+        took = f"in {t:.1f} s" if isinstance(t, int | float) else f"(training time {t})"
+        seeds = f"seeds {self.seeds}" if len(self.seeds) > 1 else f"seed={self.seed}"
+        hw = "" if self.hardware.startswith(UNKNOWN) else f" on {self.hardware}"
+        rec = ""
+        if self.recorded_commit != self.trained_commit:
+            rec = f", recorded at commit {self.recorded_commit[:12]}"
+        if self.dirty:
+            rec += " with uncommitted changes"
+        return (
+            f"profile={self.profile}, device={self.device}{hw}, data={self.data_source or 'n/a'}, "
+            f"{seeds}; trained at commit {self.trained_commit[:12]} on {self.trained_at} "
+            f"{took}{rec}; rerun with `{self.command}`"
+        )
+
+
+# ----------------------------------------------------------------------------- one of each
+
+
+def reproduce_command(
+    study_id: str,
+    profile: str | Profile = Profile.FULL,
+    seeds: int | None = 1,
+    *,
+    allow_dirty: bool = False,
+) -> str:
+    """The command that reruns and records a study, as a record and a verdict name it.
+
+    >>> reproduce_command("part4/alexnet_study")
+    'backprop-book reproduce part4/alexnet_study --profile full --record'
+    >>> reproduce_command("part3/relu2", "quick", seeds=3, allow_dirty=True)
+    'backprop-book reproduce part3/relu2 --profile quick --seeds 3 --record --allow-dirty'
+    """
+    parts = ["backprop-book", "reproduce", study_id, "--profile", Profile(profile).value]
+    if seeds is not None and seeds != 1:
+        parts += ["--seeds", str(seeds)]
+    parts.append("--record")
+    if allow_dirty:
+        parts.append("--allow-dirty")
+    return " ".join(parts)
+
+
+def check_clean_tree(what: str, allow_dirty: bool, state: GitState | None = None) -> GitState:
+    """The checkout's state; raise :class:`DirtyTreeError` if it is dirty and not allowed.
+
+    A record must name a commit that reproduces it, so recording ``what`` from a
+    checkout with uncommitted changes (outside ``docs/results``) is refused unless
+    ``allow_dirty`` (the record then says so and keeps the SHA-256 of the diff).
+
+    >>> check_clean_tree("part9/x", False, GitState("ab", True, "cd", ("M a.py",)))
+    Traceback (most recent call last):
+    ...
+    backprop_book.records.DirtyTreeError: refusing to record 'part9/x' from a checkout with uncommitted changes (M a.py): commit them so that the record names a commit that reproduces it, or pass --allow-dirty (the record then says so and keeps the diff's sha256)
+    """
+    state = git_state() if state is None else state
+    if state.dirty and not allow_dirty:
+        changed = ", ".join(state.changes) or "uncommitted changes"
+        raise DirtyTreeError(
+            f"refusing to record {what!r} from a checkout with uncommitted changes ({changed}): "
+            "commit them so that the record names a commit that reproduces it, or pass "
+            "--allow-dirty (the record then says so and keeps the diff's sha256)"
+        )
+    return state
+
+
+def seed_outputs(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """Every ``(seed, output)`` of a record's data, whether it ran over one seed or several.
+
+    The runner keeps the first seed's output at the top level and the others under
+    ``by_seed`` (keyed by the seed as text), listing them all in ``seeds``; a study
+    may keep a ``seeds`` field of its own (then there is no ``by_seed``: one run).
+
+    >>> seed_outputs({"acc": 0.5})
+    [(0, {'acc': 0.5})]
+    >>> seed_outputs({"acc": 0.5, "seeds": [0, 1, 2]})[0]  # the study's own seeds: one run
+    (0, {'acc': 0.5, 'seeds': [0, 1, 2]})
+    >>> d = {"acc": 0.5, "seeds": [0, 1], "by_seed": {"1": {"acc": 0.6}}}
+    >>> [(s, o["acc"]) for s, o in seed_outputs(d)]
+    [(0, 0.5), (1, 0.6)]
+    """
+    if "by_seed" not in data:
+        return [(0, dict(data))]
+    seeds = [int(s) for s in data["seeds"]]
+    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
+    others = data["by_seed"]
+    return [(seeds[0], first)] + [(s, dict(others[str(s)])) for s in seeds[1:] if str(s) in others]
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a record name (``part4/a_fc_depth``); else ``ValueError``."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name.split("/"):
+        raise ValueError(
+            "result name must be path segments of letters, digits, '_', '.', '-' joined by "
+            f"'/', got {name!r}"
+        )
+    return name
+
+
+def default_results_dir() -> Path:
+    """``$BACKPROP_BOOK_RESULTS`` if set, else ``docs/results`` of the source checkout.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither exists (an installed package has no ``docs/`` folder).
+    """
+    env = os.environ.get(RESULTS_ENV)
+    if env:
+        return Path(env)
+    root = repo_root()
+    if root is None:
+        raise FileNotFoundError(
+            f"no results folder: set {RESULTS_ENV} or pass results_dir= (the package is not "
+            "running from a source checkout, so docs/results is not available)"
+        )
+    return root / "docs" / "results"
+
+
+def _root(results_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(results_dir) if results_dir is not None else default_results_dir()
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run of a study of several runs: its name, the seed it ran under and its row.
+
+    >>> r = RunRow("fc2", 1, {"name": "fc2", "test_acc": 0.5})
+    >>> r["test_acc"], r.base
+    (0.5, 'fc2')
+    >>> RunRow("fc2_s3", 0, {"name": "fc2_s3"}).base  # a study's own seed suffix
+    'fc2'
+    """
+
+    name: str
+    seed: int
+    row: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The row's ``key``, or ``default``."""
+        return self.row.get(key, default)
+
+    @property
+    def base(self) -> str:
+        """The run's name without a study's own ``_s<k>`` seed suffix."""
+        base, _, tail = self.name.rpartition("_s")
+        return base if base and tail.isdigit() else self.name
+
+
+class StudyRecord(dict[str, Any]):
+    """A record read back: its name, file, provenance and data.
+
+    It is the data (a ``dict``), so a rule written for the data (``rec["runs"]``)
+    reads it as before, and it carries what the data alone do not:
+    the :attr:`provenance` (profile, data checksum, seeds, commits) and the
+    :attr:`path` every error names.
+
+    >>> p = Provenance("c", "full", 0, "cpu", "CPU", {}, "synthetic", "synthetic", "a", "t",
+    ...                1.0, "a", 1.0, [0, 1])
+    >>> rec = StudyRecord("part9/x", Path("x.json"), p, {"runs": [{"name": "a", "acc": 1}],
+    ...                   "seeds": [0, 1], "by_seed": {"1": {"runs": [{"name": "a", "acc": 2}]}}})
+    >>> rec["runs"][0]["acc"], rec.profile.value, rec.seeds
+    (1, 'full', [0, 1])
+    >>> [(r.seed, r["acc"]) for r in rec.runs("a")]
+    [(0, 1), (1, 2)]
+    """
+
+    def __init__(
+        self, name: str, path: Path, provenance: Provenance, data: Mapping[str, Any]
+    ) -> None:
+        super().__init__(data)
+        self.name = name
+        self.path = path
+        self.provenance = provenance
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The record's data (the record itself, as a plain view)."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"StudyRecord({self.name!r}, {str(self.path)!r})"
+
+    @property
+    def profile(self) -> Profile:
+        """The profile it was recorded under."""
+        return Profile(self.provenance.profile)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The training seeds it holds."""
+        return [s for s, _ in seed_outputs(self.data)]
+
+    def outputs(self) -> list[tuple[int, dict[str, Any]]]:
+        """Its ``(seed, output)`` pairs (:func:`seed_outputs`)."""
+        return seed_outputs(self.data)
+
+    def runs(self, name: str | None = None) -> list[RunRow]:
+        """Its runs over every seed (only those named ``name``, with or without ``_s<k>``).
+
+        Raises
+        ------
+        RecordError
+            If the record is not a study of several runs (it has no ``runs`` list).
+        """
+        rows = []
+        for seed, out in self.outputs():
+            runs = out.get("runs")
+            if not isinstance(runs, list):
+                raise RecordError(
+                    f"{self.path}: expected a study of several runs with a 'runs' list "
+                    f"(seed {seed}), got {'no runs' if runs is None else type(runs).__name__}"
+                )
+            for r in runs:
+                row = RunRow(str(r["name"]), seed, r)
+                if name is None or row.name == name or row.base == name:
+                    rows.append(row)
+        return rows
+
+    @property
+    def pending_runs(self) -> list[str]:
+        """The runs still to train, over every seed (``name (seed k)`` beyond seed 0)."""
+        return [
+            str(n) if seed == 0 else f"{n} (seed {seed})"
+            for seed, out in self.outputs()
+            for n in out.get("pending_runs") or ()
+        ]
+
+
+# ----------------------------------------------------------------------------- the schema
+
+
+def _depth_ok(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in ``path``, at most :data:`MAX_DEPTH` deep; :class:`RecordError` names it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        payload = json.loads(text)
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{path} is not a valid recorded result: {exc}") from exc
+    except RecursionError:
+        raise RecordError(
+            f"{path} is not a valid recorded result: expected JSON nested at most "
+            f"{MAX_DEPTH} deep, got deeper nesting than Python's parser allows"
+        ) from None
+    if not _depth_ok(payload):
+        raise RecordError(
+            f"{path} is not a valid recorded result: expected JSON nested at most "
+            f"{MAX_DEPTH} deep, got deeper"
+        )
+    return payload
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _str_or_none(v: Any) -> bool:
+    return v is None or isinstance(v, str)
+
+
+#: What each provenance field must hold: a test and the words for it.
+_PROVENANCE_TYPES: dict[str, tuple[Any, str]] = {
+    "command": (lambda v: isinstance(v, str), "a string"),
+    "profile": (lambda v: v in tuple(p.value for p in Profile), "'quick' or 'full'"),
+    "seed": (lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+             "an integer or null"),
+    "device": (lambda v: isinstance(v, str), "a string"),
+    "hardware": (lambda v: isinstance(v, str), "a string"),
+    "versions": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and _str_or_none(x) for k, x in v.items()),
+        "an object of library versions"),
+    "data_source": (_str_or_none, "a string or null"),
+    "data_sha256": (lambda v: isinstance(v, str), "a string"),
+    "trained_commit": (lambda v: isinstance(v, str), "a string"),
+    "trained_at": (lambda v: isinstance(v, str), "a string"),
+    "train_wall_time_s": (lambda v: _is_num(v) or isinstance(v, str), "seconds or a note"),
+    "recorded_commit": (lambda v: isinstance(v, str), "a string"),
+    "wall_time_s": (lambda v: _is_num(v) and v >= 0, "non-negative seconds"),
+    "seeds": (lambda v: isinstance(v, list) and all(
+        isinstance(s, int) and not isinstance(s, bool) for s in v), "a list of integer seeds"),
+    "dirty": (lambda v: isinstance(v, bool), "true or false"),
+    "diff_sha256": (_str_or_none, "a string or null"),
+    "notes": (lambda v: isinstance(v, str), "a string"),
+    "created_utc": (lambda v: isinstance(v, str), "a string"),
+}  # fmt: skip
+_REQUIRED_FIELDS = [f.name for f in fields(Provenance) if f.name not in
+                    ("seeds", "dirty", "diff_sha256", "notes", "created_utc")]  # fmt: skip
+
+
+def _expect(cond: bool, path: Path, what: str) -> None:
+    if not cond:
+        raise RecordError(f"{path} is not a valid recorded result: {what}")
+
+
+def _got(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_provenance(raw: Any, path: Path) -> Provenance:
+    """A :class:`Provenance` from its JSON object, every field checked; errors name ``path``."""
+    _expect(isinstance(raw, dict), path, f"expected a 'provenance' object, got {_got(raw)}")
+    unknown = sorted(set(raw) - set(_PROVENANCE_TYPES))
+    _expect(not unknown, path, f"unknown provenance fields {unknown}")
+    missing = [k for k in _REQUIRED_FIELDS if k not in raw]
+    _expect(not missing, path, f"provenance lacks {', '.join(missing)}")
+    for key, value in raw.items():
+        ok, words = _PROVENANCE_TYPES[key]
+        _expect(ok(value), path, f"provenance {key} must be {words}, got {_got(value)}")
+    return Provenance(**raw)
+
+
+def _check_data(data: Any, path: Path) -> dict[str, Any]:
+    """A record's data: an object; its ``runs``, ``seeds`` and ``by_seed`` well formed."""
+    _expect(isinstance(data, dict), path, f"expected a 'data' object, got {_got(data)}")
+    outputs = [data]
+    if "by_seed" in data:
+        seeds, by_seed = data.get("seeds"), data["by_seed"]
+        _expect(isinstance(seeds, list) and len(seeds) >= 1 and all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seeds), path,
+            f"data with 'by_seed' needs 'seeds', a list of integers, got {_got(seeds)}")  # fmt: skip
+        _expect(
+            isinstance(by_seed, dict), path, f"'by_seed' must be an object, got {_got(by_seed)}"
+        )
+        for s in seeds[1:]:
+            _expect(isinstance(by_seed.get(str(s)), dict), path, f"'by_seed' lacks seed {s}")
+            outputs.append(by_seed[str(s)])
+    for out in outputs:
+        runs = out.get("runs")
+        if runs is None:
+            _expect("pending_runs" not in out and "recording_log" not in out, path,
+                    "a study recorded run by run must have a 'runs' list, got none")  # fmt: skip
+            continue
+        _expect(isinstance(runs, list), path, f"'runs' must be a list, got {_got(runs)}")
+        for r in runs:
+            _expect(isinstance(r, dict) and isinstance(r.get("name"), str), path,
+                    f"every run must be an object with a 'name', got {_got(r)}")  # fmt: skip
+    return data
+
+
+def _parse_single(path: Path, name: str) -> StudyRecord:
+    payload = read_json(path)
+    _expect(isinstance(payload, dict), path, f"expected a JSON object, got {_got(payload)}")
+    schema = payload.get("schema")
+    _expect(
+        schema == SCHEMA_VERSION, path,
+        f"schema {schema!r}, expected {SCHEMA_VERSION}; record it again "
+        "(backprop-book reproduce ID --profile full --record)",
+    )  # fmt: skip
+    extra = sorted(set(payload) - {"schema", "name", "provenance", "data"})
+    _expect(not extra, path, f"unknown fields {extra}")
+    _expect("provenance" in payload and "data" in payload, path,
+            "expected 'schema', 'name', 'provenance' and 'data'")  # fmt: skip
+    _expect(payload.get("name", name) == name, path,
+            f"it names itself {_got(payload.get('name'))}, expected {name!r}")  # fmt: skip
+    prov = parse_provenance(payload["provenance"], path)
+    return StudyRecord(name, path, prov, _check_data(payload["data"], path))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def record_path(name: str, results_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The file (``<name>.json``) or folder (``<name>/``) of record ``name``; either may be absent.
+
+    >>> record_path("part9/x", "/r").as_posix()
+    '/r/part9/x.json'
+    """
+    return _root(results_dir) / f"{check_name(name)}.json"
+
+
+_CACHE: dict[Path, tuple[tuple[int, ...], StudyRecord]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    """Modification times and sizes of a record's files: the cache's key."""
+    if path.is_file():
+        st = path.stat()
+        return (st.st_mtime_ns, st.st_size)
+    stamp: list[int] = []
+    for p in sorted(path.rglob("*.json")):
+        st = p.stat()
+        stamp += [st.st_mtime_ns, st.st_size]
+    return tuple(stamp)
+
+
+def load_record(name: str, results_dir: str | os.PathLike[str] | None = None) -> StudyRecord:
+    """Read record ``name`` (a file or a study's folder), checked against the schema.
+
+    Read once per (path, modification time): the same call again returns the same
+    object until a file of the record changes.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no such record exists (the message names the file).
+    RecordError
+        (a ``ValueError``) if it does not follow the schema: the message names the
+        file and says what was expected and what came.
+    """
+    path = record_path(name, results_dir)
+    if not path.exists():
+        raise FileNotFoundError(f"no recorded result {name!r}: {path} does not exist")
+    stamp = _stamp(path)
+    hit = _CACHE.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    rec = _parse_single(path, name)
+    _CACHE[path] = (stamp, rec)
+    return rec
+
+
+def list_records(results_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """Names of all records (single files and study folders), sorted."""
+    root = _root(results_dir)
+    if not root.is_dir():
+        return []
+    names = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        if "index" in dirnames:  # a study's folder: one record, its files are not records
+            names.append(here.relative_to(root).as_posix())
+            dirnames.clear()
+            continue
+        names += [(here / f).relative_to(root).with_suffix("").as_posix()
+                  for f in filenames if f.endswith(".json")]  # fmt: skip
+    return sorted(names)
+
+
+def outputs_by_seed(outputs: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Any]:
+    """The data of a record from its ``(seed, output)`` pairs: the inverse of :func:`seed_outputs`.
+
+    >>> outputs_by_seed([(0, {"acc": 1}), (1, {"acc": 2})])
+    {'acc': 1, 'seeds': [0, 1], 'by_seed': {'1': {'acc': 2}}}
+    """
+    data = dict(outputs[0][1])
+    if len(outputs) > 1:
+        data["seeds"] = [s for s, _ in outputs]
+        data["by_seed"] = {str(s): dict(o) for s, o in outputs[1:]}
+    return data
