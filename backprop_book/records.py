@@ -13,14 +13,23 @@ the runs a record holds, the verdict rules of Part V, the chapters.  It holds
   (:func:`reproduce_command`) and the one dirty-tree check (:func:`check_clean_tree`);
 - the cache: a record is read once per (path, modification time).
 
-A record is one JSON file ``<results>/<name>.json`` (schema 2): ``schema``, ``name``,
-``provenance`` and ``data``.
+A record is one JSON file ``<results>/<name>.json`` (schema 2: ``schema``, ``name``,
+``provenance`` and ``data``), or, for a study of several runs, a folder
+``<results>/<name>/`` (schema 3) holding one file per run, ``runs/s<seed>/<run>.json``,
+and an index, ``index/<call>.json``: one entry per recording call, with the study's
+own fields, the order of its runs, the call's provenance and its line of the
+recording log.  Each recording call writes only its own files, so two processes
+recording one study never write one file and need no lock; :func:`load_record`
+joins them into the data a single file holds (the newest call's provenance, with
+every call's seeds and training commits).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -28,6 +37,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from backprop_book._io import atomic_write_text
 from backprop_book.profiles import Profile
 from backprop_book.runtime import GitState, git_state, repo_root
 
@@ -529,7 +539,9 @@ def record_path(name: str, results_dir: str | os.PathLike[str] | None = None) ->
     >>> record_path("part9/x", "/r").as_posix()
     '/r/part9/x.json'
     """
-    return _root(results_dir) / f"{check_name(name)}.json"
+    root = _root(results_dir)
+    folder = root / check_name(name)
+    return folder if (folder / "index").is_dir() else root / f"{name}.json"
 
 
 _CACHE: dict[Path, tuple[tuple[int, ...], StudyRecord]] = {}
@@ -562,13 +574,16 @@ def load_record(name: str, results_dir: str | os.PathLike[str] | None = None) ->
         file and says what was expected and what came.
     """
     path = record_path(name, results_dir)
+    single = path.parent / f"{path.name}.json"
+    if path.is_dir() and single.is_file():
+        raise RecordError(f"{name!r} is recorded twice: as {single} and as the folder {path}")
     if not path.exists():
         raise FileNotFoundError(f"no recorded result {name!r}: {path} does not exist")
     stamp = _stamp(path)
     hit = _CACHE.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]
-    rec = _parse_single(path, name)
+    rec = _read_folder(path, name) if path.is_dir() else _parse_single(path, name)
     _CACHE[path] = (stamp, rec)
     return rec
 
@@ -601,3 +616,191 @@ def outputs_by_seed(outputs: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[st
         data["seeds"] = [s for s, _ in outputs]
         data["by_seed"] = {str(s): dict(o) for s, o in outputs[1:]}
     return data
+
+
+# ----------------------------------------------------------------------------- run by run
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert NumPy/torch scalars and arrays (and tuples) to plain JSON types."""
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays/scalars, torch tensors
+        return jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)  # JSON has no NaN/inf; keep them readable
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    raise TypeError(f"cannot record a value of type {type(obj).__name__} in a result: {obj!r}")
+
+
+def call_id(started: float, pid: int, token: str) -> str:
+    """The name of one recording call: its start in UTC, its process and a random token.
+
+    >>> call_id(0.0, 42, "ab12cd34")
+    '19700101T000000.000000Z-42-ab12cd34'
+    """
+    stamp = _dt.datetime.fromtimestamp(started, _dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{stamp}-{pid}-{token}"
+
+
+def run_file(folder: Path, seed: int, run: str) -> Path:
+    """Where run ``run`` of seed ``seed`` lives in a study's folder.
+
+    >>> run_file(Path("/r/part4/x"), 2, "adam").as_posix()
+    '/r/part4/x/runs/s2/adam.json'
+    """
+    check_name(run)
+    return folder / "runs" / f"s{int(seed)}" / f"{run}.json"
+
+
+def index_file(folder: Path, call: str) -> Path:
+    """The index entry of recording call ``call`` in a study's folder."""
+    return folder / "index" / f"{check_name(call)}.json"
+
+
+def _check_schema(payload: Any, path: Path, keys: set[str]) -> dict[str, Any]:
+    _expect(isinstance(payload, dict), path, f"expected a JSON object, got {_got(payload)}")
+    _expect(payload.get("schema") == INDEX_SCHEMA, path,
+            f"schema {payload.get('schema')!r}, expected {INDEX_SCHEMA}")  # fmt: skip
+    missing, extra = sorted(keys - set(payload)), sorted(set(payload) - keys - {"schema"})
+    _expect(not missing, path, f"expected fields {missing}, got none")
+    _expect(not extra, path, f"unknown fields {extra}")
+    return payload
+
+
+_Index = tuple[str, str, Provenance, dict[int, dict[str, Any]], list[dict[str, Any]]]
+
+
+def _read_index(path: Path, name: str) -> _Index:
+    """``(written, call, provenance, outputs by seed, log)`` of one index entry."""
+    keys = {"name", "call", "written", "provenance", "outputs", "log"}
+    payload = _check_schema(read_json(path), path, keys)
+    _expect(isinstance(payload["written"], str), path,
+            f"'written' must be a time stamp, got {_got(payload['written'])}")  # fmt: skip
+    _expect(payload["name"] == name, path, f"it names {_got(payload['name'])}, expected {name!r}")
+    _expect(payload["call"] == path.stem, path, f"call {_got(payload['call'])} is not its file's")
+    prov = parse_provenance(payload["provenance"], path)
+    outputs, log = payload["outputs"], payload["log"]
+    _expect(isinstance(outputs, dict) and bool(outputs) and all(
+        k.isdigit() and isinstance(v, dict) for k, v in outputs.items()), path,
+        f"'outputs' must map seeds to objects, got {_got(outputs)}")  # fmt: skip
+    for k, out in outputs.items():
+        runs = out.get("runs")
+        _expect(isinstance(runs, list) and all(isinstance(r, str) for r in runs), path,
+                f"outputs of seed {k} need 'runs', the list of its run names, got {_got(runs)}")  # fmt: skip
+    _expect(isinstance(log, list) and all(isinstance(e, dict) for e in log), path,
+            f"'log' must be a list of objects, got {_got(log)}")  # fmt: skip
+    by_seed = {int(k): v for k, v in outputs.items()}
+    return payload["written"], payload["call"], prov, by_seed, log
+
+
+def _read_runs(folder: Path, name: str) -> dict[int, dict[str, dict[str, Any]]]:
+    rows: dict[int, dict[str, dict[str, Any]]] = {}
+    for path in sorted((folder / "runs").glob("s*/*.json")):
+        payload = _check_schema(read_json(path), path, {"name", "seed", "call", "row"})
+        seed, row = payload["seed"], payload["row"]
+        _expect(
+            payload["name"] == name, path, f"it names {_got(payload['name'])}, expected {name!r}"
+        )
+        _expect(isinstance(seed, int) and path.parent.name == f"s{seed}", path,
+                f"seed {_got(seed)} is not its folder's ({path.parent.name})")  # fmt: skip
+        _expect(isinstance(row, dict) and row.get("name") == path.stem, path,
+                f"expected the row of run {path.stem!r}, got {_got(row)}")  # fmt: skip
+        rows.setdefault(seed, {})[path.stem] = row
+    return rows
+
+
+def _merge_provenance(calls: Sequence[Provenance], runs: Sequence[Mapping[str, Any]]) -> Provenance:
+    """One provenance for a study recorded by several calls: the newest call's, with every
+    call's seeds and training commits, the latest training time, the runs' summed training
+    time (when each run kept its own), and marked dirty when any call was."""
+    last = calls[-1]
+    if len(calls) == 1:
+        return last
+    commits = sorted({c.strip() for p in calls for c in p.trained_commit.split(",")})
+    times: list[float] = [r["train_time_s"] for r in runs if _is_num(r.get("train_time_s"))]
+    dirty = [p for p in calls if p.dirty]
+    return dataclasses.replace(
+        last,
+        seeds=sorted({s for p in calls for s in p.seeds}),
+        trained_commit=", ".join(commits),
+        trained_at=max(p.trained_at for p in calls),
+        train_wall_time_s=sum(times) if runs and len(times) == len(runs)
+        else last.train_wall_time_s,
+        hardware="; ".join(dict.fromkeys(p.hardware for p in calls)),
+        dirty=bool(dirty),
+        diff_sha256=dirty[-1].diff_sha256 if dirty else None,
+    )  # fmt: skip
+
+
+def _read_folder(folder: Path, name: str) -> StudyRecord:
+    """Join a study's index entries and run files into the data a single file holds."""
+    calls = sorted(_read_index(p, name) for p in (folder / "index").glob("*.json"))
+    _expect(bool(calls), folder / "index", "expected at least one index entry, got none")
+    rows = _read_runs(folder, name)
+    profiles = {c[2].profile for c in calls}
+    _expect(len(profiles) == 1, folder, f"its calls ran under several profiles {sorted(profiles)}")
+    pairs: list[tuple[int, dict[str, Any]]] = []
+    for seed in sorted({s for c in calls for s in c[3]}):
+        fields_ = next(c[3][seed] for c in reversed(calls) if seed in c[3])
+        order, have = list(fields_["runs"]), rows.get(seed, {})
+        out = {k: v for k, v in fields_.items() if k != "runs"}
+        out["runs"] = [have[n] for n in order if n in have]
+        out["runs"] += [have[n] for n in sorted(have) if n not in order]
+        pending = [n for n in order if n not in have]
+        if pending:
+            out["pending_runs"] = pending
+        pairs.append((seed, out))
+    data = outputs_by_seed(pairs)
+    log: list[dict[str, Any]] = []
+    for _, _, prov, outputs, entries in calls:  # a call that kept no log gets a line
+        log += entries or (_log_entry(prov, outputs) if len(calls) > 1 else [])
+    if log:
+        data["recording_log"] = log
+    all_runs = [r for _, out in pairs for r in out["runs"]]
+    return StudyRecord(name, folder, _merge_provenance([c[2] for c in calls], all_runs), data)
+
+
+def _log_entry(prov: Provenance, outputs: Mapping[int, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A recording-log line for a call that kept none (a record made before the log)."""
+    names = sorted({str(n) for out in outputs.values() for n in out["runs"]})
+    return [{"recorded_utc": prov.created_utc, "recorded_commit": prov.recorded_commit,
+             "trained_commit": prov.trained_commit, "hardware": prov.hardware,
+             "seeds": prov.seeds, "trained": names, "taken": []}]  # fmt: skip
+
+
+def write_run(folder: Path, name: str, seed: int, call: str, row: Mapping[str, Any]) -> Path:
+    """Write one run's row into a study's folder (atomically): only its trainer writes it."""
+    payload = {"schema": INDEX_SCHEMA, "name": name, "seed": int(seed), "call": call,
+               "row": jsonable(row)}  # fmt: skip
+    return atomic_write_text(run_file(folder, seed, str(row["name"])), _dumps(payload))
+
+
+def write_index(
+    folder: Path,
+    name: str,
+    call: str,
+    provenance: Provenance,
+    outputs: Mapping[int, Mapping[str, Any]],
+    log: Sequence[Mapping[str, Any]],
+    written: str | None = None,
+) -> Path:
+    """Write recording call ``call``'s index entry (atomically): no other call writes it.
+
+    ``outputs`` maps each seed to the study's own fields, with ``runs`` the run names
+    in the study's order (the rows themselves are in the run files); ``written``
+    (default now, to the microsecond) orders the entries of several calls.
+    """
+    payload = {"schema": INDEX_SCHEMA, "name": name, "call": call,
+               "written": written or _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),
+               "provenance": dataclasses.asdict(provenance),
+               "outputs": {str(s): jsonable(o) for s, o in outputs.items()},
+               "log": jsonable(list(log))}  # fmt: skip
+    return atomic_write_text(index_file(folder, call), _dumps(payload))
+
+
+def _dumps(payload: Any) -> str:
+    return json.dumps(payload, indent=2) + "\n"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import tempfile
@@ -40,6 +39,7 @@ from backprop_book.records import (
     check_clean_tree,
     check_name,
     default_results_dir,
+    jsonable,
     list_records,
     load_record,
     now_utc,
@@ -106,21 +106,6 @@ def missing_provenance(prov: Provenance) -> list[str]:
     return problems
 
 
-def _jsonable(obj: Any) -> Any:
-    """Convert NumPy/torch scalars and arrays (and tuples) to plain JSON types."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays/scalars, torch tensors
-        return _jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)  # JSON has no NaN/inf; keep them readable
-    if obj is None or isinstance(obj, bool | int | float | str):
-        return obj
-    raise TypeError(f"cannot record a value of type {type(obj).__name__} in a result: {obj!r}")
-
-
 def data_sha256(data_source: str | None) -> str:
     """The data's fingerprint for a record: ``"synthetic"``, the archive's SHA-256, or a note.
 
@@ -150,6 +135,72 @@ def data_sha256(data_source: str | None) -> str:
     if src.kind == "official":
         return "official torchvision copy (its files checked by torchvision's MD5 sums)"
     return f"{UNKNOWN} (an unpacked image folder, {src.path.name}; no archive to hash)"
+
+
+def provenance_for(
+    name: str,
+    *,
+    device: str,
+    data_source: str | None,
+    seed: int | None,
+    wall_time_s: float,
+    profile: str | Profile | None = None,
+    command: str | None = None,
+    trained: Training | None = None,
+    seeds: list[int] | None = None,
+    hardware_name: str | None = None,
+    data_checksum: str | None = None,
+    allow_dirty: bool = False,
+    notes: str = "",
+    strict: bool = True,
+) -> Provenance:
+    """The provenance of a record ``name`` made now, by this process; see :func:`record_result`.
+
+    Raises
+    ------
+    DirtyTreeError
+        If ``strict``, the checkout is dirty and not ``allow_dirty``.
+    ValueError
+        If ``strict`` and the provenance is incomplete, or ``wall_time_s`` is invalid.
+    """
+    if not (isinstance(wall_time_s, int | float) and wall_time_s >= 0):
+        raise ValueError(
+            f"wall_time_s must be a non-negative number of seconds, got {wall_time_s!r}"
+        )
+    state = git_state()
+    if strict:
+        check_clean_tree(name, allow_dirty, state)
+    cmd = command if command is not None else command_line()
+    recorded_commit = state.commit or UNKNOWN
+    dirty_mark = "-dirty" if state.dirty and state.commit else ""
+    trained = trained or Training(recorded_commit + dirty_mark, now_utc(), float(wall_time_s))
+    prov = Provenance(
+        command=cmd,
+        profile=get_profile(profile).value,
+        seed=None if seed is None else int(seed),
+        device=str(device),
+        hardware=hardware_name or hardware(str(device)),
+        versions=library_versions(),
+        data_source=data_source,
+        data_sha256=data_checksum or data_sha256(data_source),
+        trained_commit=trained.commit,
+        trained_at=trained.at,
+        train_wall_time_s=trained.wall_time_s,
+        recorded_commit=recorded_commit,
+        wall_time_s=float(wall_time_s),
+        seeds=[int(s) for s in seeds]
+        if seeds is not None
+        else ([] if seed is None else [int(seed)]),
+        dirty=state.dirty,
+        diff_sha256=state.diff_sha256,
+        notes=notes,
+    )
+    problems = [m for m in missing_provenance(prov) if "dirty" not in m]
+    if strict and problems:
+        raise ValueError(
+            f"cannot record {name!r}: its provenance is incomplete: {'; '.join(problems)}"
+        )
+    return prov
 
 
 def record_result(
@@ -233,44 +284,13 @@ def record_result(
     check_name(name)
     if not isinstance(data, Mapping):
         raise TypeError(f"data must be a mapping of values, got {type(data).__name__}")
-    if not (isinstance(wall_time_s, int | float) and wall_time_s >= 0):
-        raise ValueError(
-            f"wall_time_s must be a non-negative number of seconds, got {wall_time_s!r}"
-        )
     strict = results_dir is None if strict is None else strict
-    state = git_state()
-    if strict:
-        check_clean_tree(name, allow_dirty, state)
-    cmd = command if command is not None else command_line()
-    recorded_commit = state.commit or UNKNOWN
-    dirty_mark = "-dirty" if state.dirty and state.commit else ""
-    trained = trained or Training(recorded_commit + dirty_mark, now_utc(), float(wall_time_s))
-    prov = Provenance(
-        command=cmd,
-        profile=get_profile(profile).value,
-        seed=None if seed is None else int(seed),
-        device=str(device),
-        hardware=hardware_name or hardware(str(device)),
-        versions=library_versions(),
-        data_source=data_source,
-        data_sha256=data_checksum or data_sha256(data_source),
-        trained_commit=trained.commit,
-        trained_at=trained.at,
-        train_wall_time_s=trained.wall_time_s,
-        recorded_commit=recorded_commit,
-        wall_time_s=float(wall_time_s),
-        seeds=[int(s) for s in seeds]
-        if seeds is not None
-        else ([] if seed is None else [int(seed)]),
-        dirty=state.dirty,
-        diff_sha256=state.diff_sha256,
-        notes=notes,
-    )
-    problems = [m for m in missing_provenance(prov) if "dirty" not in m]
-    if strict and problems:
-        raise ValueError(
-            f"cannot record {name!r}: its provenance is incomplete: {'; '.join(problems)}"
-        )
+    prov = provenance_for(
+        name, device=device, data_source=data_source, seed=seed, wall_time_s=wall_time_s,
+        profile=profile, command=command, trained=trained, seeds=seeds,
+        hardware_name=hardware_name, data_checksum=data_checksum, allow_dirty=allow_dirty,
+        notes=notes, strict=strict,
+    )  # fmt: skip
     return write_record(name, prov, data, results_dir)
 
 
@@ -286,7 +306,7 @@ def write_record(
         "schema": SCHEMA_VERSION,
         "name": name,
         "provenance": asdict(provenance),
-        "data": _jsonable(data),
+        "data": jsonable(data),
     }
     root = Path(results_dir) if results_dir is not None else default_results_dir()
     if (root / name / "index").is_dir():

@@ -13,7 +13,13 @@ import pytest
 from backprop_book import experiments
 from backprop_book.experiments import registry, runner
 from backprop_book.experiments.registry import Registry, UnknownStudyError
-from backprop_book.results import DirtyTreeError, load_result, missing_provenance, record_result
+from backprop_book.results import (
+    DirtyTreeError,
+    list_results,
+    load_result,
+    missing_provenance,
+    record_result,
+)
 from backprop_book.runtime import GitState
 
 pytestmark = pytest.mark.core
@@ -72,8 +78,7 @@ def test_every_catalogued_study_is_registered_under_its_recorded_name() -> None:
     catalogued = {s for e in experiments.CATALOGUE for s in e.studies}
     assert catalogued <= set(studies)
     # the registered names are the recorded files' names
-    recorded = {p.relative_to(ROOT / "docs" / "results").with_suffix("").as_posix()
-                for p in (ROOT / "docs" / "results").rglob("*.json")}  # fmt: skip
+    recorded = set(list_results(ROOT / "docs" / "results"))  # files and study folders
     assert {"part2/best", "part3/relu2", "part4/a_cnn_studies", "part4/lenet5"} <= recorded & set(
         studies
     )

@@ -148,3 +148,78 @@ def test_verdict_rules_receive_the_whole_record() -> None:
     assert rec.provenance.profile == "full" and rec.provenance.data_sha256
     assert [r.name for r in rec.runs()] == [r["name"] for r in rec["runs"]]
     assert record("part9/never_recorded") is None
+
+
+def _prov(**changes: object) -> records.Provenance:
+    return records.Provenance(**{**PROVENANCE, **changes})  # type: ignore[arg-type]
+
+
+def test_a_study_folder_joins_each_calls_runs_and_index(tmp_path: Path) -> None:
+    """Two calls, each writing only its own files, read back as one record."""
+    folder = tmp_path / "part9" / "s"
+    fields = {0: {"device": "cpu", "data_source": "synthetic", "runs": ["a", "b", "c"]}}
+    records.write_run(folder, "part9/s", 0, "c2", {"name": "b", "train_time_s": 2.0})
+    records.write_index(
+        folder,
+        "part9/s",
+        "c2",
+        _prov(trained_commit="bbb", seeds=[0]),
+        fields,
+        [{"call": "c2", "trained": ["b"]}],
+        "2026-01-01T00:00:01",
+    )
+    records.write_run(folder, "part9/s", 0, "c1", {"name": "a", "train_time_s": 3.0})
+    records.write_index(
+        folder,
+        "part9/s",
+        "c1",
+        _prov(trained_commit="aaa", notes="n1"),
+        fields,
+        [{"call": "c1", "trained": ["a"]}],
+        "2026-01-01T00:00:02",
+    )
+    rec = load_record("part9/s", tmp_path)
+    assert rec.path == folder and records.list_records(tmp_path) == ["part9/s"]
+    assert [r["name"] for r in rec["runs"]] == ["a", "b"] and rec["pending_runs"] == ["c"]
+    assert [e["call"] for e in rec["recording_log"]] == ["c2", "c1"]  # in the order written
+    p = rec.provenance
+    assert (p.trained_commit, p.train_wall_time_s, p.notes) == ("aaa, bbb", 5.0, "n1")
+    assert rec.pending_runs == ["c"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda p: p["outputs"]["0"].pop("runs"), r"outputs of seed 0 need 'runs'"),
+        (lambda p: p.pop("log"), r"expected fields \['log'\], got none"),
+        (lambda p: p.update(call="other"), r"call 'other' is not its file's"),
+        (lambda p: p["provenance"].update(profile="bogus"), r"must be 'quick' or 'full'"),
+    ],
+)
+def test_a_bad_index_entry_is_named(tmp_path: Path, edit: object, message: str) -> None:
+    folder = tmp_path / "part9" / "s"
+    fields = {0: {"device": "cpu", "runs": ["a"]}}
+    path = records.write_index(folder, "part9/s", "c1", _prov(), fields, [])
+    payload = json.loads(path.read_text())
+    edit(payload)  # type: ignore[operator]
+    path.write_text(json.dumps(payload))
+    with pytest.raises(RecordError, match=rf"^{re.escape(str(path))} .*{message}"):
+        load_record("part9/s", tmp_path)
+
+
+def test_a_record_both_a_file_and_a_folder_is_refused(tmp_path: Path) -> None:
+    records.write_index(tmp_path / "part9" / "s", "part9/s", "c1", _prov(), {0: {"runs": []}}, [])
+    _write(tmp_path, _payload())
+    with pytest.raises(RecordError, match=r"'part9/s' is recorded twice"):
+        load_record("part9/s", tmp_path)
+
+
+def test_studies_of_several_runs_are_committed_run_by_run_and_no_lock_is_left() -> None:
+    from backprop_book.experiments import load_studies
+
+    root = ROOT / "docs" / "results"
+    for study in load_studies(["part4"]):
+        if study.takes_hooks and (root / f"{study.id}.json").exists():
+            pytest.fail(f"{study.id} is one file; scripts/migrate_records.py moves it")
+    source = "\n".join(p.read_text() for p in (ROOT / "backprop_book").rglob("*.py"))
+    assert "fcntl" not in source and "flock" not in source
