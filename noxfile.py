@@ -90,11 +90,15 @@ def tests(session: nox.Session) -> None:
 
 
 def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
+    """The environment of a book build: 'quick' / 'full' pick the profile, 'student' /
+    'instructor' the edition (docs/conf.py reads BACKPROP_BOOK_EDITION)."""
     env = data_env(session)
     rest = []
     for arg in session.posargs:
         if arg in ("quick", "full"):
             env["BACKPROP_BOOK_PROFILE"] = arg
+        elif arg in ("student", "instructor"):
+            env["BACKPROP_BOOK_EDITION"] = arg
         else:
             rest.append(arg)
     return env, rest
@@ -102,9 +106,17 @@ def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the executed HTML book (pass 'full' for the full profile)."""
+    """Build the executed HTML book ('full': the full profile; 'student': no solutions).
+
+    The instructor's edition (the default) shows each exercise's solution folded under
+    it and lands in docs/_build/html; the student's edition holds no solution, in its
+    pages or its downloads, and lands in docs/_build/student/html.
+    """
     install(session, "docs,test")
     env, rest = _profile_env(session)
+    html = BUILD / "html"
+    if env.get("BACKPROP_BOOK_EDITION") == "student":
+        html = BUILD / "student" / "html"
     session.run(
         "sphinx-build",
         "-W",
@@ -112,14 +124,14 @@ def docs(session: nox.Session) -> None:
         "-b",
         "html",
         "docs",
-        str(BUILD / "html"),
+        str(html),
         *rest,
         env=env,
     )
-    report = BUILD / "exec_times.md"
+    report = html.parent / "exec_times.md"
     if report.is_file():
         session.log("chapter execution times:\n" + report.read_text())
-    session.log(f"the book is in {BUILD / 'html' / 'index.html'}")
+    session.log(f"the book is in {html / 'index.html'}")
 
 
 @nox.session
@@ -175,10 +187,16 @@ def doctest(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint with ruff and check the formatting."""
-    session.install("-q", "ruff>=0.6")
+    """Lint with ruff, check the formatting, and check the package's floors (import-linter).
+
+    The import contracts live in ``pyproject.toml`` (``[tool.importlinter]``):
+    import-linter reads the imports of the source without running it, so the package
+    is put on the path rather than installed.
+    """
+    session.install("-q", "ruff>=0.6", "import-linter>=2.1")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": str(ROOT)})
 
 
 @nox.session

@@ -7,9 +7,11 @@ Every experiment in the book runs under a *profile*:
 ``full``
     the reports' own settings (epochs, batch sizes, full data), meant for a GPU.
 
-The profile is chosen in exactly one way: the environment variable
-``BACKPROP_BOOK_PROFILE`` (``nox -s docs -- full`` sets it for you), read through
-:func:`get_profile`.  The budget that the quick profile must fit, per part of the
+The profile is chosen in one of two ways, both read through :func:`get_profile`: a
+value passed in (``backprop-book reproduce ID --profile full`` passes its option, and
+the studies take the profile as an argument), or else the environment variable
+``BACKPROP_BOOK_PROFILE`` (``nox -s docs -- full`` sets it for the book's chapters);
+with neither, the profile is ``quick``.  The budget that the quick profile must fit, per part of the
 book, lives here too (:data:`PART_BUDGETS_S`), so that every part knows its share.
 """
 

@@ -9,7 +9,7 @@ epochs' own ``git_commit`` and ``time_s`` fields and the checkpoints -- apart fr
 those of the recording, so that re-recording a finished run from its checkpoints
 does not pass the recording off as the training.
 
-A study of several runs (one that takes :class:`~backprop_book.experiments.registry.StudyHooks`)
+A study of several runs (one that takes :class:`~backprop_book.studies.StudyHooks`)
 is recorded as it goes by a :class:`Recording`: one file per run, written when the
 run ends, and one index entry per call (see :mod:`backprop_book.records`); a later
 call takes the runs the record already holds -- same settings, profile, data and
@@ -32,13 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backprop_book.experiments.registry import (
-    REGISTRY,
-    Study,
-    StudyHooks,
-    UnknownStudyError,
-    unknown_message,
-)
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import (
     Provenance,
@@ -56,6 +49,13 @@ from backprop_book.records import (
 )
 from backprop_book.results import data_sha256, provenance_for, write_record
 from backprop_book.runtime import GitState, git_state, hardware, library_versions
+from backprop_book.studies import (
+    REGISTRY,
+    Study,
+    StudyHooks,
+    UnknownStudyError,
+    unknown_message,
+)
 
 __all__ = [
     "PART_MODULES",
@@ -134,7 +134,7 @@ def default_runs_dir() -> Path:
 def checkpoint_dir(study: Study, seed: int, runs_dir: str | Path | None = None) -> Path:
     """``<runs>/<part>/<study>`` for seed 0, ``.../<study>/seed<k>`` for another seed.
 
-    >>> from backprop_book.experiments.registry import Study
+    >>> from backprop_book.studies import Study
     >>> checkpoint_dir(Study("part4/x", dict, ""), 2, "/c").as_posix()
     '/c/part4/x/seed2'
     """
@@ -252,7 +252,7 @@ def previous_rows(
     that checksum, so that the archive is not hashed again) and with the same library
     versions; otherwise ``(record or None, {})``.
 
-    >>> from backprop_book.experiments.registry import Study
+    >>> from backprop_book.studies import Study
     >>> previous_rows(Study("part9/never", dict, ""), get_profile("full"), "/nonexistent")
     (None, {})
     """

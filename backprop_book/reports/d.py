@@ -15,7 +15,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import sympy as sp
+
 from backprop_book.reports.claims import Claim, Rule, Verdict, record
+from backprop_book.symbolic.activations import sigmoid
+from backprop_book.symbolic.counting import conv_output_size, lenet5_table, report_d_q3
+from backprop_book.symbolic.slips import SLIPS
 
 __all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK_ROWS", "claims", "loss_floor"]
 
@@ -58,8 +63,6 @@ def _ok(ok: bool, yes: str, no: str, ours: str = "") -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _q1() -> tuple[bool, bool]:
-    import sympy as sp
-
     a, C, w1, w2, b1, b2, x = sp.symbols("a C w1 w2 b1 b2 x")
 
     def f(z: sp.Expr) -> sp.Expr:
@@ -97,8 +100,6 @@ def _q2(c: Claim) -> Verdict:
 
 
 def _q3_counts(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import report_d_q3
-
     ours = report_d_q3()
     same = (ours["conv"], ours["conv+pool"], ours["conv+pool+bias"]) == (
         int(Q3["conv"]), int(Q3["total"]), int(Q3["total_bias"]))  # fmt: skip
@@ -125,8 +126,6 @@ def _q3_pool(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _lenet() -> dict[str, int]:
-    from backprop_book.symbolic.counting import lenet5_table
-
     return {layer.name: layer.params for layer in lenet5_table("standard")}
 
 
@@ -141,8 +140,6 @@ def _lenet_layers(c: Claim) -> Verdict:
 
 
 def _lenet_c3(c: Claim) -> Verdict:
-    from backprop_book.symbolic.slips import SLIPS
-
     slip = next(s for s in SLIPS if s.key == "lenet-c3")
     caught = not slip.check().correct
     return Verdict(
@@ -165,16 +162,12 @@ def _lenet_total(c: Claim) -> Verdict:
 
 
 def _q4_filter(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import conv_output_size
-
     ok = conv_output_size(32, 5) == 28 and conv_output_size(14, 5) == 10
     return _ok(ok, "(32 - 5)/1 + 1 = 28 and (14 - 5)/1 + 1 = 10", "the sizes differ")
 
 
 def _slip(key: str, no: str) -> Rule:
     def rule(c: Claim) -> Verdict:
-        from backprop_book.symbolic.slips import SLIPS
-
         slip = next(s for s in SLIPS if s.key == key)
         v = slip.check()
         if not v.correct:
@@ -186,10 +179,6 @@ def _slip(key: str, no: str) -> Rule:
 
 @functools.lru_cache(maxsize=1)
 def _tanh_grad() -> bool:
-    import sympy as sp
-
-    from backprop_book.symbolic.activations import sigmoid
-
     t = sp.Symbol("x", real=True)
     claim = 4 * sigmoid(2 * t) - 4 * sigmoid(2 * t) ** 2
     return sp.simplify(sp.diff(sp.tanh(t), t) - claim) == 0

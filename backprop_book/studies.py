@@ -16,9 +16,11 @@ plain data with at least ``device`` and ``data_source``; it may also accept
 holds instead of training them again, and reports each run as it finishes, so that
 the runner records the study as it goes).
 
-This module imports no part of the book (the parts import it), so that the parts
-stay independent of each other; :func:`backprop_book.experiments.load_studies`
-imports the parts' modules when their studies are needed.
+The module sits on the bottom floor of the package: it imports nothing of
+``backprop_book`` (the import contracts in ``pyproject.toml`` hold it there), so a
+part that registers its studies loads neither another part nor Part V.  The runner
+(:func:`backprop_book.experiments.load_studies`) imports the parts' study modules
+when their studies are needed.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ class Registry:
     >>> reg.get("part9/dem")
     Traceback (most recent call last):
     ...
-    backprop_book.experiments.registry.UnknownStudyError: unknown study 'part9/dem'; did you mean part9/demo?
+    backprop_book.studies.UnknownStudyError: unknown study 'part9/dem'; did you mean part9/demo?
     """
 
     def __init__(self) -> None:
