@@ -105,11 +105,15 @@ def tests(session: nox.Session) -> None:
 
 
 def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
+    """The environment of a book build: 'quick' / 'full' pick the profile, 'student' /
+    'instructor' the edition (docs/conf.py reads BACKPROP_BOOK_EDITION)."""
     env = data_env(session)
     rest = []
     for arg in session.posargs:
         if arg in ("quick", "full"):
             env["BACKPROP_BOOK_PROFILE"] = arg
+        elif arg in ("student", "instructor"):
+            env["BACKPROP_BOOK_EDITION"] = arg
         else:
             rest.append(arg)
     return env, rest
@@ -117,7 +121,11 @@ def _profile_env(session: nox.Session) -> tuple[dict[str, str], list[str]]:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the executed HTML book (pass 'full' for the full profile).
+    """Build the executed HTML book ('full': the full profile; 'student': no solutions).
+
+    The instructor's edition (the default) shows each exercise's solution folded under
+    it and lands in docs/_build/html; the student's edition holds no solution, in its
+    pages or its downloads, and lands in docs/_build/student/html.
 
     Each chapter is executed once, as its downloadable notebook runs for a reader: in
     this session's environment, where the package is installed from the wheel built
@@ -128,6 +136,9 @@ def docs(session: nox.Session) -> None:
     install(session, "docs,test", wheel=True)
     env, rest = _profile_env(session)
     env["BACKPROP_BOOK_KERNEL"] = "wheel"
+    html = BUILD / "html"
+    if env.get("BACKPROP_BOOK_EDITION") == "student":
+        html = BUILD / "student" / "html"
     session.run(
         "sphinx-build",
         "-W",
@@ -135,14 +146,14 @@ def docs(session: nox.Session) -> None:
         "-b",
         "html",
         "docs",
-        str(BUILD / "html"),
+        str(html),
         *rest,
         env=env,
     )
-    report = BUILD / "exec_times.md"
+    report = html.parent / "exec_times.md"
     if report.is_file():
         session.log("chapter execution times:\n" + report.read_text())
-    session.log(f"the book is in {BUILD / 'html' / 'index.html'}")
+    session.log(f"the book is in {html / 'index.html'}")
 
 
 @nox.session
@@ -161,7 +172,7 @@ def site(session: nox.Session) -> None:
             f"no Chromium at {CHROMIUM}: install Debian's package with "
             "'apt-get update && apt-get install -y chromium'"
         )
-    session.install("-q", "playwright>=1.40")
+    session.install("-q", "playwright>=1.40", "beautifulsoup4>=4.12")
     out = BUILD / "site"
     session.run(
         "python",

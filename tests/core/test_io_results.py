@@ -277,7 +277,7 @@ def test_the_recorded_command_of_a_module_run_with_dash_m_reruns_it(tmp_path: Pa
 def test_results_dir_of_a_checkout_then_of_a_wheel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backprop_book import results
+    from backprop_book import records as results
 
     monkeypatch.delenv("BACKPROP_BOOK_RESULTS", raising=False)
     assert results.default_results_dir().parts[-2:] == ("docs", "results")  # this checkout
