@@ -49,6 +49,7 @@ from typing import Any
 
 from backprop_book._io import atomic_write_text
 from backprop_book.profiles import PART_BUDGETS_S, PART_TITLES, Profile, get_profile, part_of
+from backprop_book.records import PACKAGED_RECORDS
 
 __all__ = ["chapter_key", "differing_files", "installed_copy", "module_closure", "setup"]
 
@@ -296,7 +297,8 @@ def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
     stale = differing_files(copy, pkg_dir)
     records = Path(app.srcdir, config.bb_records_dir)
     if records.is_dir():
-        stale += ["records/" + f for f in differing_files(copy / "records", records, "**/*")]
+        packaged = PACKAGED_RECORDS.name
+        stale += [f"{packaged}/{f}" for f in differing_files(copy / packaged, records, "**/*")]
     if stale:
         raise ExtensionError(
             f"the installed {package} ({copy}) is not this checkout's: {len(stale)} file(s) "

@@ -163,7 +163,7 @@ def test_wheel_kernels_need_the_checkouts_own_wheel(
     (docs / "results" / "r.json").write_text("{}")
     installed = tmp_path / "site" / "toypkg"
     shutil.copytree(checkout, installed)
-    shutil.copytree(docs / "results", installed / "records")
+    shutil.copytree(docs / "results", installed / "_results")
     app = SimpleNamespace(srcdir=str(docs))
     config = SimpleNamespace(bb_kernel="wheel", bb_package_name="toypkg", bb_records_dir="results")
     other = str(tmp_path / "elsewhere")
@@ -179,7 +179,7 @@ def test_wheel_kernels_need_the_checkouts_own_wheel(
     (checkout / "sub" / "m.py").write_text("x = 2\n")  # edited after the wheel was built
     (docs / "results" / "new.json").write_text("{}")  # recorded after it
     with pytest.raises(
-        ExtensionError, match=r"2 file\(s\) differ, e.g. sub/m.py, records/new.json"
+        ExtensionError, match=r"2 file\(s\) differ, e.g. sub/m.py, _results/new.json"
     ):
         sphinxext._kernel_path(app, config, checkout)
     config.bb_kernel = "checkout"
