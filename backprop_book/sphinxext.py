@@ -99,6 +99,12 @@ def module_closure(names: Iterable[str], package_dir: Path, package: str) -> lis
     A referenced subpackage brings in all of its files; the top-level package name
     alone brings in its ``__init__``.  Every top-level module of the package (shared
     infrastructure such as profiles and results) is always included.
+
+    The imports are read with :mod:`ast` from the files under ``package_dir`` rather
+    than taken from grimp's graph (which the lint session's import contracts use):
+    grimp finds a package through the import system, so under ``bb_kernel = "wheel"``
+    it could read the installed copy instead of the checkout whose files the cache key
+    must hash, and pointing it at a folder means changing ``sys.path`` for the build.
     """
     modules = _module_map(package_dir, package)
     todo = [n for n in names]
