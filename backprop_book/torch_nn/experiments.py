@@ -29,6 +29,7 @@ import torch
 from backprop_book.data.cifar10 import load_cifar10
 from backprop_book.data.jpeg import estimate_quality, jpeg_sampling
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.results import load_result
 from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
@@ -837,8 +838,6 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.results import load_result
-
     cmd = f"backprop-book reproduce part4/{name} --profile full --record"
     try:
         rec = load_result(f"part4/{name}")
