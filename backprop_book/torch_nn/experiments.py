@@ -837,11 +837,11 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.results import load_result
+    from backprop_book.records import load_record, reproduce_command
 
-    cmd = f"backprop-book reproduce part4/{name} --profile full --record"
+    cmd = reproduce_command(f"part4/{name}")
     try:
-        rec = load_result(f"part4/{name}")
+        rec = load_record(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
