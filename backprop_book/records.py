@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 RESULTS_ENV = "BACKPROP_BOOK_RESULTS"
+#: Where a wheel carries the records of ``docs/results`` (copied in by ``setup.py``).
+PACKAGED_RECORDS = Path(__file__).resolve().parent / "records"
 #: Schema of a single-file record.
 SCHEMA_VERSION = 2
 #: Schema of the files of a study recorded as one file per run plus an index.
@@ -250,23 +252,26 @@ def check_name(name: str) -> str:
 
 
 def default_results_dir() -> Path:
-    """``$BACKPROP_BOOK_RESULTS`` if set, else ``docs/results`` of the source checkout.
+    """``$BACKPROP_BOOK_RESULTS`` if set, else ``docs/results`` of the source checkout,
+    else the copy of those records that an installed wheel carries (``backprop_book/records``).
 
     Raises
     ------
     FileNotFoundError
-        If neither exists (an installed package has no ``docs/`` folder).
+        If none exists.
     """
     env = os.environ.get(RESULTS_ENV)
     if env:
         return Path(env)
     root = repo_root()
-    if root is None:
-        raise FileNotFoundError(
-            f"no results folder: set {RESULTS_ENV} or pass results_dir= (the package is not "
-            "running from a source checkout, so docs/results is not available)"
-        )
-    return root / "docs" / "results"
+    if root is not None:
+        return root / "docs" / "results"
+    if PACKAGED_RECORDS.is_dir():
+        return PACKAGED_RECORDS
+    raise FileNotFoundError(
+        f"no results folder: set {RESULTS_ENV} or pass results_dir= (the package runs "
+        "neither from a source checkout nor from a wheel that carries the records)"
+    )
 
 
 def _root(results_dir: str | os.PathLike[str] | None) -> Path:

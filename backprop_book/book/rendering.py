@@ -1,12 +1,20 @@
-"""Source listings whose docstrings are read as text, not as source.
+"""How the book renders two things differently from Sphinx's defaults (an extension).
 
-A chapter shows one function of the package with ``literalinclude`` and ``:pyobject:``.
-Its docstring states the equation in reStructuredText (``:math:`s = x W```), which a
-listing would show raw.  This extension makes ``literalinclude`` of a Python object
-render the object's docstring (NumPy style, through napoleon, as autodoc does) above
-a listing of the code without it; the file is still the one source, read as the
-build runs.  A listing that picks its own lines (``:lines:``, ``:start-after:`` ...)
-or numbers or emphasises them is left as it is.
+**Listings read their docstrings as text.**  A chapter shows one function of the
+package with ``literalinclude`` and ``:pyobject:``.  Its docstring states the
+equation in reStructuredText (``:math:`s = x W```), which a listing would show raw.
+Here ``literalinclude`` of a Python object renders the object's docstring (NumPy
+style, through napoleon, as autodoc does) above a listing of the code without it;
+the file is still the one source, read as the build runs.  A listing that picks its
+own lines (``:lines:``, ``:start-after:`` ...) or numbers or emphasises them is left
+as it is.
+
+**Text that is no e-mail address is no mail link.**  Docutils links any ``a@b`` in a
+docstring as e-mail: LeNet-5's "C1 conv 6@5x5" became a ``mailto:`` link.  A mail
+link whose part after the ``@`` is no domain name is turned back into text.
+
+Both slips are rules of the site check (``raw-role``, ``mailto-text``,
+:mod:`backprop_book.book.sitecheck`).
 
 >>> code, doc = split_docstring("def f(x):\\n    '''Twice :math:`x`.'''\\n    return 2 * x\\n")
 >>> print(code)
@@ -26,7 +34,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.directives.code import LiteralInclude
 
-__all__ = ["DocstringLiteralInclude", "setup", "split_docstring"]
+__all__ = ["DocstringLiteralInclude", "setup", "split_docstring", "unlink_non_addresses"]
 
 #: Options under which a listing keeps its lines exactly as the file has them.
 KEEP_AS_IS = frozenset(
@@ -120,7 +128,18 @@ class DocstringLiteralInclude(LiteralInclude):
         return box
 
 
+def unlink_non_addresses(app: Any, doctree: nodes.document) -> None:
+    """Turn the mail links of ``doctree`` made from text that is no address into text."""
+    from backprop_book.book.sitecheck import is_autolinked_non_address
+
+    for ref in list(doctree.findall(nodes.reference)):
+        uri = ref.get("refuri", "")
+        if uri.startswith("mailto:") and is_autolinked_non_address(uri, ref.astext()):
+            ref.replace_self(nodes.Text(ref.astext()))
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Register the directive in place of Sphinx's ``literalinclude``."""
+    """Register the directive in place of Sphinx's ``literalinclude``, and the unlinking."""
     app.add_directive("literalinclude", DocstringLiteralInclude, override=True)
+    app.connect("doctree-read", unlink_non_addresses)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
