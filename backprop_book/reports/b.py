@@ -24,6 +24,7 @@ from backprop_book.reports.claims import (
     from_readings,
     pending,
     record,
+    reproduce_command,
     seed_values,
 )
 from backprop_book.symbolic.mlp import verify_softmax_ce, verify_two_layer
@@ -190,7 +191,7 @@ def _augmentation(c: Claim) -> Verdict:
     if missing:
         done = "; ".join(f"{r.label}: {r.ours}" for r in readings if r.reproduces is not None)
         return Verdict("pending", done, f"{missing} is not recorded", tuple(readings),
-                       f"backprop-book reproduce {missing} --profile full --record")  # fmt: skip
+                       reproduce_command(missing))  # fmt: skip
     return from_readings(readings)
 
 
