@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from backprop_book.experiments.registry import REGISTRY, Study, UnknownStudyError, study
 from backprop_book.experiments.runner import (
@@ -156,27 +157,32 @@ def _claims_module() -> object | None:
         return None
 
 
-def listing(report: str | None = None) -> list[dict[str, str | None]]:
+def listing(report: str | None = None) -> list[dict[str, Any]]:
     """One row per item of the reports: ``id, report, item, published, ours, verdict``.
 
     The rows come from the reports' claims (:func:`backprop_book.reports.all_claims`,
     each judged by its ``verdict()``) when that package is present, else from
     :data:`CATALOGUE` (``ours`` then says what is recorded, and the verdict is
     ``pending``).  Each row also has ``experiment`` (the registry id that tests it,
-    or ``None``) and ``explanation``.
+    or ``None``) and ``explanation``; from the claims, also the verdict's basis
+    (:meth:`~backprop_book.reports.claims.Claim.basis`): ``seeds`` (every record read,
+    with its number of seeds), ``tolerance`` (its parts, for an accuracy compared
+    with the report's), ``open`` (the settings the report leaves open) and
+    ``readings`` (every reading run).
 
     >>> rows = listing(report="D")
-    >>> sorted(rows[0])
-    ['experiment', 'explanation', 'id', 'item', 'ours', 'published', 'report', 'verdict']
+    >>> sorted(rows[0])[:8]
+    ['declared', 'experiment', 'explanation', 'id', 'item', 'open', 'ours', 'published']
     """
     wanted = None if report is None else report.strip().upper()
     module = _claims_module()
-    rows: list[dict[str, str | None]] = []
+    rows: list[dict[str, Any]] = []
     if module is not None:
         for c in module.all_claims():  # type: ignore[attr-defined]
             if wanted is not None and str(c.report).upper() != wanted:
                 continue
             v = c.verdict()
+            basis = c.basis(v)
             rows.append(
                 {
                     "id": str(c.id),
@@ -187,6 +193,7 @@ def listing(report: str | None = None) -> list[dict[str, str | None]]:
                     "verdict": str(getattr(v.kind, "value", v.kind)),
                     "explanation": str(v.explanation),
                     "experiment": None if c.experiment is None else str(c.experiment),
+                    **basis,
                 }
             )
         return rows
