@@ -3,7 +3,9 @@
 Sub-commands are registered by :func:`build_parser`; each part of the book that
 offers a command (for example Part IV's ``train`` and ``evaluate``) contributes
 it through a ``register(subparsers)`` function listed in :data:`COMMAND_MODULES`,
-imported only when present, so that the CLI never pulls in torch for ``info``.
+imported only when present.  ``info`` imports torch once, to list the devices it
+sees (:func:`backprop_book.runtime.available_devices`); the modules of the parts are
+imported only by the commands that run them.
 """
 
 from __future__ import annotations
@@ -130,11 +132,12 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from backprop_book import experiments
+    from backprop_book.reports import index
 
     if args.list or args.id is None:
         if args.id is not None:
             raise UsageError("give either --list or a study id, not both")
-        rows = experiments.listing(report=args.report)
+        rows = index.listing(report=args.report)
         if args.json:
             print(json.dumps(rows, indent=2))
         else:
@@ -148,14 +151,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if args.fresh and not args.record:
         raise UsageError("--fresh goes with --record (without it nothing is taken from a record)")
     try:
-        study_id = experiments.study_for(args.id).id
+        study_id = index.study_for(args.id).id
     except experiments.UnknownStudyError as exc:
         raise UsageError(str(exc)) from exc
     if args.runs is not None and not experiments.runner.resolve_study(study_id).takes_hooks:
         raise UsageError(f"--runs goes with a study of several runs; {study_id} is a single run")
     run = experiments.run_study(
         study_id,
-        profile=args.profile,
+        profile=get_profile(args.profile),  # the one parse: flag, else environment, else quick
         seeds=args.seeds,
         record=args.record,
         allow_dirty=args.allow_dirty,

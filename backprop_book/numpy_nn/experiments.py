@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from backprop_book.experiments.registry import register
 from backprop_book.numpy_nn.two_layer_net import TwoLayerNet
 from backprop_book.profiles import Profile, get_profile, pick
+from backprop_book.studies import register
 
 __all__ = [
     "B_SCALE_DOWN",

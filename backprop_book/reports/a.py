@@ -37,6 +37,7 @@ from backprop_book.reports.claims import (
     seed_rows,
     seed_values,
 )
+from backprop_book.symbolic.mlp import verify_mlp_backward
 
 __all__ = ["CLAIMS", "TABLE1_EPOCH10", "TABLE2", "TABLE3", "TABLE4", "TABLE5", "claims"]
 
@@ -395,8 +396,6 @@ def _sample_20(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _mlp_backward_ok() -> bool:
-    from backprop_book.symbolic.mlp import verify_mlp_backward
-
     return all(v.correct for v in verify_mlp_backward((3, 2, 2), ("tanh", "identity")).values())
 
 

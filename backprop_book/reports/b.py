@@ -11,6 +11,10 @@ import math
 import statistics
 from typing import Any
 
+import numpy as np
+
+from backprop_book.numpy_nn.gradcheck import check_gradients
+from backprop_book.numpy_nn.two_layer_net import TOY_REFERENCE, toy_data, toy_model
 from backprop_book.reports.claims import (
     Claim,
     Reading,
@@ -28,6 +32,7 @@ from backprop_book.reports.claims import (
     seed_values,
 )
 from backprop_book.reports.stats import pooled_spread
+from backprop_book.symbolic.mlp import verify_softmax_ce, verify_two_layer
 
 __all__ = ["CLAIMS", "GRAD_REL_ERRORS", "POOL", "TABLE1", "TABLE2", "claims"]
 
@@ -78,11 +83,6 @@ Q4_OPEN = ("learning rate", "optimizer", "weight initialisation")
 
 @functools.lru_cache(maxsize=1)
 def _toy() -> dict[str, float]:
-    import numpy as np
-
-    from backprop_book.numpy_nn.gradcheck import check_gradients
-    from backprop_book.numpy_nn.two_layer_net import TOY_REFERENCE, toy_data, toy_model
-
     X, y = toy_data()
     net = toy_model()
     scores = float(np.abs(net.scores(X) - np.array(TOY_REFERENCE["scores"])).sum())
@@ -109,8 +109,6 @@ def _below(key: str, bound: float, what: str) -> Rule:
 
 @functools.lru_cache(maxsize=1)
 def _symbolic() -> tuple[bool, bool]:
-    from backprop_book.symbolic.mlp import verify_softmax_ce, verify_two_layer
-
     return bool(verify_softmax_ce(3, 0, batch=2)), all(
         v.correct for v in verify_two_layer().values()
     )

@@ -13,6 +13,17 @@ import functools
 import statistics
 from typing import Any
 
+import numpy as np
+import sympy as sp
+
+from backprop_book.autograd.core import TensorNode
+from backprop_book.autograd.experiments import (
+    EXPERIMENTS,
+    build_model,
+    plateau_epochs,
+    trained_parameters,
+)
+from backprop_book.data.synthetic import load_synthetic
 from backprop_book.reports.claims import (
     CHECK,
     Claim,
@@ -32,6 +43,11 @@ from backprop_book.reports.claims import (
     seed_values,
 )
 from backprop_book.reports.stats import tolerance
+from backprop_book.symbolic.checker import check_backward_rule
+from backprop_book.symbolic.rules import G, X, Y, divide_rule, elementwise_rule, expand_rule, m, n
+from backprop_book.symbolic.rules import i as ii
+from backprop_book.symbolic.rules import j as jj
+from backprop_book.symbolic.rules import k as kk
 
 __all__ = ["CLAIMS", "Q10", "claims"]
 
@@ -56,13 +72,6 @@ def _rule_verdict(ok: bool, yes: str, no: str) -> Verdict:
 @functools.cache
 def _sym(which: str) -> bool:
     """Run one Part I check of C's formulas; True when the checker accepts the claim."""
-    import sympy as sp
-
-    from backprop_book.symbolic.checker import check_backward_rule
-    from backprop_book.symbolic.rules import G, X, Y, divide_rule, elementwise_rule, m, n
-    from backprop_book.symbolic.rules import i as ii
-    from backprop_book.symbolic.rules import j as jj
-
     sizes = {m: 2, n: 2}
     if which == "q2_x":  # X_grad = G / X
         return divide_rule().check(sizes, {"X": G[ii, jj] / X[ii, jj]})["X"].correct
@@ -96,12 +105,6 @@ def _q1_summary(c: Claim) -> Verdict:
 
 def _expand(c: Claim) -> Verdict:
     """C's Q4: S_grad [1,...,1] (a product with ones: the column sum) = [S_1,...,S_16]."""
-    import sympy as sp
-
-    from backprop_book.symbolic.rules import G, expand_rule, m, n
-    from backprop_book.symbolic.rules import i as ii
-    from backprop_book.symbolic.rules import k as kk
-
     rule = expand_rule()
     summed = rule.check({m: 2, n: 3}, {"x": sp.Sum(G[ii, kk], (kk, 0, n - 1))})["x"].correct
     readings = (
@@ -113,10 +116,6 @@ def _expand(c: Claim) -> Verdict:
 
 
 def _q5(c: Claim) -> Verdict:
-    import numpy as np
-
-    from backprop_book.autograd.core import TensorNode
-
     a = TensorNode(np.random.default_rng(0).standard_normal((2, 2)))
     b = TensorNode(np.random.default_rng(1).standard_normal((2, 2)))
     cc = a + b
@@ -143,8 +142,6 @@ def _code_reading(c: Claim) -> Verdict:
 
 def _normalize_code(c: Claim) -> Verdict:
     """C's Normalize.backward, run against centred differences."""
-    import numpy as np
-
     rng = np.random.default_rng(0)
     x = rng.uniform(0.5, 2.0, (3, 4))
     go = rng.standard_normal((3, 4))
@@ -168,8 +165,6 @@ def _normalize_code(c: Claim) -> Verdict:
 
 
 def _normalize_forward(c: Claim) -> Verdict:
-    import numpy as np
-
     x = np.array([1.0, 2.0, 3.0])
     s = x.sum()
     truth = x / s
@@ -186,8 +181,6 @@ def _normalize_forward(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _majority() -> float:
-    from backprop_book.data.synthetic import load_synthetic
-
     d = load_synthetic(60_000, 10_000, rng=0)
     share = float(d.y_val.mean())
     return max(share, 1 - share)
@@ -209,8 +202,6 @@ def _curves(name: str) -> list[list[float]] | None:
 
 
 def _plateau(c: Claim) -> Verdict:
-    from backprop_book.autograd.experiments import plateau_epochs
-
     curves = _curves("sigmoid2")
     if curves is None:
         return pending("part3/sigmoid2")
@@ -301,8 +292,6 @@ def _momentum(c: Claim) -> Verdict:
 
 
 def _mlp3l_parameters(c: Claim) -> Verdict:
-    from backprop_book.autograd.experiments import EXPERIMENTS, build_model, trained_parameters
-
     cfg = EXPERIMENTS["c_relu3_as_written"]
     model = build_model(cfg)
     n_all, n_trained = len(model.parameters()), len(trained_parameters(cfg, model))

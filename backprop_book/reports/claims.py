@@ -49,13 +49,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backprop_book.reports.stats import Spread, Tolerance, binomial_se, pooled_spread, tolerance
-from backprop_book.results import (
-    RecordedResult,
+from backprop_book.records import (
+    StudyRecord,
     default_results_dir,
-    list_results,
-    load_result,
+    list_records,
+    load_record,
+    reproduce_command,
 )
+from backprop_book.records import seed_outputs as _seed_outputs
+from backprop_book.reports.stats import Spread, Tolerance, binomial_se, pooled_spread, tolerance
 
 __all__ = [
     "CHECK",
@@ -355,19 +357,12 @@ Rule = Callable[[Claim], Verdict]
 FULL = "full"
 
 
-def _load(name: str) -> RecordedResult | None:
-    """The record ``name``, read once per modification of its file (callers must not change it)."""
+def _load(name: str) -> StudyRecord | None:
+    """The record ``name`` (read once per modification of its files), or None."""
     try:
-        root = default_results_dir()
-        mtime = (root / f"{name}.json").stat().st_mtime_ns
+        return load_record(name)
     except FileNotFoundError:
         return None
-    return _load_file(str(root), name, mtime)
-
-
-@functools.lru_cache(maxsize=256)
-def _load_file(root: str, name: str, mtime: int) -> RecordedResult:
-    return load_result(name, root)
 
 
 def record_problem(name: str) -> str | None:
@@ -402,17 +397,19 @@ def record_problem(name: str) -> str | None:
 _READ: list[str] = []
 
 
-def record(name: str) -> dict[str, Any] | None:
-    """The data of the recorded result ``name`` (e.g. ``"part4/a_cnn_studies"``), or None.
+def record(name: str) -> StudyRecord | None:
+    """The recorded result ``name`` (e.g. ``"part4/a_cnn_studies"``), or None.
 
+    The whole record reaches the rule: it reads as a mapping over the record's data
+    (``record(name)["runs"]``) and carries its ``provenance`` (profile, seeds, data
+    checksum) and typed ``runs()`` (:class:`backprop_book.records.StudyRecord`).
     ``None`` also when the record cannot carry a verdict (:func:`record_problem`):
     the rules then say *pending*, and :func:`pending` says why.
     """
     _READ.append(name)
     if record_problem(name) is not None:
         return None
-    rec = _load(name)
-    return None if rec is None else rec.data
+    return _load(name)
 
 
 def copy_shift(name: str) -> float:
@@ -488,7 +485,7 @@ def borrowed_spread() -> Spread:
 @functools.lru_cache(maxsize=4)
 def _borrowed(root: str, stamp: tuple[tuple[str, int], ...]) -> Spread:
     groups: list[list[float]] = []
-    for name in list_results(root):
+    for name in list_records(root):
         rec = _load(name)
         if rec is None or "CIFAR-10" not in str(rec.provenance.data_source):
             continue
@@ -502,40 +499,22 @@ def _borrowed(root: str, stamp: tuple[tuple[str, int], ...]) -> Spread:
     return pooled_spread(groups)
 
 
-def reproduce_command(experiment: str, seeds: int | None = None) -> str:
-    """The command that runs and records a study at the full profile.
-
-    >>> reproduce_command("part4/alexnet_study")
-    'backprop-book reproduce part4/alexnet_study --profile full --record'
-    >>> reproduce_command("part3/e_he_lr01", seeds=3)
-    'backprop-book reproduce part3/e_he_lr01 --profile full --seeds 3 --record'
-    """
-    s = f" --seeds {seeds}" if seeds else ""
-    return f"backprop-book reproduce {experiment} --profile full{s} --record"
-
-
 def pending(experiment: str, what: str = "", seeds: int | None = None) -> Verdict:
     """A pending verdict for a study not recorded yet (or whose record cannot carry one)."""
     why = what or record_problem(experiment) or f"{experiment} is not recorded yet"
-    return Verdict("pending", "", why, command=reproduce_command(experiment, seeds))
+    return Verdict("pending", "", why, command=reproduce_command(experiment, seeds=seeds))
 
 
 def seed_outputs(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A record's output per training seed: the top level, then ``by_seed`` in seed order.
-
-    The runner (:func:`backprop_book.experiments.runner.run_study`) keeps the first
-    seed's output at the top level and the others under ``by_seed``.
+    """A record's output per training seed, in seed order (the seeds' decoder is
+    :func:`backprop_book.records.seed_outputs`; this keeps only the outputs).
 
     >>> [o["acc"] for o in seed_outputs({"acc": 1, "seeds": [0, 1], "by_seed": {"1": {"acc": 2}}})]
     [1, 2]
     >>> seed_outputs({"acc": 1})
     [{'acc': 1}]
     """
-    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
-    others = data.get("by_seed") or {}
-    return [first] + [
-        dict(others[str(s)]) for s in list(data.get("seeds", []))[1:] if str(s) in others
-    ]
+    return [out for _, out in _seed_outputs(data)]
 
 
 def seed_rows(data: Mapping[str, Any], run: str) -> list[dict[str, Any]]:

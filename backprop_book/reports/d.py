@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import sympy as sp
+
 from backprop_book.reports.claims import (
     CHECK,
     Claim,
@@ -25,6 +27,9 @@ from backprop_book.reports.claims import (
     from_readings,
     record,
 )
+from backprop_book.symbolic.activations import sigmoid
+from backprop_book.symbolic.counting import conv_output_size, lenet5_table, report_d_q3
+from backprop_book.symbolic.slips import SLIPS
 
 __all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK_ROWS", "claims", "loss_floor"]
 
@@ -67,8 +72,6 @@ def _ok(ok: bool, yes: str, no: str, ours: str = "") -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _q1() -> tuple[bool, bool]:
-    import sympy as sp
-
     a, C, w1, w2, b1, b2, x = sp.symbols("a C w1 w2 b1 b2 x")
 
     def f(z: sp.Expr) -> sp.Expr:
@@ -106,8 +109,6 @@ def _q2(c: Claim) -> Verdict:
 
 
 def _q3_counts(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import report_d_q3
-
     ours = report_d_q3()
     same = (ours["conv"], ours["conv+pool"], ours["conv+pool+bias"]) == (
         int(Q3["conv"]), int(Q3["total"]), int(Q3["total_bias"]))  # fmt: skip
@@ -134,8 +135,6 @@ def _q3_pool(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _lenet() -> dict[str, int]:
-    from backprop_book.symbolic.counting import lenet5_table
-
     return {layer.name: layer.params for layer in lenet5_table("standard")}
 
 
@@ -150,8 +149,6 @@ def _lenet_layers(c: Claim) -> Verdict:
 
 
 def _lenet_c3(c: Claim) -> Verdict:
-    from backprop_book.symbolic.slips import SLIPS
-
     slip = next(s for s in SLIPS if s.key == "lenet-c3")
     caught = not slip.check().correct
     return Verdict(
@@ -174,16 +171,12 @@ def _lenet_total(c: Claim) -> Verdict:
 
 
 def _q4_filter(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import conv_output_size
-
     ok = conv_output_size(32, 5) == 28 and conv_output_size(14, 5) == 10
     return _ok(ok, "(32 - 5)/1 + 1 = 28 and (14 - 5)/1 + 1 = 10", "the sizes differ")
 
 
 def _slip(key: str, no: str) -> Rule:
     def rule(c: Claim) -> Verdict:
-        from backprop_book.symbolic.slips import SLIPS
-
         slip = next(s for s in SLIPS if s.key == key)
         v = slip.check()
         if not v.correct:
@@ -204,8 +197,6 @@ Q5_READING = Open(
 @functools.lru_cache(maxsize=1)
 def _q5_written_without_x() -> bool:
     """D's final expression, w_i e^{ln(1/g - 1)} / (1 + e^{ln(1/g - 1)})^2, has no x_i in it."""
-    import sympy as sp
-
     g, w, x = sp.symbols("g w_i x_i", positive=True)
     expr = w * sp.exp(sp.log(1 / g - 1)) / (1 + sp.exp(sp.log(1 / g - 1))) ** 2
     equal = sp.simplify(expr - w * g * (1 - g)) == 0  # it is w_i g (1 - g)
@@ -213,8 +204,6 @@ def _q5_written_without_x() -> bool:
 
 
 def _q5(c: Claim) -> Verdict:
-    from backprop_book.symbolic.slips import SLIPS
-
     slip = next(s for s in SLIPS if s.key == "depends-on-inputs").check()
     written, value = Q5_READING.values
     readings = [
@@ -227,10 +216,6 @@ def _q5(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _tanh_grad() -> bool:
-    import sympy as sp
-
-    from backprop_book.symbolic.activations import sigmoid
-
     t = sp.Symbol("x", real=True)
     claim = 4 * sigmoid(2 * t) - 4 * sigmoid(2 * t) ** 2
     return sp.simplify(sp.diff(sp.tanh(t), t) - claim) == 0

@@ -15,6 +15,9 @@ import functools
 import statistics
 from typing import Any
 
+import numpy as np
+
+from backprop_book.reports import c as report_c
 from backprop_book.reports.claims import (
     Claim,
     Reading,
@@ -29,6 +32,15 @@ from backprop_book.reports.claims import (
     reproduce_command,
     seed_outputs,
     seed_rows,
+)
+from backprop_book.symbolic.rules import (
+    divide_rule,
+    elementwise_rule,
+    expand_rule,
+    m,
+    matmul_matrix_form,
+    n,
+    sum_rule,
 )
 
 __all__ = [
@@ -67,15 +79,6 @@ ALEX_STATED = {"epochs": "10", "lr": "0.001", "batch": "100", "optimizer": "Adam
 
 @functools.cache
 def _sym(which: str) -> bool:
-    from backprop_book.symbolic.rules import (
-        divide_rule,
-        elementwise_rule,
-        m,
-        matmul_matrix_form,
-        n,
-        sum_rule,
-    )
-
     sizes = {m: 2, n: 2}
     if which == "q1":
         return all(v.correct for v in divide_rule().check(sizes).values())
@@ -98,8 +101,6 @@ def _sym_rule(which: str, yes: str) -> Rule:
 
 
 def _q4(c: Claim) -> Verdict:
-    from backprop_book.symbolic.rules import expand_rule, m, n
-
     sum_ok = expand_rule().check({m: 2, n: 3})["x"].correct
     x_shape, claim_shape = (2, 1), (2, 3)
     if sum_ok and x_shape != claim_shape:
@@ -113,8 +114,6 @@ def _q4(c: Claim) -> Verdict:
 
 
 def _q5(c: Claim) -> Verdict:
-    from backprop_book.reports import c as report_c
-
     v = report_c._q5(c)
     return Verdict(v.kind, v.ours, v.explanation)
 
@@ -128,8 +127,6 @@ def _code_reading(c: Claim) -> Verdict:
 
 
 def _he_formula(c: Claim) -> Verdict:
-    import numpy as np
-
     out_size, in_size = 400, 300
     w = np.random.default_rng(0).standard_normal((out_size, in_size)) / np.sqrt(out_size / 2)
     std = float(w.std())
@@ -153,12 +150,12 @@ def _curves(name: str) -> list[list[float]] | None:
 
 def _need(*names: str) -> tuple[dict[str, list[list[float]]], str | None]:
     got, missing = {}, None
-    for n in names:
-        cv = _curves(n)
+    for name in names:
+        cv = _curves(name)
         if cv is None:
-            missing = missing or n
+            missing = missing or name
         else:
-            got[n] = cv
+            got[name] = cv
     return got, missing
 
 

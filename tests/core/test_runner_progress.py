@@ -9,8 +9,8 @@ import pytest
 
 from backprop_book import experiments
 from backprop_book.experiments import runner
-from backprop_book.experiments.registry import Registry, StudyHooks
 from backprop_book.results import load_result
+from backprop_book.studies import Registry, StudyHooks
 
 pytestmark = pytest.mark.core
 

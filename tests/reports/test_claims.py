@@ -170,11 +170,9 @@ def test_a_changed_record_changes_the_verdict(
     c = claim("A.table2.fc4")
     assert c.verdict().kind == "reproduced"
     dst = _copy_results(tmp_path)
-    path = dst / "part4" / "a_fc_depth.json"
+    path = dst / "part4" / "a_fc_depth" / "runs" / "s0" / "fc4.json"  # one file per run
     payload = json.loads(path.read_text(encoding="utf-8"))
-    for run in payload["data"]["runs"]:
-        if run["name"] == "fc4":
-            run["test_acc"] = c.value - 0.1
+    payload["row"]["test_acc"] = c.value - 0.1
     path.write_text(json.dumps(payload), encoding="utf-8")
     monkeypatch.setenv(RESULTS_ENV, str(dst))
     v = c.verdict()
@@ -186,7 +184,7 @@ def test_a_missing_record_makes_claims_pending(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dst = _copy_results(tmp_path)
-    (dst / "part4" / "a_fc_depth.json").unlink()
+    shutil.rmtree(dst / "part4" / "a_fc_depth")
     monkeypatch.setenv(RESULTS_ENV, str(dst))
     v = claim("A.table2.fc2").verdict()
     assert v.kind == "pending"
@@ -204,6 +202,7 @@ def test_a_partial_alexnet_record_settles_only_its_runs(
     from backprop_book.results import record_result
 
     dst = _copy_results(tmp_path)
+    shutil.rmtree(dst / "part4" / "alexnet_study")  # replaced by a single file below
     base = [0.5, 0.6, 0.65, 0.68, 0.70, 0.705, 0.71, 0.70, 0.69, 0.69]
     bn = [0.4, 0.5, 0.55, 0.6, 0.62, 0.63, 0.64, 0.64, 0.63, 0.63]
     data = {"runs": [_alexnet_run("adam_lr1e-3_b100", base), _alexnet_run("batch_norm", bn)],
@@ -362,19 +361,27 @@ def _edit(path: Path, change: Callable[[dict], None]) -> None:
     ("change", "why"),
     [
         (lambda p: p["provenance"].update(profile="quick"), "quick-profile record"),
-        (lambda p: p["data"].update(pending_runs=["mlp_50"]), "runs pending (mlp_50)"),
+        (None, "runs pending (mlp_50"),
         (lambda p: p["provenance"].update(data_sha256="unknown"), "names no checksum"),
     ],
     ids=["quick", "partial", "no-checksum"],
 )
 def test_a_verdict_checks_its_record(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[dict], None], why: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[dict], None] | None,
+    why: str,
 ) -> None:
     """A quick, partial or unsourced record gives *pending*, with the command that settles it."""
     assert claim("B.q4c.test").verdict().kind != "pending"
     dst = _copy_results(tmp_path)
     monkeypatch.setenv(RESULTS_ENV, str(dst))
-    _edit(dst / "part4" / "b_mlps.json", change)
+    folder = dst / "part4" / "b_mlps"
+    if change is None:  # a run listed by the index without its file: still to train
+        (folder / "runs" / "s1" / "mlp_50.json").unlink()
+    else:
+        for index in (folder / "index").glob("*.json"):
+            _edit(index, change)
     v = claim("B.q4c.test").verdict()
     assert v.kind == "pending" and why in v.explanation, v
     assert v.command == "backprop-book reproduce part4/b_mlps --profile full --record"
@@ -434,7 +441,7 @@ def test_every_rule_reads_every_seed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_listing_shows_the_basis() -> None:
     """``reproduce --list --json``: seeds of every record read, tolerance parts, readings."""
-    from backprop_book.experiments import listing
+    from backprop_book.reports.index import listing
 
     rows = {r["id"]: r for r in listing(report="A")}
     tanh = rows["A.table3.tanh"]
