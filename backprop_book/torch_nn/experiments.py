@@ -661,9 +661,7 @@ def _sample_jpegs(path: Path, n: int) -> list[bytes]:
                 if len(out) >= n:
                     break
         return out
-    for f in sorted(path.rglob("*.jp*g"))[:n]:
-        out.append(f.read_bytes())
-    return out
+    return [p.read_bytes() for p in sorted(path.rglob("*.jp*g"))[:n]]
 
 
 #: D's grid tries each of D's four optimizers, which are the trainer's four.
