@@ -56,13 +56,26 @@ def _torch_base(session: nox.Session) -> str:
     return _site_packages(python, session)
 
 
-def install(session: nox.Session, extras: str = "") -> None:
-    """Link the shared torch environment into this session, then install the package."""
+def install(session: nox.Session, extras: str = "", *, wheel: bool = False) -> None:
+    """Link the shared torch environment into this session, then install the package.
+
+    The package is installed editable, or with ``wheel=True`` from a wheel built afresh
+    from the checkout (which carries the recorded results, see ``setup.py``): what a
+    reader installs, with nothing of the checkout on the path.
+    """
     base = _torch_base(session)
     own = _site_packages("python", session)
     Path(own, "_backprop_book_shared_torch.pth").write_text(base + "\n")
-    spec = f".[{extras}]" if extras else "."
-    session.install("-q", "-e", spec)
+    if not wheel:
+        session.install("-q", "-e", f".[{extras}]" if extras else ".")
+        return
+    dist = ROOT / ".nox" / "_wheel"
+    shutil.rmtree(dist, ignore_errors=True)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' stale build/lib
+    session.run("python", "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT))
+    (built,) = dist.glob("backprop_book-*.whl")
+    session.install("-q", "--force-reinstall", "--no-deps", str(built))
+    session.install("-q", f"{built}[{extras}]" if extras else str(built))
 
 
 def data_env(session: nox.Session) -> dict[str, str]:
@@ -111,9 +124,16 @@ def docs(session: nox.Session) -> None:
     The instructor's edition (the default) shows each exercise's solution folded under
     it and lands in docs/_build/html; the student's edition holds no solution, in its
     pages or its downloads, and lands in docs/_build/student/html.
+
+    Each chapter is executed once, as its downloadable notebook runs for a reader: in
+    this session's environment, where the package is installed from the wheel built
+    from the checkout, with the checkout off the kernels' path and an empty folder as
+    their working directory (``BACKPROP_BOOK_KERNEL=wheel``, see
+    ``backprop_book.sphinxext``).  The test suite does not execute the chapters again.
     """
-    install(session, "docs,test")
+    install(session, "docs,test", wheel=True)
     env, rest = _profile_env(session)
+    env["BACKPROP_BOOK_KERNEL"] = "wheel"
     html = BUILD / "html"
     if env.get("BACKPROP_BOOK_EDITION") == "student":
         html = BUILD / "student" / "html"
@@ -150,7 +170,7 @@ def site(session: nox.Session) -> None:
             f"no Chromium at {CHROMIUM}: install Debian's package with "
             "'apt-get update && apt-get install -y chromium'"
         )
-    session.install("-q", "playwright>=1.40")
+    session.install("-q", "playwright>=1.40", "beautifulsoup4>=4.12")
     out = BUILD / "site"
     session.run(
         "python",

@@ -150,7 +150,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         raise UsageError(f"--runs goes with a study of several runs; {study_id} is a single run")
     run = experiments.run_study(
         study_id,
-        profile=args.profile,
+        profile=get_profile(args.profile),  # the one parse: flag, else environment, else quick
         seeds=args.seeds,
         record=args.record,
         allow_dirty=args.allow_dirty,

@@ -35,7 +35,7 @@ extensions = [
     "sphinx_togglebutton",
     "backprop_book.sphinxext",
     "backprop_book.book.notebooks",
-    "backprop_book.book.listing",
+    "backprop_book.book.rendering",
 ]
 
 exclude_patterns = [
@@ -85,6 +85,11 @@ nb_execution_mode = "cache"
 # package modules it imports, the installed versions and the profile (see its docstring).
 nb_execution_cache_path = str(_BUILD / ".jupyter_cache")
 nb_execution_raise_on_error = True
+# Each chapter runs from an empty folder, as a reader's downloaded notebook does: a chapter
+# that reached into the checkout by a relative path would fail here, not in the reader's
+# hands (with BACKPROP_BOOK_KERNEL=wheel, as nox -s docs sets it, the package comes from
+# the installed wheel too; see backprop_book.sphinxext).
+nb_execution_in_temp = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600
 nb_merge_streams = True
@@ -199,28 +204,10 @@ def setup(app: object) -> None:
     formulas would stay raw TeX (the site check found them).
     """
     app.set_html_assets_policy("always")  # type: ignore[attr-defined]
-    app.connect("doctree-read", _unlink_non_addresses)  # type: ignore[attr-defined]
     app.connect("html-page-context", _footer_link)  # type: ignore[attr-defined]
     if edition == "student":
         app.connect("source-read", _cut_solutions)  # type: ignore[attr-defined]
         app.connect("build-finished", _student_downloads)  # type: ignore[attr-defined]
-
-
-def _unlink_non_addresses(app: object, doctree: object) -> None:
-    """Turn mail links made from text that is no address back into text.
-
-    Docutils links any ``a@b`` in a docstring as e-mail: LeNet-5's "C1 conv 6@5x5"
-    became three mail links (the site check's ``mailto-text``).  A link whose part
-    after the ``@`` is a domain name is kept.
-    """
-    from docutils import nodes
-
-    from backprop_book.book.sitecheck import is_autolinked_non_address
-
-    for ref in list(doctree.findall(nodes.reference)):  # type: ignore[attr-defined]
-        uri = ref.get("refuri", "")
-        if uri.startswith("mailto:") and is_autolinked_non_address(uri, ref.astext()):
-            ref.replace_self(nodes.Text(ref.astext()))
 
 
 def _footer_link(
@@ -229,7 +216,7 @@ def _footer_link(
     """Point the footer's credits link at the preface, relative to each page."""
     options = context.get("theme_extra_footer")
     if isinstance(options, str) and "{credits}" in options:
-        target = context["pathto"]("preface") + "#credits"
+        target = context["pathto"]("preface").rstrip("#") + "#credits"  # "#" on the preface
         context["theme_extra_footer"] = options.replace("{credits}", target)
 
 

@@ -41,7 +41,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backprop_book.results import load_result
+from backprop_book.records import StudyRecord, load_record, reproduce_command
+from backprop_book.records import seed_outputs as _seed_outputs
 
 __all__ = [
     "KINDS",
@@ -235,48 +236,36 @@ Rule = Callable[[Claim], Verdict]
 # ----------------------------------------------------------------------------- records
 
 
-def record(name: str) -> dict[str, Any] | None:
-    """The data of the recorded result ``name`` (e.g. ``"part4/a_cnn_studies"``), or None."""
+def record(name: str) -> StudyRecord | None:
+    """The recorded result ``name`` (e.g. ``"part4/a_cnn_studies"``), or None if not recorded.
+
+    The whole record reaches the rule: it reads as a mapping over the record's data
+    (``record(name)["runs"]``) and carries its ``provenance`` (profile, seeds, data
+    checksum), its ``path`` and typed ``runs()``
+    (:class:`backprop_book.records.StudyRecord`).  Read once per file modification.
+    """
     try:
-        return load_result(name).data
+        return load_record(name)
     except FileNotFoundError:
         return None
-
-
-def reproduce_command(experiment: str, seeds: int | None = None) -> str:
-    """The command that runs and records a study at the full profile.
-
-    >>> reproduce_command("part4/alexnet_study")
-    'backprop-book reproduce part4/alexnet_study --profile full --record'
-    >>> reproduce_command("part3/e_he_lr01", seeds=3)
-    'backprop-book reproduce part3/e_he_lr01 --profile full --seeds 3 --record'
-    """
-    s = f" --seeds {seeds}" if seeds else ""
-    return f"backprop-book reproduce {experiment} --profile full{s} --record"
 
 
 def pending(experiment: str, what: str = "", seeds: int | None = None) -> Verdict:
     """A pending verdict for a study not recorded yet."""
     why = what or f"{experiment} is not recorded yet"
-    return Verdict("pending", "", why, command=reproduce_command(experiment, seeds))
+    return Verdict("pending", "", why, command=reproduce_command(experiment, seeds=seeds))
 
 
 def seed_outputs(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A record's output per training seed: the top level, then ``by_seed`` in seed order.
-
-    The runner (:func:`backprop_book.experiments.runner.run_study`) keeps the first
-    seed's output at the top level and the others under ``by_seed``.
+    """A record's output per training seed, in seed order (the seeds' decoder is
+    :func:`backprop_book.records.seed_outputs`; this keeps only the outputs).
 
     >>> [o["acc"] for o in seed_outputs({"acc": 1, "seeds": [0, 1], "by_seed": {"1": {"acc": 2}}})]
     [1, 2]
     >>> seed_outputs({"acc": 1})
     [{'acc': 1}]
     """
-    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
-    others = data.get("by_seed") or {}
-    return [first] + [
-        dict(others[str(s)]) for s in list(data.get("seeds", []))[1:] if str(s) in others
-    ]
+    return [out for _, out in _seed_outputs(data)]
 
 
 def seed_values(data: Mapping[str, Any], run: str, key: str = "test_acc") -> list[float]:

@@ -15,7 +15,6 @@ every run under ``~/.cache/backprop_book/runs/part4/<name>/`` as it goes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import tarfile
@@ -238,25 +237,21 @@ def _study(
             out["pending_runs"] = pending
         return out
 
-    lock = hooks.lock if hooks is not None else contextlib.nullcontext
     for name in names:
         if name in done:
             continue
-        with lock():
-            row = take(name)
+        row = take(name)
         if row is None and hooks is not None and not hooks.trains(name):
             continue  # left to another call (``only``)
         if row is None:
             row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **configs[name])
         done[name] = row if keep_models else _strip(row)
         if hooks is not None:
-            with lock():
-                hooks.finished(result())
-    with lock():
-        out = result()
-        if hooks is not None:
-            hooks.finished(out)  # under the lock: the record gets what others recorded meanwhile
-        return out
+            hooks.finished(result())
+    out = result()
+    if hooks is not None:
+        hooks.finished(out)  # the record gets what others recorded meanwhile
+    return out
 
 
 # ----------------------------------------------------------------------------- C Q10 / tutorial

@@ -10,6 +10,7 @@ import pytest
 
 from backprop_book.book.sitecheck import (
     CHROMIUM,
+    FIGURE_HINT,
     Finding,
     SiteReport,
     check_html,
@@ -235,13 +236,15 @@ def test_raw_math_role_in_a_docstring_is_found() -> None:
     )
     assert kinds_of(page(raw)) == ["raw-role"]
     assert kinds_of(page(rendered)) == []
-    # printed by a cell: still a slip; shown as source (a listing, a code cell): not
+    # printed by a cell or shown in a listing: a slip; in a code cell's input: not
     printed = (
         "<div class='cell_output'><div class='highlight'><pre>:func:`train` runs</pre></div></div>"
     )
     listing = "<div class='highlight-python'><div class='highlight'><pre>'''x :math:`a`'''</pre></div></div>"
     assert kinds_of(page(printed)) == ["raw-role"]
-    assert kinds_of(page(listing)) == []
+    assert kinds_of(page(listing)) == ["raw-role"]  # a listing renders its docstring
+    cell = f"<div class='cell_input'>{listing}</div>"
+    assert kinds_of(page(cell)) == []  # code the chapter runs may hold a role in a string
     assert raw_roles("at 10:30: `x` and a ratio 3:4") == []
 
 
@@ -283,15 +286,21 @@ def test_figure_without_caption_number_or_alt_text_is_found() -> None:
     good = figure("<img src='loss.svg' alt='Loss falls from 2.3 to 1.6'>")
     assert kinds_of(page(good)) == []
     no_alt = figure("<img src='loss.svg' alt=''>")
-    assert [f.detail for f in check_html(page(no_alt), "p.html")] == ["loss.svg: no alt text"]
+    assert [f.detail for f in check_html(page(no_alt), "p.html")] == [
+        "loss.svg: no alt text" + FIGURE_HINT
+    ]
     bare = page("<div class='cell_output'><img src='loss.svg' alt='loss'></div>")
-    assert [f.detail for f in check_html(bare, "p.html")] == ["loss.svg: no caption"]
+    assert [f.detail for f in check_html(bare, "p.html")] == ["loss.svg: no caption" + FIGURE_HINT]
     unnumbered = page(
         "<figure><img src='a.svg' alt='a'><figcaption><p>A caption.</p></figcaption></figure>"
     )
-    assert [f.detail for f in check_html(unnumbered, "p.html")] == ["a.svg: no number"]
+    assert [f.detail for f in check_html(unnumbered, "p.html")] == [
+        "a.svg: no number" + FIGURE_HINT
+    ]
     only_number = figure("<img src='a.svg' alt='a'>", caption="")
-    assert [f.detail for f in check_html(page(only_number), "p.html")] == ["a.svg: no caption"]
+    assert [f.detail for f in check_html(page(only_number), "p.html")] == [
+        "a.svg: no caption" + FIGURE_HINT
+    ]
 
 
 def svg_figure(draw) -> str:  # type: ignore[no-untyped-def]

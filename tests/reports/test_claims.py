@@ -166,11 +166,9 @@ def test_a_changed_record_changes_the_verdict(
     c = claim("A.table2.fc4")
     assert c.verdict().kind == "differs"
     dst = _copy_results(tmp_path)
-    path = dst / "part4" / "a_fc_depth.json"
+    path = dst / "part4" / "a_fc_depth" / "runs" / "s0" / "fc4.json"  # one file per run
     payload = json.loads(path.read_text(encoding="utf-8"))
-    for run in payload["data"]["runs"]:
-        if run["name"] == "fc4":
-            run["test_acc"] = c.value
+    payload["row"]["test_acc"] = c.value
     path.write_text(json.dumps(payload), encoding="utf-8")
     monkeypatch.setenv(RESULTS_ENV, str(dst))
     v = c.verdict()
@@ -181,7 +179,7 @@ def test_a_missing_record_makes_claims_pending(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dst = _copy_results(tmp_path)
-    (dst / "part4" / "a_fc_depth.json").unlink()
+    shutil.rmtree(dst / "part4" / "a_fc_depth")
     monkeypatch.setenv(RESULTS_ENV, str(dst))
     v = claim("A.table2.fc2").verdict()
     assert v.kind == "pending"
@@ -199,6 +197,7 @@ def test_a_partial_alexnet_record_settles_only_its_runs(
     from backprop_book.results import record_result
 
     dst = _copy_results(tmp_path)
+    shutil.rmtree(dst / "part4" / "alexnet_study")  # replaced by a single file below
     base = [0.5, 0.6, 0.65, 0.68, 0.70, 0.705, 0.71, 0.70, 0.69, 0.69]
     bn = [0.4, 0.5, 0.55, 0.6, 0.62, 0.63, 0.64, 0.64, 0.63, 0.63]
     data = {"runs": [_alexnet_run("adam_lr1e-3_b100", base), _alexnet_run("batch_norm", bn)],
