@@ -176,7 +176,8 @@ def test_the_whole_source_is_one_click_away(chapter: Path) -> None:
     for file, options in includes(chapter):
         name = Path(file).name
         obj = options["pyobject"]
-        api = re.search(r"\{py:(?:func|meth|class)\}`[~.\w]*\b" + re.escape(obj) + "`", text)
+        role = r"\{py:(?:func|meth|class)\}`(?:[^`<]*<)?[~.\w]*\b"
+        api = re.search(role + re.escape(obj) + ">?`", text)
         assert name in linked or api, f"{chapter.name}: no link to the whole {name} or {obj}"
 
 
