@@ -17,7 +17,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from backprop_book import __version__, experiments
 from backprop_book.cliargs import UsageError, add_archive_arguments, expected_sha256, positive_int
@@ -97,7 +97,13 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(rows: list[dict[str, str | None]]) -> str:
+def _seeds(row: dict[str, Any]) -> str:
+    """The seeds behind a verdict, e.g. ``"3"`` or ``"1/3"`` (one per record read)."""
+    seeds = row.get("seeds") or {}
+    return "/".join(str(n) for n in seeds.values()) if seeds else "-"
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
     """The listing as aligned text columns (long cells are cut with an ellipsis)."""
     cols = (
         ("id", 30),
@@ -105,10 +111,12 @@ def _table(rows: list[dict[str, str | None]]) -> str:
         ("item", 44),
         ("published", 30),
         ("ours", 30),
+        ("seeds", 5),
         ("verdict", 16),
     )
+    rows = [{**r, "seeds": _seeds(r)} for r in rows]
 
-    def cell(value: str | None, width: int) -> str:
+    def cell(value: object, width: int) -> str:
         text = " ".join(str(value or "-").split())
         return text if len(text) <= width else text[: width - 1] + "\u2026"
 

@@ -521,6 +521,7 @@ def run_config(
             f"unknown augmentation {cfg.augment!r}; "
             "expected 'none', 'flip_scale' or 'appended_flip_scale'"
         )
+    # [/run-config] (Part II's excerpt of run_config() ends here)
     net = TwoLayerNet(X_train.shape[1], cfg.hidden_size, 10, std=cfg.std, rng=cfg.seed)
     hist = net.train(
         X_train,
