@@ -63,7 +63,7 @@ __all__ = [
 
 RESULTS_ENV = "BACKPROP_BOOK_RESULTS"
 #: Where a wheel carries the records of ``docs/results`` (copied in by ``setup.py``).
-PACKAGED_RECORDS = Path(__file__).resolve().parent / "records"
+PACKAGED_RECORDS = Path(__file__).resolve().parent / "_results"
 #: Schema of a single-file record.
 SCHEMA_VERSION = 2
 #: Schema of the files of a study recorded as one file per run plus an index.
@@ -253,7 +253,7 @@ def check_name(name: str) -> str:
 
 def default_results_dir() -> Path:
     """``$BACKPROP_BOOK_RESULTS`` if set, else ``docs/results`` of the source checkout,
-    else the copy of those records that an installed wheel carries (``backprop_book/records``).
+    else the copy of those records that an installed wheel carries (``backprop_book/_results``).
 
     Raises
     ------
@@ -488,6 +488,12 @@ def parse_provenance(raw: Any, path: Path) -> Provenance:
     return Provenance(**raw)
 
 
+_PROFILE_TWICE = (
+    "its data hold a 'profile'; the provenance is the one place of a record's profile "
+    "(scripts/migrate_records.py moves it there)"
+)
+
+
 def _check_data(data: Any, path: Path) -> dict[str, Any]:
     """A record's data: an object; its ``runs``, ``seeds`` and ``by_seed`` well formed."""
     _expect(isinstance(data, dict), path, f"expected a 'data' object, got {_got(data)}")
@@ -504,6 +510,7 @@ def _check_data(data: Any, path: Path) -> dict[str, Any]:
             _expect(isinstance(by_seed.get(str(s)), dict), path, f"'by_seed' lacks seed {s}")
             outputs.append(by_seed[str(s)])
     for out in outputs:
+        _expect("profile" not in out, path, _PROFILE_TWICE)
         runs = out.get("runs")
         if runs is None:
             _expect("pending_runs" not in out and "recording_log" not in out, path,
@@ -693,6 +700,7 @@ def _read_index(path: Path, name: str) -> _Index:
         k.isdigit() and isinstance(v, dict) for k, v in outputs.items()), path,
         f"'outputs' must map seeds to objects, got {_got(outputs)}")  # fmt: skip
     for k, out in outputs.items():
+        _expect("profile" not in out, path, _PROFILE_TWICE)
         runs = out.get("runs")
         _expect(isinstance(runs, list) and all(isinstance(r, str) for r in runs), path,
                 f"outputs of seed {k} need 'runs', the list of its run names, got {_got(runs)}")  # fmt: skip

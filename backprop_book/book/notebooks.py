@@ -41,6 +41,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from backprop_book import __version__
+from backprop_book._io import atomic_write_text
 
 __all__ = [
     "RUN_NOTE",
@@ -267,8 +268,6 @@ def chapter_notebook(text: str, *, title: str = "", source_dir: str | Path | Non
 def write_chapter_notebook(source: str | Path, target: str | Path, *, title: str = "") -> Path:
     """Write the notebook of the chapter file ``source`` to ``target`` (atomically)."""
     import nbformat
-
-    from backprop_book._io import atomic_write_text
 
     source = Path(source)
     nb = chapter_notebook(source.read_text(encoding="utf-8"), title=title, source_dir=source.parent)

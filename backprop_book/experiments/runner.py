@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backprop_book.data.cifar10 import default_cache_dir
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import (
     Provenance,
@@ -126,8 +127,6 @@ def resolve_study(name: str) -> Study:
 
 def default_runs_dir() -> Path:
     """``<cache>/runs``: where studies checkpoint (``$BACKPROP_BOOK_CACHE`` is honoured)."""
-    from backprop_book.data.cifar10 import default_cache_dir
-
     return default_cache_dir() / "runs"
 
 
@@ -428,6 +427,16 @@ class Recording:
         for p in old:
             p.unlink(missing_ok=True)
 
+    def study_fields(self, out: Mapping[str, Any]) -> dict[str, Any]:
+        """A study's output as a record keeps it: without ``profile``, which only the
+        provenance holds (a study that ran under another profile is an error)."""
+        ran = out.get("profile", self.profile.value)
+        if ran != self.profile.value:
+            raise ValueError(
+                f"study {self.study.id!r} reports profile {ran!r}, recorded as {self.profile.value!r}"
+            )
+        return {k: v for k, v in out.items() if k != "profile"}
+
     def provenance(self, outputs: Sequence[Mapping[str, Any]]) -> Provenance:
         """This call's provenance over ``outputs`` (seed by seed)."""
         wall = time.perf_counter() - self.t0
@@ -446,7 +455,8 @@ class Recording:
         for seed, out in zip(self.seeds, outputs, strict=False):
             runs = [str(r["name"]) for r in _run_rows(out)]
             names += [self.label(n, seed) for n in runs]
-            fields[seed] = {k: v for k, v in out.items() if k not in ("runs", "pending_runs")}
+            fields[seed] = {k: v for k, v in self.study_fields(out).items()
+                            if k not in ("runs", "pending_runs")}  # fmt: skip
             fields[seed]["runs"] = runs + [str(n) for n in out.get("pending_runs") or ()]
         taken = self.taken()
         entry = {"recorded_utc": _utc(self.started), "recorded_commit": self.current,
@@ -459,8 +469,8 @@ class Recording:
     def write_single(self, outputs: Sequence[Mapping[str, Any]]) -> Path:
         """Write a study of one run (over its seeds) as one file."""
         prov = self.provenance(outputs)
-        self.path = write_record(self.study.id, prov, outputs_by_seed(
-            list(zip(self.seeds, outputs, strict=False))), self.results_dir)  # fmt: skip
+        pairs = [(s, self.study_fields(o)) for s, o in zip(self.seeds, outputs, strict=False)]
+        self.path = write_record(self.study.id, prov, outputs_by_seed(pairs), self.results_dir)
         return self.path
 
     def data(self) -> dict[str, Any]:

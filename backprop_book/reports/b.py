@@ -26,6 +26,7 @@ from backprop_book.reports.claims import (
     from_readings,
     pending,
     record,
+    reproduce_command,
     seed_field,
     seed_outputs,
     seed_rows,
@@ -226,7 +227,7 @@ def _augmentation(c: Claim) -> Verdict:
     if missing:
         done = "; ".join(f"{r.label}: {r.ours}" for r in readings if r.reproduces is not None)
         return Verdict("pending", done, f"{missing} is not recorded", tuple(readings),
-                       f"backprop-book reproduce {missing} --profile full --record")  # fmt: skip
+                       reproduce_command(missing))  # fmt: skip
     return from_readings(readings)
 
 

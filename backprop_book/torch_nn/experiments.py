@@ -29,6 +29,7 @@ import torch
 from backprop_book.data.cifar10 import load_cifar10
 from backprop_book.data.jpeg import estimate_quality, jpeg_sampling
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.records import load_record, reproduce_command
 from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
@@ -835,11 +836,9 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.results import load_result
-
-    cmd = f"backprop-book reproduce part4/{name} --profile full --record"
+    cmd = reproduce_command(f"part4/{name}")
     try:
-        rec = load_result(f"part4/{name}")
+        rec = load_record(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)

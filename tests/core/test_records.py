@@ -223,3 +223,9 @@ def test_studies_of_several_runs_are_committed_run_by_run_and_no_lock_is_left() 
             pytest.fail(f"{study.id} is one file; scripts/migrate_records.py moves it")
     source = "\n".join(p.read_text() for p in (ROOT / "backprop_book").rglob("*.py"))
     assert "fcntl" not in source and "flock" not in source
+
+
+def test_the_profile_is_kept_once_in_the_provenance(tmp_path: Path) -> None:
+    path = _write(tmp_path, _payload(data={"profile": "full", "runs": []}))
+    with pytest.raises(RecordError, match=rf"^{re.escape(str(path))} .*the provenance is the one"):
+        load_record("part9/s", tmp_path)
