@@ -519,3 +519,33 @@ def test_e_overfitting_is_judged_over_seeds_as_e_describes_it(
     assert ok and "lowest at epoch 8" in text
     late = [*loss[:7], 0.95, 0.94, 0.93]  # still falling at the end: no overfitting
     assert not e.overfitting([_curve_run(falls, late)] * 3, after=8)[0]
+
+
+def test_alexnet_seeds_added_run_by_run_reach_e_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second seed of two AlexNet runs, written as the record contract writes one call
+    (run files + an index entry naming only those runs), is read by E's rules and leaves
+    the record verdict-ready (no run pending)."""
+    import dataclasses as dc
+
+    from backprop_book.records import load_record, write_index, write_run
+    from backprop_book.reports.claims import record_problem
+
+    dst = _copy_results(tmp_path)
+    monkeypatch.setenv(RESULTS_ENV, str(dst))
+    name = "part4/alexnet_study"
+    rec = load_record(name)
+    seed0 = {r["name"]: dict(r) for r in rec["runs"]}
+    runs = ("adam_lr1e-3_b100", "batch_norm")
+    call = "20991231T000000.000000Z-seed1"
+    for r in runs:
+        write_run(dst / name, name, 1, call, {**seed0[r], "test_acc": seed0[r]["test_acc"] - 0.01})
+    fields = {k: v for k, v in rec.outputs()[0][1].items() if k not in ("runs", "profile")}
+    write_index(dst / name, name, call, dc.replace(rec.provenance, seeds=[1]),
+                {1: {**fields, "runs": list(runs)}}, [])  # fmt: skip
+    assert record_problem(name) is None
+    v = claim("E.fig3.batch_norm").verdict()
+    assert "(2 seeds)" in v.ours and v.kind in ("reproduced", "differs")
+    basis = claim("E.fig3.batch_norm").basis()
+    assert basis["seeds"] == {name: 2}
