@@ -1,5 +1,7 @@
 """Part III: an autograd engine of tensor nodes, op nodes and ops, in the course library's shape.
 
+* :mod:`~backprop_book.autograd.minimal` -- the scalar engine the book grows this one
+  from (``Value``; not imported here);
 * :mod:`~backprop_book.autograd.core` -- :class:`TensorNode`, :class:`OpNode`, :class:`Op`,
   the iterative backward pass, :func:`free_graph`;
 * :mod:`~backprop_book.autograd.ops` -- the ops and torch-like functions (``relu``,

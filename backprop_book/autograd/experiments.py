@@ -26,8 +26,8 @@ from backprop_book.autograd.core import TensorNode
 from backprop_book.autograd.nn import Activation, Linear, Parameter, Sequential, cross_entropy, mlp
 from backprop_book.autograd.optim import SGD, Adam, EpochSchedule, Optimizer
 from backprop_book.data.synthetic import SyntheticData, load_synthetic
-from backprop_book.experiments.registry import register
 from backprop_book.profiles import Profile, pick
+from backprop_book.studies import register
 
 __all__ = [
     "EXPERIMENTS",

@@ -16,14 +16,25 @@ kind                what it means
 ``broken-link``     an internal link names a missing file or a missing ``#anchor``
 ``broken-image``    an image is missing or did not decode
 ``raw-tex``         TeX source is left on the page (the renderer did not run): ``\\(``,
-                    ``\\[``, ``$$``, ``\\begin{``, or a one-line ``$...$`` pair that
-                    holds TeX (see :func:`inline_tex`)
+                    ``\\[``, ``$$``, ``\\begin{``, a one-line ``$...$`` pair that
+                    holds TeX (see :func:`inline_tex`), or a TeX command outside any
+                    delimiters (``\\frac`` in a table cell, :func:`tex_outside_math`)
 ``math-error``      MathJax could not typeset a formula (``mjx-merror``)
 ``missing-output``  a cell that produced output in the executed notebook shows none
 ``cell-error``      a cell's output is a traceback
 ``too-wide``        an element runs past the content column outside a scroll box
 ``code-scrolls``    a code cell's input is wider than its box: the book keeps code to 88
                     columns, and the stylesheet sizes the font so that 88 fit
+``cut-off``         a line of printed output or of a listing runs past its box's right
+                    edge (the reader sees it cut, or must scroll the box to read it)
+``raw-role``        a reST role shown as text (``:math:`...```): a docstring not
+                    rendered as reStructuredText
+``mailto-text``     a mail link made from text that is no address (``6@5x5``)
+``card-text``       a card that shows nothing but its title
+``figure-caption``  a figure without a number, a caption or alt text
+``figure-resolution`` a raster figure under 200 dpi (figures are SVG, or PNG at 200 dpi)
+``figure-strip``    a figure so much wider than tall that the column shrinks it to a strip
+``empty-plot``      a matplotlib panel with axes but no data (:func:`empty_axes`)
 ``copy-button``     a code cell's copy button did not copy that cell's code
 ``search``          the search page did not find a term that the book contains
 ``load``            the page did not load at all
@@ -37,6 +48,10 @@ re-exported names and dataclass fields.
 The executed notebooks that MyST-NB leaves next to the HTML folder
 (``jupyter_execute/``) say which cells produced output; a cell whose output was
 visible there (a result, a figure, printed text) must show an output on its page.
+
+The kinds from ``raw-role`` on, and the undelimited TeX commands, are judged from
+each page's HTML and its image files alone (:func:`check_html`, no browser, a few
+milliseconds a page); ``--static`` runs only those.
 
 Run it as ``python -m backprop_book.book.sitecheck docs/_build/html`` (``nox -s site``);
 it exits 1 when it finds anything.
@@ -69,11 +84,18 @@ __all__ = [
     "KINDS",
     "Finding",
     "SiteReport",
+    "check_html",
     "check_site",
+    "check_static",
+    "empty_axes",
     "inline_tex",
+    "is_autolinked_non_address",
     "list_pages",
     "main",
+    "png_dpi",
+    "raw_roles",
     "serve",
+    "tex_outside_math",
 ]
 
 #: Debian's Chromium (``apt-get install chromium``).
@@ -101,6 +123,14 @@ KINDS = (
     "cell-error",
     "too-wide",
     "code-scrolls",
+    "cut-off",
+    "raw-role",
+    "mailto-text",
+    "card-text",
+    "figure-caption",
+    "figure-resolution",
+    "figure-strip",
+    "empty-plot",
     "copy-button",
     "search",
     "load",
@@ -338,6 +368,367 @@ def _expected_outputs(notebooks: Path | None, page: str) -> list[bool] | None:
     return out
 
 
+# ----------------------------------------------------------------------------- static checks
+# What can be judged from a page's HTML and its image files alone runs here, without a
+# browser: each page is parsed once (BeautifulSoup, the parser Sphinx's theme already
+# uses), so these checks take milliseconds a page and run in the unit tests directly.
+
+#: A TeX command left as text: a backslash and two or more letters, not preceded by a
+#: backslash or word character ("\\frac", "\\partial"; "\\n" and "a\\b" are not).
+TEX_COMMAND = r"(?<![\\\w])\\[A-Za-z]{2,}"
+#: Math that MathJax typesets (or that the ``raw-tex`` rule reports on its own).
+_DELIMITED = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$", re.DOTALL)
+#: A reStructuredText role left as text: ``:math:`x```, ``:func:`f```, ``:py:class:`C```.
+RAW_ROLE = r":(?:[a-z]+:)?[a-z][a-z-]*:`[^`\n]+`"
+#: A domain name: labels joined by dots, ending in a top-level domain of letters.
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+#: How to give a chapter's figure what the ``figure-caption`` rule asks for.
+FIGURE_HINT = (
+    " (a code cell: metadata mystnb.figure.caption and .name, mystnb.image.alt;"
+    " markdown: {figure} with :alt: and a caption)"
+)
+#: The smallest resolution of a raster figure, in dots per inch.
+MIN_DPI = 200
+#: Minimum width of a figure as shown, in CSS pixels per line of its height: a graph
+#: scaled down to a strip (the whole-loss graph at 25 px) is unreadable.  See
+#: :func:`figure_aspect`.
+MAX_ASPECT = 8.0
+
+
+def tex_outside_math(text: str) -> list[str]:
+    r"""TeX commands in ``text`` that stand outside any math delimiters.
+
+    MathJax typesets ``\(...\)``, ``\[...\]`` and ``$$...$$``; a command outside them
+    reaches the reader as source, e.g. a formula quoted without its dollars.
+
+    >>> tex_outside_math(r"the rule \frac{\partial L}{\partial w} = h")
+    ['\\frac', '\\partial', '\\partial']
+    >>> tex_outside_math(r"typeset \(\frac{a}{b}\) and $$\sum_i x_i$$; a\b, \n, C:\x")
+    []
+    """
+    # a one-line $...$ pair is the raw-tex rule's own (:func:`inline_tex`)
+    return re.findall(TEX_COMMAND, re.sub(DOLLAR_PAIR, " ", _DELIMITED.sub(" ", text)))
+
+
+def raw_roles(text: str) -> list[str]:
+    """reStructuredText roles left as text (the docstring was not rendered as reST).
+
+    >>> raw_roles("the map :math:`\\\\tilde w = w` and :func:`~numpy.dot` stay raw")
+    [':math:`\\\\tilde w = w`', ':func:`~numpy.dot`']
+    >>> raw_roles("time 10:30: `x` is code; a ratio 3:4")
+    []
+    """
+    return re.findall(RAW_ROLE, text)
+
+
+def is_autolinked_non_address(href: str, text: str) -> bool:
+    """Whether a ``mailto:`` link was made from text that is not an e-mail address.
+
+    Docutils and linkify turn any ``a@b`` into a mail link; ``6@5x5`` (six maps of
+    5x5) has no domain name after the ``@``.
+
+    >>> is_autolinked_non_address("mailto:6@5x5", "6@5x5")
+    True
+    >>> is_autolinked_non_address("mailto:someone@example.org", "someone@example.org")
+    False
+    """
+    if not href.lower().startswith("mailto:"):
+        return False
+    address = urllib.parse.unquote(href[len("mailto:") :]).split("?", 1)[0]
+    _, _, domain = address.rpartition("@")
+    return not _DOMAIN.fullmatch(domain)
+
+
+def png_dpi(data: bytes) -> float | None:
+    """The resolution a PNG records (its ``pHYs`` chunk), in dots per inch; None if none.
+
+    >>> import struct, zlib
+    >>> def chunk(kind, body):
+    ...     return struct.pack(">I", len(body)) + kind + body + struct.pack(
+    ...         ">I", zlib.crc32(kind + body))
+    >>> png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"pHYs", struct.pack(">IIB", 7874, 7874, 1))
+    >>> round(png_dpi(png))
+    200
+    >>> png_dpi(b"\\x89PNG\\r\\n\\x1a\\n") is None
+    True
+    """
+    import struct
+
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"pHYs" and length >= 9:
+            x, _y, unit = struct.unpack(">IIB", data[pos + 8 : pos + 17])
+            return x * 0.0254 if unit == 1 else None
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        pos += 12 + length
+    return None
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+_DATA_ID = re.compile(r"(?:line2d|[A-Z]\w*Collection|QuadMesh|image)_\d+")
+
+
+def _filled(group: Any) -> bool:
+    for path in group.iter(f"{_SVG}path"):
+        style = path.get("style", "")
+        fill = re.search(r"fill:\s*([^;]+)", style)
+        if fill is None or fill.group(1).strip() != "none":
+            return True
+    return False
+
+
+def _reference_line(group: Any) -> bool:
+    """A line of two points that is level or upright (``axhline``), with no markers."""
+    if group.find(f".//{_SVG}use") is not None:
+        return False
+    paths = list(group.iter(f"{_SVG}path"))
+    if len(paths) != 1:
+        return False
+    nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", paths[0].get("d", ""))]
+    if len(nums) != 4:
+        return False
+    x0, y0, x1, y1 = nums
+    return abs(y0 - y1) < 1e-6 or abs(x0 - x1) < 1e-6
+
+
+def empty_axes(svg: str) -> list[str]:
+    """The panels of a matplotlib SVG figure that show a frame or axes but no data.
+
+    Data are lines, markers, bars, collections and images; a panel holding only a
+    reference line (``axhline``), text or a legend is empty.  A panel that draws
+    nothing at all (``axis("off")`` with no data, the spare cells of a grid) is left
+    out: the reader sees no panel there.  Returns the panels' SVG ids.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import io, matplotlib.pyplot as plt
+    >>> fig, (a, b) = plt.subplots(1, 2)
+    >>> _ = a.plot([1, 2, 3], [3, 1, 2]); _ = b.axhline(0.5); _ = b.set_ylabel("accuracy")
+    >>> out = io.StringIO(); fig.savefig(out, format="svg"); plt.close(fig)
+    >>> empty_axes(out.getvalue())
+    ['axes_2']
+    """
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.fromstring(svg)
+    except ET.ParseError:
+        return []
+    empty = []
+    for axes in tree.iter(f"{_SVG}g"):
+        if not re.fullmatch(r"axes_\d+", axes.get("id", "")):
+            continue
+        visible = has_data = False
+        first_patch = True
+        for child in axes:
+            cid = child.get("id") or ""
+            if child.find(f".//{_SVG}image") is not None or child.tag == f"{_SVG}image":
+                has_data = True
+            elif cid.startswith("line2d_"):
+                has_data = has_data or not _reference_line(child)
+                visible = True
+            elif _DATA_ID.fullmatch(cid):
+                has_data = True
+            elif cid.startswith("patch_"):
+                visible = True
+                if not first_patch and _filled(child):
+                    has_data = True  # a bar; the first patch is the background
+                first_patch = False
+            elif cid.startswith("matplotlib.axis_"):
+                visible = True
+        if visible and not has_data:
+            empty.append(axes.get("id", ""))
+    return empty
+
+
+def figure_aspect(width: float, height: float) -> float:
+    """Width over height of a figure as drawn (``inf`` for a zero height).
+
+    >>> figure_aspect(600, 25)
+    24.0
+    """
+    return width / height if height > 0 else float("inf")
+
+
+def _svg_size(svg: str) -> tuple[float, float] | None:
+    """The width and height an SVG declares (its viewBox, else its width/height)."""
+    head = svg[: svg.find(">", svg.find("<svg")) + 1] if "<svg" in svg else ""
+    box = re.search(r"viewBox\s*=\s*[\"']([^\"']+)[\"']", head)
+    if box:
+        parts = [float(v) for v in re.split(r"[\s,]+", box.group(1).strip())]
+        if len(parts) == 4:
+            return parts[2], parts[3]
+    w = re.search(r"\bwidth\s*=\s*[\"']([\d.]+)", head)
+    h = re.search(r"\bheight\s*=\s*[\"']([\d.]+)", head)
+    if w and h:
+        return float(w.group(1)), float(h.group(1))
+    return None
+
+
+def _text_outside(root: Any, skip: str) -> Iterator[str]:
+    """The text nodes under ``root`` outside any element matching ``skip``."""
+    from bs4 import NavigableString
+    from bs4.element import Comment, Doctype, ProcessingInstruction
+
+    skipped = set(map(id, root.select(skip))) if skip else set()
+    # a walk that does not enter a skipped element: linear in the page's size
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        for child in reversed(el.contents):
+            if isinstance(child, NavigableString):
+                if not isinstance(child, Comment | Doctype | ProcessingInstruction):
+                    yield str(child)
+            elif id(child) not in skipped:
+                stack.append(child)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).strip().rstrip(".:").casefold()
+
+
+def _image_file(root: Path | None, page: str, src: str) -> Path | None:
+    if root is None or not src or re.match(r"^[a-z]+:", src):
+        return None
+    path = (root / Path(page).parent / urllib.parse.unquote(src.split("#")[0])).resolve()
+    return path if path.is_file() else None
+
+
+#: Where prose is: code, math, scripts and the search results hold no prose.
+_PROSE_SKIP = (
+    "script, style, textarea, pre, code, kbd, samp, .math, mjx-container, "
+    ".highlight, .cell_input, #search-results"
+)
+#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs)
+#: and inline literals.  Printed output counts, and so do listings of the package: a
+#: listed object's docstring is rendered above its code (:mod:`backprop_book.book.rendering`),
+#: so a role shown in a listing is a slip.
+_ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, #search-results"
+
+
+def check_html(
+    html_text: str, page: str, root: str | Path | None = None, *, numbered: bool = True
+) -> list[Finding]:
+    """The findings on one page that its HTML (and its image files under ``root``) show.
+
+    Kinds: ``raw-tex`` (a TeX command outside math delimiters), ``raw-role`` (a reST
+    role shown as text, e.g. ``:math:`...```), ``mailto-text`` (a mail link made from
+    text that is no address), ``card-text`` (a card with no text beyond its title),
+    ``figure-caption`` (a figure without caption, alt text or, with ``numbered``, a
+    number), ``figure-resolution`` (a raster figure under :data:`MIN_DPI`),
+    ``figure-strip`` (a figure more than :data:`MAX_ASPECT` times wider than tall,
+    squeezed to a strip by the column) and ``empty-plot`` (a matplotlib panel with no
+    data).
+
+    >>> check_html("<p>quoted \\\\frac{a}{b}</p>", "p.html")[0].line()
+    'p.html: raw-tex: \\\\frac in "quoted \\\\frac{a}{b}"'
+    """
+    from bs4 import BeautifulSoup
+
+    if _is_viewcode(page):  # highlighted source: no prose, figures, cards or links made
+        return []
+    soup = BeautifulSoup(html_text, "html.parser")
+    body = soup.body or soup
+    content = body.select_one("article.bd-article") or body.select_one("[role=main]") or body
+    root_path = Path(root) if root is not None else None
+    out: list[Finding] = []
+
+    def add(kind: str, detail: str) -> None:
+        out.append(Finding(page, kind, detail))
+
+    for text in _text_outside(content, _PROSE_SKIP):
+        # a role left raw is reported once, as raw-role
+        for cmd in dict.fromkeys(tex_outside_math(re.sub(RAW_ROLE, " ", text))):
+            add("raw-tex", f'{cmd} in "{" ".join(text.split())[:70]}"')
+    for text in _text_outside(content, _ROLE_SKIP):
+        for role in raw_roles(text):
+            add("raw-role", f"{role[:70]} (shown as text)")
+    for a in body.select('a[href^="mailto:"], a[href^="MAILTO:"]'):
+        href = str(a.get("href", ""))
+        if is_autolinked_non_address(href, a.get_text()):
+            add("mailto-text", f"{a.get_text().strip()!r} is a mail link ({href})")
+    for card in body.select(".sd-card"):
+        title_el = card.select_one(".sd-card-title")
+        title = _norm(title_el.get_text(" ")) if title_el else ""
+        body_el = card.select_one(".sd-card-body")
+        text = _norm(body_el.get_text(" ")) if body_el else ""
+        rest = text.replace(title, "", 1).strip() if title else text
+        if not _norm(rest) or _norm(rest) == title:
+            add("card-text", f"card {title or '(untitled)'!r} has no text beyond its title")
+    for img in content.select("img:not(.toggler), .cell_output svg, figure svg"):
+        if img.name == "svg" and img.find_parent("img") is not None:
+            continue
+        if img.find_parent(["a", "button"]) is not None and img.name == "svg":
+            continue  # an icon
+        src = str(img.get("src") or "") if img.name == "img" else ""
+        label = src.rsplit("/", 1)[-1] or "inline SVG"
+        missing = []
+        alt = str(img.get("alt" if img.name == "img" else "aria-label") or "")
+        title_el = img.find("title") if img.name == "svg" else None
+        if not alt and title_el is not None:
+            alt = title_el.get_text()
+        if not alt.strip():
+            missing.append("alt text")
+        fig = img.find_parent("figure")
+        cap = fig.find("figcaption") if fig is not None else None
+        cap_text = ""
+        if cap is not None:
+            number = cap.select_one(".caption-number")
+            cap_text = cap.get_text(" ")
+            if number is not None:
+                cap_text = cap_text.replace(number.get_text(" "), "", 1)
+            if numbered and number is None:
+                missing.append("number")
+        if not cap_text.strip():
+            missing.append("caption")
+        if missing:
+            add("figure-caption", f"{label}: no {', no '.join(missing)}{FIGURE_HINT}")
+        path = _image_file(root_path, page, src)
+        if path is None:
+            continue
+        if path.suffix.lower() == ".png":
+            dpi = png_dpi(path.read_bytes())
+            if dpi is None or dpi < MIN_DPI - 0.5:
+                shown = "no resolution recorded" if dpi is None else f"{dpi:.0f} dpi"
+                add("figure-resolution", f"{label}: {shown}, under {MIN_DPI} dpi (or use SVG)")
+        elif path.suffix.lower() == ".svg":
+            svg = path.read_text(encoding="utf-8", errors="replace")
+            panels = empty_axes(svg)
+            if panels:
+                add("empty-plot", f"{label}: {len(panels)} panel(s) with no data ({panels[0]})")
+            size = _svg_size(svg)
+            scrolls = fig is not None and "bb-scroll" in (fig.get("class") or [])
+            if size and not scrolls and figure_aspect(*size) > MAX_ASPECT:
+                add(
+                    "figure-strip",
+                    f"{label}: {size[0]:.0f} x {size[1]:.0f}, shrunk to a strip by the "
+                    "column (split it, or show it in a scrolling figure)",
+                )
+    return out
+
+
+def check_static(root: str | Path, pages: Sequence[str] | None = None) -> SiteReport:
+    """Run :func:`check_html` over the built site, without a browser.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.html").write_text("<p>see <a href='mailto:6@5x5'>6@5x5</a></p>")
+    >>> [f.kind for f in check_static(d).findings]
+    ['mailto-text']
+    """
+    root = Path(root)
+    pages = list(pages) if pages is not None else list_pages(root)
+    start = time.perf_counter()
+    findings: list[Finding] = []
+    for rel in pages:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        findings += check_html(text, rel, root)
+    return SiteReport(pages=pages, findings=findings, seconds=time.perf_counter() - start)
+
+
 # ----------------------------------------------------------------------------- in-page scripts
 
 _SETTLE_JS = """
@@ -432,14 +823,25 @@ _WIDTH_JS = r"""
   }
   const page = document.documentElement.scrollWidth - window.innerWidth;
   if (page > 1) wide.push(`the page scrolls sideways by ${page} px`);
-  const scrolling = [];
+  const scrolling = [], cut = [];
+  const longest = pre => pre.innerText.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
   for (const pre of col.querySelectorAll('div.cell_input pre')) {
     if (pre.scrollWidth > pre.clientWidth + 1) {
-      const long = pre.innerText.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      const long = longest(pre);
       scrolling.push(`${long.length} characters: ${long.trim().slice(0, 60)}`);
     }
   }
-  return {wide, scrolling};
+  // printed output and listings: a line past the box's right edge is cut (or hidden
+  // behind a sideways scroll); the stylesheet wraps them
+  for (const pre of col.querySelectorAll('pre')) {
+    if (pre.closest('div.cell_input') || pre.clientWidth === 0) continue;
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const long = longest(pre);
+      const where = pre.closest('div.cell_output') ? 'output' : 'listing';
+      cut.push(`${where} line of ${long.length} characters: ${long.trim().slice(0, 60)}`);
+    }
+  }
+  return {wide, scrolling, cut};
 }
 """
 
@@ -592,6 +994,8 @@ def check_site(
             for rel in pages:
                 name["page"] = rel
                 current["log"] = []
+                html_text = (root / rel).read_text(encoding="utf-8", errors="replace")
+                current["log"].extend(check_html(html_text, rel, root))
                 try:
                     page.goto(base + rel, wait_until="load", timeout=timeout_ms)
                     page.evaluate(_SETTLE_JS)
@@ -624,6 +1028,8 @@ def check_site(
                     note("too-wide", text)
                 for text in width["scrolling"]:
                     note("code-scrolls", text)
+                for text in width["cut"]:
+                    note("cut-off", text)
                 page.wait_for_timeout(50)  # late console messages and requests
                 for f in current["log"]:
                     (notes if f.kind in NOTE_KINDS else findings).append(f)
@@ -765,15 +1171,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--search-term", default=DEFAULT_SEARCH_TERM)
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--page", action="append", help="check only this page (repeatable)")
+    parser.add_argument(
+        "--static", action="store_true", help="only the checks that need no browser (fast)"
+    )
     args = parser.parse_args(argv)
     try:
-        report = check_site(
-            args.html,
-            pages=args.page,
-            screenshots_to=args.screenshots,
-            search_term=args.search_term,
-            chromium=args.chromium,
-        )
+        if args.static:
+            report = check_static(args.html, pages=args.page)
+        else:
+            report = check_site(
+                args.html,
+                pages=args.page,
+                screenshots_to=args.screenshots,
+                search_term=args.search_term,
+                chromium=args.chromium,
+            )
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"error: {exc}")
         return 2

@@ -65,10 +65,29 @@ def plot_history(
     >>> fig = plot_history({"run": h}, reference={"report": 0.3})
     >>> len(fig.axes)
     2
+
+    A run that finished no epoch has no accuracy: only the loss panel is drawn.
+
+    >>> short = {**h, "train_acc": [], "val_acc": [], "epoch_end": []}
+    >>> len(plot_history({"run": short}, reference={"report": 0.3}).axes)
+    1
     """
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    has_acc = any(
+        len(h["val_acc"]) or (show_train and len(h["train_acc"])) for h in histories.values()
+    )
+    if not has_acc:
+        # no epoch finished (a quick run shorter than an epoch): an accuracy panel would
+        # be empty, so only the loss is drawn, and the reference values go in its title
+        fig, ax1 = plt.subplots(figsize=(6, 3.6))
+        ax1.set_title(
+            "no epoch finished: no accuracy to plot"
+            + "".join(f"; {k} {v:.3f}" for k, v in (reference or {}).items()),
+            fontsize=9,
+        )
+    else:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, (label, h) in enumerate(histories.items()):
         color = f"C{i}"
         it = np.asarray(h.get("loss_iteration", range(len(h["loss"]))))
@@ -78,6 +97,8 @@ def plot_history(
             loss = np.convolve(loss, kernel, mode="valid")
             it = it[loss_smooth - 1 :]
         ax1.plot(it, loss, color=color, lw=1, label=label)
+        if not has_acc:
+            continue
         epochs = np.arange(1, len(h["val_acc"]) + 1)
         if show_train and len(h["train_acc"]):
             ax2.plot(
@@ -90,6 +111,15 @@ def plot_history(
             )
         if len(h["val_acc"]):
             ax2.plot(epochs, h["val_acc"], color=color, lw=1.5, marker=".", label=f"{label}: val")
+    if not has_acc:
+        ax1.set_xlabel("iteration")
+        ax1.set_ylabel("training loss (mini-batch)")
+        if ax1.get_legend_handles_labels()[0]:
+            ax1.legend(fontsize=8)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        return fig
     for j, (label, acc) in enumerate((reference or {}).items()):
         ax2.axhline(acc, color="grey", ls=":" if j else "-.", lw=1)
         ax2.annotate(
@@ -109,7 +139,7 @@ def plot_history(
     ax2.set_ylabel("accuracy")
     for ax in (ax1, ax2):
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

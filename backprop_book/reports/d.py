@@ -15,7 +15,21 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from backprop_book.reports.claims import Claim, Rule, Verdict, record
+import sympy as sp
+
+from backprop_book.reports.claims import (
+    CHECK,
+    Claim,
+    Open,
+    Reading,
+    Rule,
+    Verdict,
+    from_readings,
+    record,
+)
+from backprop_book.symbolic.activations import sigmoid
+from backprop_book.symbolic.counting import conv_output_size, lenet5_table, report_d_q3
+from backprop_book.symbolic.slips import SLIPS
 
 __all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK_ROWS", "claims", "loss_floor"]
 
@@ -58,8 +72,6 @@ def _ok(ok: bool, yes: str, no: str, ours: str = "") -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _q1() -> tuple[bool, bool]:
-    import sympy as sp
-
     a, C, w1, w2, b1, b2, x = sp.symbols("a C w1 w2 b1 b2 x")
 
     def f(z: sp.Expr) -> sp.Expr:
@@ -97,8 +109,6 @@ def _q2(c: Claim) -> Verdict:
 
 
 def _q3_counts(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import report_d_q3
-
     ours = report_d_q3()
     same = (ours["conv"], ours["conv+pool"], ours["conv+pool+bias"]) == (
         int(Q3["conv"]), int(Q3["total"]), int(Q3["total_bias"]))  # fmt: skip
@@ -125,8 +135,6 @@ def _q3_pool(c: Claim) -> Verdict:
 
 @functools.lru_cache(maxsize=1)
 def _lenet() -> dict[str, int]:
-    from backprop_book.symbolic.counting import lenet5_table
-
     return {layer.name: layer.params for layer in lenet5_table("standard")}
 
 
@@ -141,8 +149,6 @@ def _lenet_layers(c: Claim) -> Verdict:
 
 
 def _lenet_c3(c: Claim) -> Verdict:
-    from backprop_book.symbolic.slips import SLIPS
-
     slip = next(s for s in SLIPS if s.key == "lenet-c3")
     caught = not slip.check().correct
     return Verdict(
@@ -165,16 +171,12 @@ def _lenet_total(c: Claim) -> Verdict:
 
 
 def _q4_filter(c: Claim) -> Verdict:
-    from backprop_book.symbolic.counting import conv_output_size
-
     ok = conv_output_size(32, 5) == 28 and conv_output_size(14, 5) == 10
     return _ok(ok, "(32 - 5)/1 + 1 = 28 and (14 - 5)/1 + 1 = 10", "the sizes differ")
 
 
 def _slip(key: str, no: str) -> Rule:
     def rule(c: Claim) -> Verdict:
-        from backprop_book.symbolic.slips import SLIPS
-
         slip = next(s for s in SLIPS if s.key == key)
         v = slip.check()
         if not v.correct:
@@ -184,12 +186,36 @@ def _slip(key: str, no: str) -> Rule:
     return rule
 
 
+#: D's Q5 sentence, "the gradient of g does not depend on any of the input x_i", read two ways.
+Q5_READING = Open(
+    "the reading of 'does not depend on'",
+    {"no x_i appears in D's final expression (it is written through g and w_i)": CHECK,
+     "the gradient's value does not change with x (its derivative in x_j is 0)": CHECK},
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _q5_written_without_x() -> bool:
+    """D's final expression, w_i e^{ln(1/g - 1)} / (1 + e^{ln(1/g - 1)})^2, has no x_i in it."""
+    g, w, x = sp.symbols("g w_i x_i", positive=True)
+    expr = w * sp.exp(sp.log(1 / g - 1)) / (1 + sp.exp(sp.log(1 / g - 1))) ** 2
+    equal = sp.simplify(expr - w * g * (1 - g)) == 0  # it is w_i g (1 - g)
+    return equal and x not in expr.free_symbols
+
+
+def _q5(c: Claim) -> Verdict:
+    slip = next(s for s in SLIPS if s.key == "depends-on-inputs").check()
+    written, value = Q5_READING.values
+    readings = [
+        Reading(written, _q5_written_without_x(),
+                "sympy: D's expression equals w_i g (1 - g) and holds no x_i"),
+        Reading(value, slip.correct, f"the checker: {slip.reason}"),
+    ]  # fmt: skip
+    return from_readings(readings)
+
+
 @functools.lru_cache(maxsize=1)
 def _tanh_grad() -> bool:
-    import sympy as sp
-
-    from backprop_book.symbolic.activations import sigmoid
-
     t = sp.Symbol("x", real=True)
     claim = 4 * sigmoid(2 * t) - 4 * sigmoid(2 * t) ** 2
     return sp.simplify(sp.diff(sp.tanh(t), t) - claim) == 0
@@ -349,8 +375,8 @@ def claims() -> list[Claim]:
               experiment="part4/lenet5", runs=("lenet5_gray",), chapter="part4/lenet5"),
         Claim("D.q5.inputs", "D", "Question 5",
               "we have shown that the gradient of g does not depend on any of the input x_i", "",
-              _slip("depends-on-inputs", "g itself depends on every x_i"),
-              check="Part I: the depends-on-inputs slip", chapter="part1/slips"),
+              _q5, check="Part I: the depends-on-inputs slip, and sympy on D's expression",
+              chapter="part1/slips", open=(Q5_READING.setting,), readings=(Q5_READING,)),
         Claim("D.q6b.logistic", "D", "Question 6b",
               r"Let $f(x)$ represents the logistic regression function such that "
               r"$f(x) = \frac{1-e^{-x}}{1+e^{-x}}$", "",

@@ -61,6 +61,8 @@ def summary_rows(counts: Mapping[str, int]) -> list[dict[str, Any]]:
 
 #: A formula as the reports write it in running text: ``$$...$$`` or ``$...$`` (one line).
 _TEX = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$")
+#: A TeX command (a backslash and two or more letters) in text without dollars.
+_BARE_TEX = re.compile(r"(?<![\\\w])\\[A-Za-z]{2,}")
 
 
 def math_markup(text: str) -> str:
@@ -73,13 +75,22 @@ def math_markup(text: str) -> str:
 
     >>> print(math_markup("D: $$F = 5$$, so $a<b$."))
     D: <span class="math notranslate nohighlight">\\(F = 5\\)</span>, so <span class="math notranslate nohighlight">\\(a&lt;b\\)</span>.
+
+    A text without dollars that holds TeX commands is a formula quoted bare, and is
+    typeset whole:
+
+    >>> print(math_markup(r"\\frac{a}{b} = c"))
+    <span class="math notranslate nohighlight">\\(\\frac{a}{b} = c\\)</span>
     """
 
-    def span(m: re.Match[str]) -> str:
-        tex = (m.group(1) or m.group(2)).strip()
-        return f'<span class="math notranslate nohighlight">\\({tex}\\)</span>'
+    def typeset(tex: str) -> str:
+        return f'<span class="math notranslate nohighlight">\\({tex.strip()}\\)</span>'
 
-    return _TEX.sub(span, html.escape(text))
+    if "$" not in text and _BARE_TEX.search(text):
+        # a formula quoted without its dollars (report A's "\\frac{\\partial L}..."):
+        # the whole text is the formula
+        return typeset(html.escape(text))
+    return _TEX.sub(lambda m: typeset(m.group(1) or m.group(2)), html.escape(text))
 
 
 def html_table(

@@ -56,7 +56,8 @@ class Slip:
         Report and question, e.g. ``"C, Q1"``.
     claim_id
         The id of the report's claim in Part V (:mod:`backprop_book.reports`), where the
-        report's own words are typed once; :attr:`quote` reads them from there.
+        report's own words are typed once (Part V reads this module, never the other
+        way round: ``backprop_book.reports.claim(slip.claim_id).quote``).
     claim
         What the check encodes, in words.
     claim_latex
@@ -73,8 +74,8 @@ class Slip:
     >>> slip = SLIPS[-1]
     >>> slip.key, slip.check().correct, slip.check_correct().correct
     ('lenet-c3', False, True)
-    >>> slip.claim_id, slip.quote.startswith("$$= 6")
-    ('D.q4.c3', True)
+    >>> slip.claim_id
+    'D.q4.c3'
 
     """
 
@@ -86,13 +87,6 @@ class Slip:
     correct_latex: str
     check: Callable[[], Verdict]
     check_correct: Callable[[], Verdict]
-
-    @property
-    def quote(self) -> str:
-        """The report's own words, read from its claim in Part V."""
-        from backprop_book.reports import claim
-
-        return claim(self.claim_id).quote
 
 
 _SIZES = {m: 2, n: 2}

@@ -15,6 +15,16 @@ generated from those declarations:
   ``model_args`` is given as repeated ``--model-arg KEY=VALUE``;
 * :func:`config_values`, which maps the parsed command line back to the fields
   by name.
+
+Why not tyro or simple-parsing, which build a parser from a dataclass: both were
+tried on this class.  Both fill in every default when they build the config, so
+``train --resume`` could no longer tell which settings were given anew; neither
+reads ``model_args`` (a ``dict``) as repeated ``--model-arg KEY=VALUE``; tyro loses
+the choices (it offers ``STR``), prints its errors in a multi-line box, and runs its
+own parser rather than a sub-command of ``backprop-book``; simple-parsing reads this
+class's field metadata key ``choices`` as its own and fails on ``None``.  The
+generator below is some 60 lines and keeps the command's behaviour and its one-line
+errors.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ every run under ``~/.cache/backprop_book/runs/part4/<name>/`` as it goes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
+import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -26,8 +26,11 @@ from typing import Any
 
 import torch
 
-from backprop_book.experiments.registry import StudyHooks, register, study
+from backprop_book.data.cifar10 import load_cifar10
+from backprop_book.data.jpeg import estimate_quality, jpeg_sampling
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.records import load_record, reproduce_command
+from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
@@ -38,6 +41,7 @@ from backprop_book.torch_nn.data import (
     normalization_constants,
     normalize,
 )
+from backprop_book.torch_nn.jpeg_shift import generation_cost
 from backprop_book.torch_nn.models import build_model, count_parameters
 from backprop_book.torch_nn.trainer import Trainer
 
@@ -234,25 +238,21 @@ def _study(
             out["pending_runs"] = pending
         return out
 
-    lock = hooks.lock if hooks is not None else contextlib.nullcontext
     for name in names:
         if name in done:
             continue
-        with lock():
-            row = take(name)
+        row = take(name)
         if row is None and hooks is not None and not hooks.trains(name):
             continue  # left to another call (``only``)
         if row is None:
             row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **configs[name])
         done[name] = row if keep_models else _strip(row)
         if hooks is not None:
-            with lock():
-                hooks.finished(result())
-    with lock():
-        out = result()
-        if hooks is not None:
-            hooks.finished(out)  # under the lock: the record gets what others recorded meanwhile
-        return out
+            hooks.finished(result())
+    out = result()
+    if hooks is not None:
+        hooks.finished(out)  # the record gets what others recorded meanwhile
+    return out
 
 
 # ----------------------------------------------------------------------------- C Q10 / tutorial
@@ -618,6 +618,52 @@ def d_softmax_floor(profile: str | Profile | None = None) -> dict[str, Any]:
     }
 
 
+@study("part4/jpeg_shift")
+def jpeg_shift(profile: str | Profile | None = None) -> dict[str, Any]:
+    """What one more JPEG generation costs in test accuracy, at the copy's own quality.
+
+    The copy's quality and chroma subsampling are read from its first test image's
+    tables (:func:`backprop_book.data.jpeg.estimate_quality`), every one of the
+    sampled files agreeing; :func:`backprop_book.torch_nn.jpeg_shift.generation_cost`
+    then trains the tutorial network on the copy and on the copy re-encoded once
+    more, three seeds each (quick: 2,000 training images, 1 epoch; full: 20,000, 2
+    epochs).  The record's ``shift`` is the allowance :mod:`backprop_book.reports.stats`
+    adds to every verdict on an accuracy measured on the copy.
+    """
+    p = get_profile(profile)
+    train, test = load_cifar10("train"), load_cifar10("test")
+    if train.source.kind != "image-folder":
+        raise ValueError(f"expected the JPEG image-folder copy, got {train.source.describe()}")
+    files = _sample_jpegs(train.source.path, 50)
+    qualities = sorted({estimate_quality(b) for b in files})
+    samplings = sorted({jpeg_sampling(b) for b in files})
+    if len(qualities) != 1 or len(samplings) != 1:
+        raise ValueError(f"the copy mixes JPEG qualities {qualities} / samplings {samplings}")
+    n_train, epochs = pick((2000, 1), (20_000, 2), p)
+    out = generation_cost(
+        (train.images, train.labels), (test.images, test.labels), quality=qualities[0],
+        subsampling=samplings[0], seeds=(0, 1, 2), n_train=n_train, epochs=epochs,
+    )  # fmt: skip
+    return {"profile": p.value, "device": "cpu", "data_source": train.source.describe(),
+            "files_read": len(files), **out}  # fmt: skip
+
+
+def _sample_jpegs(path: Path, n: int) -> list[bytes]:
+    """The bytes of the first ``n`` JPEG files of an image-folder copy (archive or folder)."""
+    out: list[bytes] = []
+    if path.is_file():
+        with tarfile.open(path) as tar:
+            for m in tar:
+                if m.isfile() and m.name.lower().endswith((".jpg", ".jpeg")):
+                    f = tar.extractfile(m)
+                    if f is not None:
+                        out.append(f.read())
+                if len(out) >= n:
+                    break
+        return out
+    return [p.read_bytes() for p in sorted(path.rglob("*.jp*g"))[:n]]
+
+
 #: D's grid tries each of D's four optimizers, which are the trainer's four.
 D_OPTIMIZERS = OPTIMIZERS
 D_LRS = (0.001, 0.01, 0.05, 0.1, 0.5)
@@ -790,11 +836,9 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.results import load_result
-
-    cmd = f"backprop-book reproduce part4/{name} --profile full --record"
+    cmd = reproduce_command(f"part4/{name}")
     try:
-        rec = load_result(f"part4/{name}")
+        rec = load_record(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)

@@ -11,10 +11,18 @@ from pathlib import Path
 import pytest
 
 from backprop_book import experiments
-from backprop_book.experiments import registry, runner
-from backprop_book.experiments.registry import Registry, UnknownStudyError
-from backprop_book.results import DirtyTreeError, load_result, missing_provenance, record_result
+from backprop_book import studies as registry
+from backprop_book.experiments import runner
+from backprop_book.reports import index
+from backprop_book.results import (
+    DirtyTreeError,
+    list_results,
+    load_result,
+    missing_provenance,
+    record_result,
+)
 from backprop_book.runtime import GitState
+from backprop_book.studies import Registry, UnknownStudyError
 
 pytestmark = pytest.mark.core
 
@@ -69,23 +77,22 @@ def test_unknown_id_is_one_line_naming_near_matches() -> None:
 
 def test_every_catalogued_study_is_registered_under_its_recorded_name() -> None:
     studies = {s.id: s for s in experiments.load_studies()}
-    catalogued = {s for e in experiments.CATALOGUE for s in e.studies}
+    catalogued = {s for e in index.CATALOGUE for s in e.studies}
     assert catalogued <= set(studies)
     # the registered names are the recorded files' names
-    recorded = {p.relative_to(ROOT / "docs" / "results").with_suffix("").as_posix()
-                for p in (ROOT / "docs" / "results").rglob("*.json")}  # fmt: skip
+    recorded = set(list_results(ROOT / "docs" / "results"))  # files and study folders
     assert {"part2/best", "part3/relu2", "part4/a_cnn_studies", "part4/lenet5"} <= recorded & set(
         studies
     )
-    assert {e.report for e in experiments.CATALOGUE} == {"A", "B", "C", "D", "E"}
-    assert experiments.find(report="b")[0].studies == ("part2/default",)
+    assert {e.report for e in index.CATALOGUE} == {"A", "B", "C", "D", "E"}
+    assert index.find(report="b")[0].studies == ("part2/default",)
     assert studies["part4/a_cnn_studies"].takes_checkpoints
     assert studies["part2/best"].takes_seed and not studies["part2/best"].takes_checkpoints
     assert not studies["part4/d_preprocessing"].takes_seed
 
 
 def test_registry_imports_no_part_and_parts_do_not_parse_arguments() -> None:
-    tree = ast.parse((ROOT / "backprop_book/experiments/registry.py").read_text())
+    tree = ast.parse((ROOT / "backprop_book/studies.py").read_text())
     imported = {
         n.module if isinstance(n, ast.ImportFrom) else a.name
         for n in ast.walk(tree)
@@ -224,21 +231,21 @@ def test_a_real_part3_study_runs_through_the_runner(
 
 
 def test_recorded_status_reads_the_results_folder(tmp_path: Path) -> None:
-    assert not any(experiments.recorded_status(tmp_path).values())
+    assert not any(index.recorded_status(tmp_path).values())
     record_result(
         "part2/default", {"val_acc": 0.3}, device="cpu", data_source="synthetic", seed=0,
         wall_time_s=1.0, results_dir=tmp_path, allow_dirty=True,
     )  # fmt: skip
-    status = experiments.recorded_status(tmp_path)
+    status = index.recorded_status(tmp_path)
     assert status["part2/default"] is True
     assert sum(status.values()) == 1
-    assert experiments.CATALOGUE[2].command() == (
+    assert index.CATALOGUE[2].command() == (
         "backprop-book reproduce part2/default --profile full --record"
     )
 
 
 def test_no_reader_facing_text_mentions_the_brief() -> None:
-    for rel in ("backprop_book/experiments/__init__.py", "backprop_book/experiments/registry.py",
+    for rel in ("backprop_book/experiments/__init__.py", "backprop_book/studies.py", "backprop_book/reports/index.py",
                 "backprop_book/experiments/runner.py", "backprop_book/cli.py",
                 "backprop_book/results.py", "backprop_book/runtime.py"):  # fmt: skip
         assert "brief" not in (ROOT / rel).read_text().lower(), rel

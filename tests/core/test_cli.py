@@ -70,10 +70,10 @@ def test_data_command_error_is_clear(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def _fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Install a tiny ``backprop_book.reports`` with the interface the listing reads."""
-    import sys
-    import types
+    """Give Part V's index two tiny claims with the interface the listing reads."""
     from dataclasses import dataclass
+
+    from backprop_book.reports import index
 
     @dataclass
     class Verdict:
@@ -93,15 +93,17 @@ def _fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
         def verdict(self) -> Verdict:
             return self._v
 
+        def basis(self, v: Verdict) -> dict:
+            seeds = {self.experiment: 3} if self.experiment else {}
+            return {"seeds": seeds, "tolerance": None, "open": [], "readings": []}
+
     claims = [
         Claim("A.fc_depth", "A", "Table 1", "0.4994", "part4/a_fc_depth",
               Verdict("reproduced", "0.50 +- 0.01", "within 2 standard errors")),
         Claim("C.q2", "C", "Q2 derivative", "dL/dW = x", None,
               Verdict("report wrong", "-", "the checker finds a counterexample")),
     ]  # fmt: skip
-    module = types.ModuleType("backprop_book.reports")
-    module.all_claims = lambda: list(claims)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "backprop_book.reports", module)
+    monkeypatch.setattr(index, "all_claims", lambda: list(claims))
 
 
 def test_reproduce_list_json_follows_the_claims(
@@ -117,37 +119,23 @@ def test_reproduce_list_json_follows_the_claims(
     assert rows[0] == {
         "id": "A.fc_depth", "report": "A", "item": "Table 1", "published": "0.4994",
         "ours": "0.50 +- 0.01", "verdict": "reproduced", "explanation": "within 2 standard errors",
-        "experiment": "part4/a_fc_depth",
+        "experiment": "part4/a_fc_depth", "seeds": {"part4/a_fc_depth": 3}, "tolerance": None,
+        "open": [], "readings": [],
     }  # fmt: skip
     assert rows[1]["experiment"] is None and rows[1]["verdict"] == "report wrong"
     assert main(["reproduce", "--list", "--report", "c"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["id", "report", "item", "published", "ours", "verdict"]
+    assert out[0].split() == ["id", "report", "item", "published", "ours", "seeds", "verdict"]
     assert out[1].startswith("C.q2") and "report wrong" in out[1] and len(out) == 3
-
-
-def test_reproduce_list_falls_back_to_the_catalogue(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "backprop_book.reports", None)  # import fails: absent
-    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path))
-    assert main(["experiments", "--list", "--json", "--report", "D"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [r["id"] for r in rows] == ["part4/lenet5", "part4/d_grid", "part4/d_preprocessing"]
-    assert {r["verdict"] for r in rows} == {"pending"} and rows[0]["ours"] == "not recorded"
-    assert rows[0]["explanation"] == (
-        "record it with: backprop-book reproduce part4/lenet5 --profile full --record"
-    )
+    assert main(["reproduce", "--list", "--report", "a"]) == 0
+    assert "  3  " in capsys.readouterr().out.splitlines()[1]  # the seeds behind it
 
 
 def test_reproduce_unknown_id_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reproduce", "part2/bset"]) == 2  # a bad argument
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    # "unknown study or claim" once backprop_book.reports provides claim ids too
-    assert err.startswith("backprop-book reproduce: error: unknown study")
+    assert err.startswith("backprop-book reproduce: error: unknown study or claim")
     assert "'part2/bset'; did you mean part2/best" in err
 
 
@@ -176,10 +164,10 @@ def test_reproduce_runs_a_study(
 def test_reproduce_accepts_a_claim_id(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from backprop_book import experiments
+    from backprop_book.reports import index
 
     _fake_claims(monkeypatch)
-    assert experiments.study_for("A.fc_depth").id == "part4/a_fc_depth"
+    assert index.study_for("A.fc_depth").id == "part4/a_fc_depth"
     assert main(["reproduce", "A.fc_depth", "--seeds", "0"]) == 2  # refused by the parser
     assert "argument --seeds: expected a positive integer, got 0" in capsys.readouterr().err
     assert main(["reproduce", "C.q2"]) == 2

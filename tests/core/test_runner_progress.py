@@ -9,8 +9,8 @@ import pytest
 
 from backprop_book import experiments
 from backprop_book.experiments import runner
-from backprop_book.experiments.registry import Registry, StudyHooks
 from backprop_book.results import load_result
+from backprop_book.studies import Registry, StudyHooks
 
 pytestmark = pytest.mark.core
 
@@ -41,7 +41,8 @@ def three_runs(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                 row = {"name": name, "config": cfg, "history": hist, "train_time_s": 2.0,
                        "test_acc": 0.5 + i / 10 + seed / 100}  # fmt: skip
             rows.append(row)
-            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows)}
+            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows),
+                    "profile": state.get("profile", "full")}  # fmt: skip
             if hooks is not None:
                 hooks.finished({**data, "pending_runs": names[i + 1 :]} if i < 2 else data)
         return {"device": "cpu", "data_source": "synthetic (demo)", "runs": rows}
@@ -125,6 +126,17 @@ def test_a_record_on_other_data_is_not_taken(
     monkeypatch.setattr(runner, "data_sha256", lambda source: "another archive")
     run(tmp_path)
     assert len(three_runs["trained"]) == 6
+
+
+def test_the_record_keeps_the_profile_once_and_refuses_a_study_that_ran_another(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    run(tmp_path)
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert "profile" not in rec.data and rec.provenance.profile == "full"
+    three_runs["profile"] = "quick"
+    with pytest.raises(ValueError, match=r"reports profile 'quick', recorded as 'full'"):
+        run(tmp_path, fresh=True)
 
 
 def test_training_sessions_count_resumes() -> None:

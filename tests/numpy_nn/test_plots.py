@@ -58,3 +58,24 @@ def test_show_weights_lays_out_a_grid_and_limits_units() -> None:
     assert len(fig.axes) == 20  # two rows of ten, the last five empty
     assert sum(bool(ax.get_images()) for ax in fig.axes) == 15
     plt.close(fig)
+
+
+def test_a_run_without_a_finished_epoch_draws_no_empty_accuracy_panel() -> None:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from backprop_book.book.sitecheck import empty_axes
+    from backprop_book.numpy_nn.plots import plot_history
+
+    h = {"loss_iteration": [0, 1, 2], "loss": [2.3, 2.2, 2.0], "train_acc": [], "val_acc": []}
+    for hist in (h, {**h, "train_acc": [0.2], "val_acc": [0.25]}):
+        fig = plot_history({"run": hist}, reference={"report B": 0.48})
+        out = io.StringIO()
+        fig.savefig(out, format="svg")
+        plt.close(fig)
+        assert empty_axes(out.getvalue()) == [], hist
+    assert len(plot_history({"run": h}).axes) == 1

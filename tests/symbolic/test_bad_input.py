@@ -114,10 +114,17 @@ def test_correct_claims_in_equivalent_forms_pass(f: sp.Expr, form) -> None:  # t
     assert v.correct, str(v)
 
 
+# Sized to what it catches, a tiny term added to a derivative written in any real form: the
+# rewriting into complex exponentials is the correct-forms test's (above). One such claim with
+# a bump at 10**5 added cost sympy 217 s of simplification on a 2-core machine (the other 11
+# examples took 9 s together), and caught nothing the real forms do not.
+_REAL_FORMS = equivalent_forms().filter(lambda form: form[0] != "rewritten with exp")
+
+
 @settings(
     max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(f=smooth_functions(), eps=tiny_perturbations(), form=equivalent_forms())
+@given(f=smooth_functions(), eps=tiny_perturbations(), form=_REAL_FORMS)
 def test_claims_perturbed_by_a_tiny_term_fail(f: sp.Expr, eps: sp.Expr, form) -> None:  # type: ignore[no-untyped-def]
     _, rewrite = form
     claim = rewrite(sp.diff(f, x)) + eps

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -108,8 +109,8 @@ def test_sample_figure_marks_wrong_predictions_and_rejects_another_test_set():
 
 
 def test_a_study_takes_recorded_runs_with_its_settings_and_reports_each_run(monkeypatch):
-    from backprop_book.experiments.registry import StudyHooks
     from backprop_book.profiles import Profile, Sizes
+    from backprop_book.studies import StudyHooks
 
     data = load_data("fake", max_train=64, max_test=16)
     sizes = Sizes(64, 16, 1)
@@ -144,8 +145,8 @@ def _pair(name_lr: dict[str, float] | None = None):
 
 
 def test_only_trains_the_named_runs_and_leaves_the_others_pending(monkeypatch):
-    from backprop_book.experiments.registry import StudyHooks
     from backprop_book.profiles import Profile
+    from backprop_book.studies import StudyHooks
 
     runs, data, sizes = _pair({"a": 0.001, "b": 0.01, "c": 0.1})
     trained = []
@@ -160,8 +161,8 @@ def test_only_trains_the_named_runs_and_leaves_the_others_pending(monkeypatch):
 
 
 def test_runs_another_process_records_meanwhile_join_in_study_order(monkeypatch):
-    from backprop_book.experiments.registry import StudyHooks
     from backprop_book.profiles import Profile
+    from backprop_book.studies import StudyHooks
 
     runs, data, sizes = _pair({"a": 0.001, "b": 0.01, "c": 0.1})
     other = X._study(runs, data, sizes, Profile.QUICK, None, hooks=StudyHooks(only=frozenset("a")))
@@ -183,9 +184,9 @@ def test_runs_another_process_records_meanwhile_join_in_study_order(monkeypatch)
 def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_git):
     """Call 1 trains a; while it trains, call 2 trains and records b; the record keeps both."""
     from backprop_book.experiments import run_study, runner
-    from backprop_book.experiments.registry import Registry
     from backprop_book.profiles import Profile
     from backprop_book.results import load_result
+    from backprop_book.studies import Registry
 
     reg = Registry()
     runs, data, sizes = _pair()
@@ -217,7 +218,13 @@ def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_gi
     assert [(e["trained"], e["taken"]) for e in log] == [(["b"], []), (["a"], ["b"])]
     assert log[0]["call"] != log[1]["call"]
     assert all("logical CPU" in e["hardware"] for e in log)  # which machine each call used
-    assert runner.lock_path(reg.get("part9/pair"), tmp_path / "runs").is_file()
+    # each call wrote only its own files: its run and its index entry; no lock file
+    folder = tmp_path / "res" / "part9" / "pair"
+    calls = {json.loads(p.read_text())["call"] for p in (folder / "index").glob("*.json")}
+    assert calls == {e["call"] for e in log}
+    assert {p.stem: json.loads(p.read_text())["call"] for p in folder.glob("runs/s0/*.json")} == {
+        "a": log[1]["call"], "b": log[0]["call"]}  # fmt: skip
+    assert not list(tmp_path.rglob("*.lock"))
     # a third call trains nothing: both runs are recorded
     run_study("part9/pair", **kw)
     assert trained == ["a", "b"]
