@@ -209,6 +209,11 @@ class Linear(Module):
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer):
+                raise TypeError(f"Linear: expected {name} to be an integer, got {n!r}")
+            if n < 1:
+                raise ValueError(f"Linear: expected {name} >= 1, got {n}")
         gen = np.random.default_rng(rng)
         std = init_std(init, in_features, out_features)
         self.in_features, self.out_features, self.init = in_features, out_features, init

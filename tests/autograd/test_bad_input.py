@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from backprop_book.autograd import TensorNode
+from backprop_book.autograd.experiments import TrainConfig
 from backprop_book.autograd.gradcheck import engine_gradients, numerical_gradients
+from backprop_book.autograd.nn import Linear, mlp
+from backprop_book.autograd.optim import SGD, Adam
 
 pytestmark = pytest.mark.part3
 
@@ -203,3 +206,63 @@ def test_every_gradient_is_its_own_and_still_equals_torch(graph: Any) -> None:
         for m, (o, b) in enumerate(zip(reached, before, strict=True)):
             expected = (b + 1.0) * 2.0 if m <= k else b
             np.testing.assert_array_equal(o.grad, expected, err_msg=f"node {m} after {k}")
+
+
+# ----------------------------------------------------------------------------- hyper-parameters
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda p: SGD(p, lr=math.nan), ValueError, r"expected lr in \(0, inf\), got nan"),
+        (lambda p: SGD(p, lr=math.inf), ValueError, "expected lr in"),
+        (lambda p: SGD(p, lr=-0.1), ValueError, "expected lr in"),
+        (lambda p: SGD(p, lr="0.1"), TypeError, "expected lr to be a number, got '0.1'"),
+        (lambda p: SGD(p, lr=0.1, momentum=math.nan), ValueError, "expected momentum in"),
+        (lambda p: Adam(p, betas=(2, 2)), ValueError, r"expected beta1 in \[0, 1\), got 2"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, "expected beta2 in"),
+        (lambda p: Adam(p, betas=0.9), TypeError, r"expected betas to be a pair"),
+        (lambda p: Adam(p, eps=-1), ValueError, r"expected eps in \[0, inf\), got -1"),
+        (lambda p: SGD(mlp([2, 2], rng=0), lr=0.1), TypeError, r"pass model.parameters\(\)"),
+        (lambda p: SGD(p[0], lr=0.1), TypeError, "expected a list of parameters"),
+        (lambda p: SGD([{"params": p}], lr=0.1), TypeError, "got dict at position 0"),
+    ],
+)
+def test_optimizer_hyper_parameters_are_checked(make: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        make([TensorNode(np.zeros(2))])
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((0, 2), ValueError, "expected in_features >= 1, got 0"),
+        ((2, -1), ValueError, "expected out_features >= 1, got -1"),
+        ((2.5, 2), TypeError, "expected in_features to be an integer, got 2.5"),
+    ],
+)
+def test_linear_sizes_are_checked(args: tuple[Any, Any], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        Linear(*args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lr": math.nan}, r"TrainConfig.lr: expected a number in \(0, inf\), got nan"),
+        ({"momentum": 1.0}, "TrainConfig.momentum"),
+        ({"sizes": (2, 0, 2)}, r"TrainConfig.sizes\[1\]: expected an integer >= 1, got 0"),
+        ({"sizes": (2,), "activations": ()}, "at least two layer sizes"),
+        ({"activations": ("elu",)}, "TrainConfig.activations: expected names from"),
+        ({"init": "xavier"}, "TrainConfig.init: expected one of"),
+        ({"reduction": "avg"}, "TrainConfig.reduction"),
+        ({"epochs": 0}, "TrainConfig.epochs: expected an integer >= 1, got 0"),
+        ({"seed": 2**70}, r"TrainConfig.seed: expected an integer >= 0 and <= 9223372036854775807"),
+        ({"lr_gamma": -1.0}, "TrainConfig.lr_gamma"),
+    ],
+)
+def test_part3_train_config_is_checked(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)
+    with pytest.raises(TypeError, match=r"TrainConfig.epochs: expected an integer, got 2\.5"):
+        TrainConfig(epochs=2.5)  # type: ignore[arg-type]
