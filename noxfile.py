@@ -56,13 +56,26 @@ def _torch_base(session: nox.Session) -> str:
     return _site_packages(python, session)
 
 
-def install(session: nox.Session, extras: str = "") -> None:
-    """Link the shared torch environment into this session, then install the package."""
+def install(session: nox.Session, extras: str = "", *, wheel: bool = False) -> None:
+    """Link the shared torch environment into this session, then install the package.
+
+    The package is installed editable, or with ``wheel=True`` from a wheel built afresh
+    from the checkout (which carries the recorded results, see ``setup.py``): what a
+    reader installs, with nothing of the checkout on the path.
+    """
     base = _torch_base(session)
     own = _site_packages("python", session)
     Path(own, "_backprop_book_shared_torch.pth").write_text(base + "\n")
-    spec = f".[{extras}]" if extras else "."
-    session.install("-q", "-e", spec)
+    if not wheel:
+        session.install("-q", "-e", f".[{extras}]" if extras else ".")
+        return
+    dist = ROOT / ".nox" / "_wheel"
+    shutil.rmtree(dist, ignore_errors=True)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' stale build/lib
+    session.run("python", "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT))
+    (built,) = dist.glob("backprop_book-*.whl")
+    session.install("-q", "--force-reinstall", "--no-deps", str(built))
+    session.install("-q", f"{built}[{extras}]" if extras else str(built))
 
 
 def data_env(session: nox.Session) -> dict[str, str]:
@@ -80,7 +93,9 @@ def tests(session: nox.Session) -> None:
     # docs session's, so both share one execution-cache key.
     # The site extra: the browser check's own tests drive Debian's Chromium when present.
     install(session, "docs,test,site")
-    args = session.posargs or ["-n", "2", "--durations=15"]
+    # the ten slowest tests are printed: each is sized to stay under a minute on a 2-core CI
+    # machine (the chapters are executed by the docs session, not here)
+    args = session.posargs or ["-n", "2", "--durations=10"]
     env = data_env(session)
     if "-n" in args:
         # one BLAS/OpenMP thread per pytest worker: two workers with two threads each
@@ -111,9 +126,16 @@ def docs(session: nox.Session) -> None:
     The instructor's edition (the default) shows each exercise's solution folded under
     it and lands in docs/_build/html; the student's edition holds no solution, in its
     pages or its downloads, and lands in docs/_build/student/html.
+
+    Each chapter is executed once, as its downloadable notebook runs for a reader: in
+    this session's environment, where the package is installed from the wheel built
+    from the checkout, with the checkout off the kernels' path and an empty folder as
+    their working directory (``BACKPROP_BOOK_KERNEL=wheel``, see
+    ``backprop_book.sphinxext``).  The test suite does not execute the chapters again.
     """
-    install(session, "docs,test")
+    install(session, "docs,test", wheel=True)
     env, rest = _profile_env(session)
+    env["BACKPROP_BOOK_KERNEL"] = "wheel"
     html = BUILD / "html"
     if env.get("BACKPROP_BOOK_EDITION") == "student":
         html = BUILD / "student" / "html"
@@ -132,6 +154,43 @@ def docs(session: nox.Session) -> None:
     if report.is_file():
         session.log("chapter execution times:\n" + report.read_text())
     session.log(f"the book is in {html / 'index.html'}")
+
+
+@nox.session(reuse_venv=False)
+def notebooks(session: nox.Session) -> None:
+    """Run the book's downloaded notebooks in a fresh virtualenv holding only the wheel.
+
+    Run after ``nox -s docs`` (whose HTML build writes the downloads); give notebook paths
+    to run only those.  Each runs from an empty folder with the checkout off the path, its
+    first cell checking the install.  Not part of CI: the docs build already executes
+    every chapter's code from the installed wheel; this is the reader's own route, with
+    nothing but the wheel, its ``notebook`` extra and a notebook runner installed.  The
+    pages whose front matter turns ``execution_in_temp`` off need the checkout and are
+    skipped, with the reason they give.
+    """
+    downloads = BUILD / "html" / "_sources"
+    chosen = [Path(p).resolve() for p in session.posargs] or sorted(downloads.rglob("*.ipynb"))
+    if not chosen:
+        session.error(f"no notebooks in {downloads}: run 'nox -s docs' first")
+    install(session, "notebook", wheel=True)
+    session.install("-q", "nbclient>=0.10")
+    env = {**data_env(session), "PYTHONPATH": "", "MPLBACKEND": "agg"}
+    for nb in chosen:
+        page = (
+            ROOT / "docs" / nb.relative_to(downloads).with_suffix(".md")
+            if nb.is_relative_to(downloads)
+            else None
+        )
+        if page is not None and page.is_file() and "execution_in_temp: false" in page.read_text():
+            session.log(f"skipped {nb.name}: its page runs in the checkout (see its front matter)")
+            continue
+        work = Path(session.create_tmp()) / nb.stem
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        shutil.copy(nb, work / nb.name)
+        session.chdir(work)
+        session.run("jupyter", "execute", "--timeout=900", nb.name, env=env)
+    session.chdir(ROOT)
 
 
 @nox.session

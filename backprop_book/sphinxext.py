@@ -19,6 +19,13 @@ and writes it into the chapter's kernelspec metadata (``backprop_book_key``),
 which jupyter-cache hashes.  A changed input therefore re-executes exactly the
 chapters that depend on it; an unchanged rebuild re-executes nothing.
 
+The chapters' kernels import the package from the checkout (``bb_kernel =
+"checkout"``, the default) or, with ``bb_kernel = "wheel"`` (``BACKPROP_BOOK_KERNEL=wheel``,
+as ``nox -s docs`` sets it), from the copy installed from the built wheel, with the
+checkout off their path: each chapter then runs as its downloaded notebook runs for a
+reader, and the build refuses an installed copy that is not the checkout's, byte for
+byte.
+
 After the build it writes a table of each chapter's execution time
 (``exec_times.md`` and ``exec_times.json`` next to the output folder), sums it
 per part of the book, and compares the sums with
@@ -42,8 +49,9 @@ from typing import Any
 
 from backprop_book._io import atomic_write_text
 from backprop_book.profiles import PART_BUDGETS_S, PART_TITLES, Profile, get_profile, part_of
+from backprop_book.records import PACKAGED_RECORDS
 
-__all__ = ["chapter_key", "module_closure", "setup"]
+__all__ = ["chapter_key", "differing_files", "installed_copy", "module_closure", "setup"]
 
 _FRONTMATTER_RE = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.DOTALL)
 
@@ -91,6 +99,12 @@ def module_closure(names: Iterable[str], package_dir: Path, package: str) -> lis
     A referenced subpackage brings in all of its files; the top-level package name
     alone brings in its ``__init__``.  Every top-level module of the package (shared
     infrastructure such as profiles and results) is always included.
+
+    The imports are read with :mod:`ast` from the files under ``package_dir`` rather
+    than taken from grimp's graph (which the lint session's import contracts use):
+    grimp finds a package through the import system, so under ``bb_kernel = "wheel"``
+    it could read the installed copy instead of the checkout whose files the cache key
+    must hash, and pointing it at a folder means changing ``sys.path`` for the build.
     """
     modules = _module_map(package_dir, package)
     todo = [n for n in names]
@@ -206,16 +220,107 @@ def _inject_key(text: str, key: str) -> str:
 # ----------------------------------------------------------------------------- Sphinx hooks
 
 
+# ----------------------------------------------------------------------------- kernels
+
+
+def installed_copy(package: str, checkout: Path) -> Path | None:
+    """The folder of the installed, non-editable copy of ``package``; ``None`` if none is.
+
+    Distributions found in the ``checkout`` (the ``.egg-info`` an editable install
+    leaves there, on the path because ``conf.py`` puts the checkout first) and editable
+    installs (pip's ``direct_url.json`` says ``editable``) have no copy: they import the
+    checkout.
+    """
+    import sys
+
+    paths = [p for p in sys.path if Path(p or ".").resolve() != checkout.resolve()]
+    for dist in importlib.metadata.distributions(name=package, path=paths):
+        direct = dist.read_text("direct_url.json")
+        if direct and json.loads(direct).get("dir_info", {}).get("editable"):
+            return None
+        init = Path(str(dist.locate_file(f"{package}/__init__.py")))
+        return init.parent if init.is_file() else None
+    return None
+
+
+def differing_files(copy: Path, original: Path, pattern: str = "**/*.py") -> list[str]:
+    """Files matching ``pattern`` that ``copy`` lacks, holds otherwise, or holds in excess.
+
+    >>> import tempfile
+    >>> a, b = (Path(tempfile.mkdtemp()) for _ in range(2))
+    >>> _ = (a / "m.py").write_text("x = 1"), (b / "m.py").write_text("x = 2")
+    >>> differing_files(a, b), differing_files(a, a)
+    (['m.py'], [])
+    """
+
+    def files(root: Path) -> dict[str, Path]:
+        return {
+            p.relative_to(root).as_posix(): p
+            for p in root.glob(pattern)
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+
+    mine, theirs = files(copy), files(original)
+    return sorted(
+        name
+        for name in mine.keys() | theirs.keys()
+        if name not in mine
+        or name not in theirs
+        or mine[name].read_bytes() != theirs[name].read_bytes()
+    )
+
+
+def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
+    """Point the chapters' kernels at the package: the checkout, or the installed wheel.
+
+    ``bb_kernel = "checkout"`` (the default) puts the checkout first on the kernels'
+    ``PYTHONPATH``.  ``bb_kernel = "wheel"`` (``BACKPROP_BOOK_KERNEL=wheel``; ``nox -s
+    docs`` sets it) runs the chapters as a reader's downloaded notebooks run: from the
+    package installed from the built wheel, with the checkout off the path (and, by
+    ``nb_execution_in_temp``, from an empty folder).  The installed copy must hold the
+    checkout's modules and records byte for byte, else the build stops: the cache key
+    hashes the checkout's files, so a stale wheel would go unnoticed.
+    """
+    from sphinx.errors import ExtensionError
+
+    src_root = str(pkg_dir.parent)
+    current = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    mode = config.bb_kernel or os.environ.get("BACKPROP_BOOK_KERNEL") or "checkout"
+    app.bb_kernel = f"{mode} ({src_root})"
+    if mode == "checkout":
+        if src_root not in current:
+            os.environ["PYTHONPATH"] = os.pathsep.join([src_root, *current])
+        return
+    if mode != "wheel":
+        raise ExtensionError(f"bb_kernel: expected 'checkout' or 'wheel', got {mode!r}")
+    package = config.bb_package_name
+    copy = installed_copy(package, pkg_dir.parent)
+    if copy is None:
+        raise ExtensionError(
+            f"bb_kernel is 'wheel' but {package} is not installed from a wheel (absent or "
+            "editable): install the built wheel, as nox -s docs does"
+        )
+    stale = differing_files(copy, pkg_dir)
+    records = Path(app.srcdir, config.bb_records_dir)
+    if records.is_dir():
+        packaged = PACKAGED_RECORDS.name
+        stale += [f"{packaged}/{f}" for f in differing_files(copy / packaged, records, "**/*")]
+    if stale:
+        raise ExtensionError(
+            f"the installed {package} ({copy}) is not this checkout's: {len(stale)} file(s) "
+            f"differ, e.g. {', '.join(stale[:3])}; rebuild and reinstall the wheel "
+            "(nox -s docs does)"
+        )
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in current if p != src_root)
+    app.bb_kernel = f"wheel ({copy})"
+
+
 def _on_config_inited(app: Any, config: Any) -> None:
     pkg_dir = Path(config.bb_package_dir or Path(__file__).resolve().parent)
     config.bb_package_dir = str(pkg_dir)
     app.bb_environment_digest = _environment_digest()
     app.bb_profile = get_profile()
-    # Kernels started by MyST-NB must import the same package as the build itself.
-    src_root = str(pkg_dir.parent)
-    current = os.environ.get("PYTHONPATH", "")
-    if src_root not in current.split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join([src_root, *([current] if current else [])])
+    _kernel_path(app, config, pkg_dir)
 
 
 def _key_for(app: Any, docname: str, text: str) -> str:
@@ -339,7 +444,10 @@ def _on_build_finished(app: Any, exception: Exception | None) -> None:
     budgets = dict(app.config.bb_budgets or PART_BUDGETS_S)
     text, over = budget_report(rows, budgets)
     out = Path(app.outdir).parent
-    header = f"Execution times (profile={app.bb_profile.value}; cached chapters show their last real run)\n\n"
+    header = (
+        f"Execution times (profile={app.bb_profile.value}; the package from "
+        f"{getattr(app, 'bb_kernel', 'the checkout')}; cached chapters show their last real run)\n\n"
+    )
     atomic_write_text(out / "exec_times.md", header + text)
     atomic_write_text(
         out / "exec_times.json",
@@ -368,6 +476,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("bb_extra_packages", {}, "env")
     app.add_config_value("bb_budgets", None, "env")
     app.add_config_value("bb_strict_budget", False, "env")
+    app.add_config_value("bb_kernel", None, "env")
+    app.add_config_value("bb_records_dir", "results", "env")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("env-get-outdated", _on_get_outdated)

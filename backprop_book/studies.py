@@ -7,7 +7,7 @@ decorator (or :func:`register` for a variant built with :func:`functools.partial
     def a_cnn_studies(profile=None, checkpoint_dir=None, seed=0): ...
 
 The id is ``<part>/<name>``: the part of the book (``part2`` ... ``part4``) and the
-name its recorded result carries (``docs/results/part4/a_cnn_studies.json``).  A
+name its recorded result carries (``docs/results/part4/a_cnn_studies``).  A
 study is a function of the profile (passed as a value) that returns a mapping of
 plain data with at least ``device`` and ``data_source``; it may also accept
 ``seed`` (a training seed, so that the runner can repeat it over seeds),
@@ -29,7 +29,6 @@ import difflib
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,13 +64,12 @@ class StudyHooks:
     rows again from the record on disk, so that a run which another process recorded
     meanwhile is taken too (two processes can then share one study: see ``only``).
     ``on_run`` is called with the study's data so far after every run (those still to
-    run listed under ``pending_runs``), inside :meth:`lock`.  ``taken`` lists the runs
+    run listed under ``pending_runs``).  ``taken`` lists the runs
     taken from the record.
 
     ``only``, when given, names the runs this call may train: the study takes every
     other run from the record or leaves it pending (:meth:`trains`).  ``fresh`` trains
-    those runs again even where the record holds them.  ``lock`` is the runner's lock
-    on the record (re-entrant), held while the study reads the record and reports.
+    those runs again even where the record holds them.
 
     Examples
     --------
@@ -90,7 +88,6 @@ class StudyHooks:
     refresh: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
     only: frozenset[str] | None = None
     fresh: bool = False
-    lock: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     def trains(self, name: str) -> bool:
         """Whether this call may train run ``name`` (``only`` is unset or names it)."""

@@ -143,7 +143,7 @@ def _bare_step(
 ) -> Callable[[], None]:
     """One plain training step (zero_grad, forward, loss, backward, update), the
     update as the trainer makes it on the CPU unless ``update`` says otherwise."""
-    from backprop_book.torch_nn.trainer import cpu_update_kwargs
+    from backprop_book.torch_nn.devices import cpu_update_kwargs
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(batch, *model.input_shape, generator=gen)
@@ -244,7 +244,7 @@ def _adam_update(
     weights behind dead units have after some hundreds of steps; each call of the
     returned step sets the denormal mode (``flush``) in every thread first."""
     from backprop_book.torch_nn.denormals import flush_denormals
-    from backprop_book.torch_nn.trainer import cpu_update_kwargs
+    from backprop_book.torch_nn.devices import cpu_update_kwargs
 
     gen = torch.Generator().manual_seed(0)
     params = [p.detach().clone().requires_grad_() for p in _alexnet().parameters()]

@@ -161,11 +161,15 @@ def _our_setup(images: np.ndarray, labels: np.ndarray, batch: int, device: str) 
 
 def choose_our_threads(images: np.ndarray, labels: np.ndarray, batch: int, device: str) -> Any:
     """Let the trainer measure its thread choice afresh for this case (stored in its cache)."""
-    from backprop_book.torch_nn.threads import configure_threads
+    from backprop_book.torch_nn.threads import cache_key, configure_threads
     from backprop_book.torch_nn.trainer import Trainer
 
     cfg, data = _our_setup(images, labels, batch, device)
-    return configure_threads(Trainer(cfg, data=data), refresh=True)
+    t = Trainer(cfg, data=data)
+    key = cache_key(cfg.model, cfg.batch_size, cfg.model_args)
+    return configure_threads(
+        cfg.threads, t.model, t.optimizer, cfg.batch_size, t.device, key=key, refresh=True
+    )
 
 
 def _sync(fn: Callable[[], object], device: str) -> Callable[[], object]:

@@ -85,6 +85,11 @@ nb_execution_mode = "cache"
 # package modules it imports, the installed versions and the profile (see its docstring).
 nb_execution_cache_path = str(_BUILD / ".jupyter_cache")
 nb_execution_raise_on_error = True
+# Each chapter runs from an empty folder, as a reader's downloaded notebook does: a chapter
+# that reached into the checkout by a relative path would fail here, not in the reader's
+# hands (with BACKPROP_BOOK_KERNEL=wheel, as nox -s docs sets it, the package comes from
+# the installed wheel too; see backprop_book.sphinxext).
+nb_execution_in_temp = True
 nb_execution_show_tb = True
 nb_execution_timeout = 600
 nb_merge_streams = True
@@ -245,4 +250,5 @@ def _student_downloads(app: Any, exception: Exception | None) -> None:
         notebook = sources / f"{docname}.ipynb"
         if notebook.is_file() and is_notebook_source(cut):
             title = app.env.titles[docname].astext() if docname in app.env.titles else ""
-            atomic_write_text(notebook, nbformat.writes(chapter_notebook(cut, title=title)))
+            nb = chapter_notebook(cut, title=title, source_dir=path.parent)
+            atomic_write_text(notebook, nbformat.writes(nb))

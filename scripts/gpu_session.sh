@@ -33,8 +33,9 @@ export BACKPROP_BOOK_CACHE="${BACKPROP_BOOK_CACHE:-/tmp/backprop_book_cache}"
 py="${PYTHON:-python3}"
 out="${OUT:-}"
 
-keep() {  # copy a result file to $OUT when there is one
+keep() {  # copy a record to $OUT when there is one: a file, or a study's folder (runs + index)
   if [ -n "$out" ] && [ -f "$1" ]; then cp "$1" "$out/"; fi
+  if [ -n "$out" ] && [ -d "${1%.json}/index" ]; then cp -r "${1%.json}" "$out/"; fi
 }
 
 for step in "$@"; do

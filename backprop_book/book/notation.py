@@ -48,7 +48,13 @@ class Symbol:
 #: :meta hide-value:
 NOTATION: tuple[Symbol, ...] = (
     # the multi-layer perceptron (Parts I and II)
-    Symbol("L", "number of layers", "L", "backprop_book.symbolic.mlp.mlp_backward_formulas"),
+    Symbol(
+        "L",
+        "the loss, one number (never the number of layers)",
+        "loss",
+        "backprop_book.numpy_nn.layers.softmax_cross_entropy",
+    ),
+    Symbol("K", "number of layers", "depth", "backprop_book.symbolic.activations.linear_collapse"),
     Symbol(
         "x = h_0", "input of the network", "X", "backprop_book.numpy_nn.two_layer_net.TwoLayerNet"
     ),

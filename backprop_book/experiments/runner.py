@@ -10,39 +10,46 @@ those of the recording, so that re-recording a finished run from its checkpoints
 does not pass the recording off as the training.
 
 A study of several runs (one that takes :class:`~backprop_book.studies.StudyHooks`)
-is recorded as it goes: with ``record``, the record is written after every finished
-run (the runs still to train listed as ``pending_runs``), and a later call takes the
-runs its record already holds -- same settings, profile, data and library versions --
-instead of training them again.  The record's ``recording_log`` says which call
-trained which runs, and its notes which runs were resumed from a checkpoint in a
-later session (each epoch keeps the ``session`` that trained it).
+is recorded as it goes by a :class:`Recording`: one file per run, written when the
+run ends, and one index entry per call (see :mod:`backprop_book.records`); a later
+call takes the runs the record already holds -- same settings, profile, data and
+library versions -- instead of training them again.  The record's
+``recording_log`` says which call trained which runs, and its notes which runs were
+resumed from a checkpoint in a later session (each epoch keeps the ``session``
+that trained it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import functools
 import importlib
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backprop_book.data.cifar10 import default_cache_dir
 from backprop_book.profiles import Profile, get_profile
-from backprop_book.results import (
-    DirtyTreeError,
-    RecordedResult,
+from backprop_book.records import (
+    Provenance,
+    StudyRecord,
     Training,
-    data_sha256,
+    call_id,
+    check_clean_tree,
     default_results_dir,
-    load_result,
-    record_result,
+    load_record,
+    outputs_by_seed,
+    reproduce_command,
+    seed_outputs,
+    write_index,
+    write_run,
 )
-from backprop_book.runtime import git_state, hardware, library_versions
+from backprop_book.results import data_sha256, provenance_for, write_record
+from backprop_book.runtime import GitState, git_state, hardware, library_versions
 from backprop_book.studies import (
     REGISTRY,
     Study,
@@ -51,20 +58,14 @@ from backprop_book.studies import (
     unknown_message,
 )
 
-try:  # POSIX; elsewhere the record lock only counts
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
-
 __all__ = [
     "PART_MODULES",
-    "RecordLock",
+    "Recording",
     "StudyRun",
     "UnknownStudyError",
     "checkpoint_dir",
     "default_runs_dir",
     "load_studies",
-    "lock_path",
     "previous_rows",
     "progress_notes",
     "reproduce_command",
@@ -126,8 +127,6 @@ def resolve_study(name: str) -> Study:
 
 def default_runs_dir() -> Path:
     """``<cache>/runs``: where studies checkpoint (``$BACKPROP_BOOK_CACHE`` is honoured)."""
-    from backprop_book.data.cifar10 import default_cache_dir
-
     return default_cache_dir() / "runs"
 
 
@@ -141,42 +140,6 @@ def checkpoint_dir(study: Study, seed: int, runs_dir: str | Path | None = None) 
     root = Path(runs_dir) if runs_dir is not None else default_runs_dir()
     d = root / study.part / study.name
     return d if seed == 0 else d / f"seed{seed}"
-
-
-def reproduce_command(
-    study_id: str, profile: str | Profile, seeds: int = 1, allow_dirty: bool = False
-) -> str:
-    """The command that reruns and records a study, as a record keeps it.
-
-    >>> reproduce_command("part3/relu2", "full", seeds=3)
-    'backprop-book reproduce part3/relu2 --profile full --seeds 3 --record'
-    """
-    parts = ["backprop-book", "reproduce", study_id, "--profile", get_profile(profile).value]
-    if seeds != 1:
-        parts += ["--seeds", str(seeds)]
-    parts.append("--record")
-    if allow_dirty:
-        parts.append("--allow-dirty")
-    return " ".join(parts)
-
-
-def seed_outputs(data: Mapping[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """Every ``(seed, output)`` of a study's data, whether it ran over one seed or several.
-
-    >>> seed_outputs({"acc": 0.5})
-    [(0, {'acc': 0.5})]
-    >>> seed_outputs({"acc": 0.5, "seeds": [0, 1, 2]})[0][0]  # the study's own seeds: one run
-    0
-    >>> d = {"acc": 0.5, "seeds": [0, 1], "by_seed": {"1": {"acc": 0.6}}}
-    >>> [(s, o["acc"]) for s, o in seed_outputs(d)]
-    [(0, 0.5), (1, 0.6)]
-    """
-    if "by_seed" not in data:  # one run of the runner (a study may keep its own "seeds")
-        return [(0, dict(data))]
-    seeds = list(data["seeds"])
-    first = {k: v for k, v in data.items() if k not in ("seeds", "by_seed")}
-    others = data["by_seed"]
-    return [(int(seeds[0]), first)] + [(int(s), dict(others[str(s)])) for s in seeds[1:]]
 
 
 def _histories(obj: Any) -> Iterator[list[Any]]:
@@ -280,7 +243,7 @@ def previous_rows(
     profile: Profile,
     results_dir: str | Path | None = None,
     data_checksum: str | None = None,
-) -> tuple[RecordedResult | None, dict[int, dict[str, Mapping[str, Any]]]]:
+) -> tuple[StudyRecord | None, dict[int, dict[str, Mapping[str, Any]]]]:
     """The study's record, and its runs by seed and name, if a new call may take them.
 
     They may when the record has the same profile, was trained on the data that the
@@ -293,7 +256,7 @@ def previous_rows(
     (None, {})
     """
     try:
-        prev = load_result(study.id, results_dir)
+        prev = load_record(study.id, results_dir)
     except (FileNotFoundError, ValueError):
         return None, {}
     prov = prev.provenance
@@ -307,84 +270,6 @@ def previous_rows(
     return prev, {
         seed: {str(r["name"]): r for r in _run_rows(out)} for seed, out in seed_outputs(prev.data)
     }
-
-
-def _rows_of_seed(
-    read: Callable[[], Mapping[int, Mapping[str, Mapping[str, Any]]]], seed: int
-) -> Mapping[str, Mapping[str, Any]]:
-    return read().get(seed, {})
-
-
-class RecordLock:
-    """A re-entrant lock on a study's record, shared by the processes that record it.
-
-    Two calls may record one study at once (each training other runs, see
-    :func:`run_study`'s ``only``): each reads the record, adds its runs and writes it
-    under this lock (``fcntl.flock`` on ``path``; where ``fcntl`` is missing, as on
-    Windows, it only counts).  Entering it again in the same process does not block.
-
-    >>> import tempfile, pathlib
-    >>> lock = RecordLock(pathlib.Path(tempfile.mkdtemp()) / "x.lock")
-    >>> with lock():
-    ...     with lock():
-    ...         lock.depth
-    2
-    >>> lock.depth
-    0
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.depth = 0
-        self._fd: int | None = None
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        if self.depth == 0:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            if fcntl is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self.depth += 1
-        try:
-            yield
-        finally:
-            self.depth -= 1
-            if self.depth == 0 and self._fd is not None:
-                if fcntl is not None:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
-                os.close(self._fd)
-                self._fd = None
-
-
-def lock_path(study: Study, runs_dir: str | Path | None = None) -> Path:
-    """Where the :class:`RecordLock` of a study's record lives: beside its checkpoints.
-
-    >>> lock_path(Study("part4/x", dict, ""), "/c").as_posix()
-    '/c/part4/x.record.lock'
-    """
-    base = Path(runs_dir) if runs_dir is not None else default_runs_dir()
-    return base / study.part / f"{study.name}.record.lock"
-
-
-def _log_so_far(prev: RecordedResult | None) -> list[dict[str, Any]]:
-    """The record's ``recording_log``, or one entry describing a record that kept none."""
-    if prev is None:
-        return []
-    log = prev.data.get("recording_log")
-    if isinstance(log, list):
-        entries = [dict(e) for e in log]
-        # the call that wrote the record ran on the machine its provenance names
-        if entries and "hardware" not in entries[-1]:
-            entries[-1]["hardware"] = prev.provenance.hardware
-        return entries
-    names = sorted({str(r["name"]) for _, out in seed_outputs(prev.data) for r in _run_rows(out)})
-    if not names:
-        return []
-    return [{"recorded_utc": prev.provenance.created_utc,
-             "recorded_commit": prev.provenance.recorded_commit,
-             "trained_commit": prev.provenance.trained_commit, "seeds": prev.provenance.seeds,
-             "trained": names, "taken": []}]  # fmt: skip
 
 
 def progress_notes(outs: Sequence[Mapping[str, Any]], taken: Sequence[str]) -> str:
@@ -432,6 +317,185 @@ class StudyRun:
     path: Path | None = None
 
 
+class Recording:
+    """One call's recording of a study: what it takes from the record and what it writes.
+
+    A single run is written as one file when it ends (:meth:`write_single`).  A study
+    of several runs is written run by run into its folder (see
+    :mod:`backprop_book.records`): each run this call trains gets its own file the
+    moment it finishes, and this call's index entry (the study's fields, its run
+    order, the provenance and this call's line of the recording log) is rewritten
+    after every run.  Nothing another call wrote is written again, so two calls can
+    record one study side by side without a lock: each takes the runs the other has
+    recorded (read again, when ``only`` is given, before each run).
+
+    A record this call may not take from (other profile, data or library versions,
+    or ``fresh``) is replaced: at the first write, the files older than this call
+    are removed.
+    """
+
+    def __init__(
+        self,
+        study: Study,
+        profile: Profile,
+        seeds: Sequence[int],
+        state: GitState,
+        *,
+        allow_dirty: bool = False,
+        results_dir: str | Path | None = None,
+        runs_dir: str | Path | None = None,
+        fresh: bool = False,
+        only: Sequence[str] | None = None,
+    ) -> None:
+        self.study, self.profile, self.seeds, self.state = study, profile, tuple(seeds), state
+        self.allow_dirty, self.results_dir, self.fresh = allow_dirty, results_dir, fresh
+        self.only = None if only is None else frozenset(only)
+        self.current = (state.commit or "unknown") + (
+            "-dirty" if state.dirty and state.commit else ""
+        )
+        self.command = reproduce_command(study.id, profile, len(seeds), allow_dirty=state.dirty)
+        self.t0, self.started = time.perf_counter(), time.time()
+        self.call = call_id(self.started, os.getpid(), uuid.uuid4().hex[:8])
+        self.dirs = (
+            [checkpoint_dir(study, s, runs_dir) for s in seeds] if study.takes_checkpoints else []
+        )
+        self.hooks: dict[int, StudyHooks] = {}
+        self.outs: list[dict[str, Any]] = []
+        self.path: Path | None = None
+        self._written: dict[tuple[int, str], Mapping[str, Any]] = {}
+        self.prev: StudyRecord | None = None
+        self.recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
+        if study.takes_hooks:
+            self.prev, self.recorded = previous_rows(study, profile, results_dir)
+        if fresh and self.only is None:
+            self.recorded = {}
+        self._replace = self.prev is not None and not self.recorded
+        self.checksum = self.prev.provenance.data_sha256 if self.recorded and self.prev else None
+
+    @property
+    def folder(self) -> Path:
+        """The study's folder in the results."""
+        root = Path(self.results_dir) if self.results_dir is not None else default_results_dir()
+        return root / self.study.id
+
+    def hooks_for(self, seed: int) -> StudyHooks:
+        """The hooks a study of several runs gets for ``seed``: its rows, ``only``, reports."""
+        hooks = StudyHooks(
+            self.recorded.get(seed, {}),
+            refresh=functools.partial(self.rows_now, seed) if self.only is not None else None,
+            only=self.only,
+            fresh=self.fresh,
+        )
+        hooks.on_run = functools.partial(self.on_run, seed)
+        self.hooks[seed] = hooks
+        return hooks
+
+    def rows_now(self, seed: int) -> Mapping[str, Mapping[str, Any]]:
+        """The rows of ``seed`` the record holds now (another call may have added some)."""
+        prev, rows = previous_rows(self.study, self.profile, self.results_dir, self.checksum)
+        if rows and prev is not None:
+            self.checksum = prev.provenance.data_sha256
+        return rows.get(seed, {})
+
+    def label(self, name: str, seed: int) -> str:
+        """A run's name in the log: ``name``, or ``name (seed k)`` over several seeds."""
+        return name if len(self.seeds) == 1 else f"{name} (seed {seed})"
+
+    def taken(self) -> list[str]:
+        """The runs this call took from the record, labelled."""
+        return [self.label(n, s) for s, h in self.hooks.items() for n in h.taken]
+
+    def on_run(self, seed: int, partial: dict[str, Any]) -> None:
+        """A run of ``seed`` finished: write its file and this call's index entry."""
+        self._clear_replaced()
+        single_file = self.prev is not None and self.prev.path.suffix == ".json"
+        taken = set() if single_file else set(self.hooks[seed].taken)
+        for row in _run_rows(partial):
+            key = (seed, str(row["name"]))
+            if key[1] not in taken and self._written.get(key) != row:
+                write_run(self.folder, self.study.id, seed, self.call, row)
+                self._written[key] = row
+        self.path = self._write_index([*self.outs, partial])
+
+    def _clear_replaced(self) -> None:
+        """Remove a replaced record's files (those older than this call), once."""
+        if not self._replace:
+            return
+        self._replace = False
+        old = [self.folder.with_name(self.folder.name + ".json")]
+        old += [p for p in self.folder.glob("*/**/*.json") if p.stat().st_mtime < self.started]
+        for p in old:
+            p.unlink(missing_ok=True)
+
+    def study_fields(self, out: Mapping[str, Any]) -> dict[str, Any]:
+        """A study's output as a record keeps it: without ``profile``, which only the
+        provenance holds (a study that ran under another profile is an error)."""
+        ran = out.get("profile", self.profile.value)
+        if ran != self.profile.value:
+            raise ValueError(
+                f"study {self.study.id!r} reports profile {ran!r}, recorded as {self.profile.value!r}"
+            )
+        return {k: v for k, v in out.items() if k != "profile"}
+
+    def provenance(self, outputs: Sequence[Mapping[str, Any]]) -> Provenance:
+        """This call's provenance over ``outputs`` (seed by seed)."""
+        wall = time.perf_counter() - self.t0
+        first = outputs[0]
+        return provenance_for(
+            self.study.id, device=str(first["device"]), data_source=first["data_source"],
+            seed=self.seeds[0], seeds=list(self.seeds[: len(outputs)]), wall_time_s=wall,
+            profile=self.profile, command=self.command,
+            trained=training_of(outputs, self.dirs, wall, self.current),
+            allow_dirty=self.allow_dirty, notes=progress_notes(outputs, self.taken()),
+        )  # fmt: skip
+
+    def _write_index(self, outputs: Sequence[Mapping[str, Any]]) -> Path:
+        fields: dict[int, dict[str, Any]] = {}
+        names = []
+        for seed, out in zip(self.seeds, outputs, strict=False):
+            runs = [str(r["name"]) for r in _run_rows(out)]
+            names += [self.label(n, seed) for n in runs]
+            fields[seed] = {k: v for k, v in self.study_fields(out).items()
+                            if k not in ("runs", "pending_runs")}  # fmt: skip
+            fields[seed]["runs"] = runs + [str(n) for n in out.get("pending_runs") or ()]
+        taken = self.taken()
+        entry = {"recorded_utc": _utc(self.started), "recorded_commit": self.current,
+                 "call": self.call, "hardware": hardware(str(outputs[0].get("device", "cpu"))),
+                 "seeds": list(self.seeds[: len(outputs)]),
+                 "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
+        prov = self.provenance(outputs)
+        return write_index(self.folder, self.study.id, self.call, prov, fields, [entry])
+
+    def write_single(self, outputs: Sequence[Mapping[str, Any]]) -> Path:
+        """Write a study of one run (over its seeds) as one file."""
+        prov = self.provenance(outputs)
+        pairs = [(s, self.study_fields(o)) for s, o in zip(self.seeds, outputs, strict=False)]
+        self.path = write_record(self.study.id, prov, outputs_by_seed(pairs), self.results_dir)
+        return self.path
+
+    def data(self) -> dict[str, Any]:
+        """The study's data as recorded (or, before anything is written, as run)."""
+        if self.path is not None and self.study.takes_hooks:
+            return dict(load_record(self.study.id, self.results_dir))
+        return outputs_by_seed(list(zip(self.seeds, self.outs, strict=False)))
+
+
+def _check_arguments(study: Study, seeds: int, record: bool, only: Sequence[str] | None) -> None:
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if seeds > 1 and not study.takes_seed:
+        raise ValueError(f"study {study.id!r} takes no seed, so --seeds must be 1, got {seeds}")
+    if only is not None:
+        if not record or not study.takes_hooks:
+            raise ValueError(
+                "only (--runs) goes with record (--record) and a study of several runs, "
+                f"got record={record} for {study.id!r}"
+                + ("" if study.takes_hooks else ", which is a single run")
+            )
+        if isinstance(only, str) or not only or not all(isinstance(n, str) and n for n in only):
+            raise ValueError(f"only must name at least one run, got {only!r}")
+
+
 def run_study(
     name: str,
     *,
@@ -450,16 +514,16 @@ def run_study(
     Seeds are ``0 .. seeds-1`` (the training seed; the data split keeps its own seed).
     With several seeds the data hold the first seed's output at the top level, plus
     ``seeds`` and ``by_seed`` (see :func:`seed_outputs`).  With ``record`` the data are
-    written to ``docs/results/<part>/<study>.json`` by
-    :func:`backprop_book.results.record_result`, with the command that reruns them;
-    a study of several runs is written after every run, and takes the runs its
-    record holds already (see :func:`previous_rows`) unless ``fresh``.
+    written to ``docs/results/<part>/<study>``, with the command that reruns them, by
+    a :class:`Recording`: one file for a single run; for a study of several runs,
+    one file per run, written as each run ends, and this call's index entry.  Such a
+    study takes the runs its record holds already (see :func:`previous_rows`) unless
+    ``fresh``.
 
     ``only`` (with ``record``, for a study of several runs) names the runs this call
     trains; it takes the others from the record, or leaves them pending.  So a second
-    process can train other runs of the same study beside the first, on another core:
-    each writes the record under a :class:`RecordLock` (see :func:`lock_path`) and
-    takes, before every write, the runs that the other has recorded meanwhile.
+    process can train other runs of the same study beside the first, on another core;
+    each writes only its own files.
 
     Raises
     ------
@@ -473,163 +537,21 @@ def run_study(
     """
     study = resolve_study(name)
     prof = get_profile(profile)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
-    if seeds > 1 and not study.takes_seed:
-        raise ValueError(f"study {study.id!r} takes no seed, so --seeds must be 1, got {seeds}")
-    if only is not None:
-        if not record or not study.takes_hooks:
-            raise ValueError(
-                "only (--runs) goes with record (--record) and a study of several runs, "
-                f"got record={record} for {study.id!r}"
-                + ("" if study.takes_hooks else ", which is a single run")
-            )
-        if isinstance(only, str) or not only or not all(isinstance(n, str) and n for n in only):
-            raise ValueError(f"only must name at least one run, got {only!r}")
-    state = git_state()
-    if record and state.dirty and not allow_dirty:
-        changed = ", ".join(state.changes) or "uncommitted changes"
-        raise DirtyTreeError(
-            f"refusing to record {study.id!r} from a checkout with uncommitted changes "
-            f"({changed}): commit them so that the record names a commit that reproduces it, "
-            "or pass --allow-dirty (the record then says so and keeps the diff's sha256)"
-        )
-    seed_list = tuple(range(seeds))
-    dirs = (
-        [checkpoint_dir(study, s, runs_dir) for s in seed_list] if study.takes_checkpoints else []
-    )
-    current = (state.commit or "unknown") + ("-dirty" if state.dirty and state.commit else "")
-    command = reproduce_command(study.id, prof, seeds, allow_dirty=record and state.dirty)
-    prev: RecordedResult | None = None
-    recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
-    lock = RecordLock(lock_path(study, runs_dir))
-    if record and study.takes_hooks:
-        with lock():
-            prev, recorded = previous_rows(study, prof, results_dir)
-        if fresh and only is None:
-            recorded = {}
-    share = only is not None  # another process may record other runs meanwhile
-    log = _log_so_far(prev) if recorded else []
-    started = _utc(time.time())
-    call = f"{started} pid {os.getpid()} {uuid.uuid4().hex[:8]}"  # this call, among others
-    # the last reading of the record; the data's checksum is hashed once, then reused
-    checksum = prev.provenance.data_sha256 if recorded and prev is not None else None
-    seen: dict[str, Any] = {"stamp": None, "rows": recorded, "prev": prev, "checksum": checksum}
-
-    def reread() -> dict[int, dict[str, Mapping[str, Any]]]:
-        """The record's rows now (read again only when the file changed)."""
-        try:
-            root = Path(results_dir) if results_dir is not None else default_results_dir()
-            st = (root / f"{study.id}.json").stat()
-            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
-        except OSError:
-            stamp = None
-        if stamp != seen["stamp"]:
-            seen["stamp"] = stamp
-            seen["prev"], seen["rows"] = previous_rows(study, prof, results_dir, seen["checksum"])
-            if seen["rows"] and seen["prev"] is not None:
-                seen["checksum"] = seen["prev"].provenance.data_sha256
-        return seen["rows"]
-
-    t0 = time.perf_counter()
-    outs: list[dict[str, Any]] = []
-    hooks_by_seed: list[StudyHooks] = []
-
-    def label(name: str, seed: int) -> str:
-        return name if seeds == 1 else f"{name} (seed {seed})"
-
-    def taken_labels() -> list[str]:
-        return [
-            label(n, s) for s, h in zip(seed_list, hooks_by_seed, strict=False) for n in h.taken
-        ]
-
-    def assemble(outputs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        data = dict(outputs[0])
-        if len(outputs) > 1:
-            data["seeds"] = list(seed_list[: len(outputs)])
-            data["by_seed"] = {str(s): o for s, o in zip(seed_list[1:], outputs[1:], strict=False)}
-        if study.takes_hooks and record:
-            taken = taken_labels()
-            names = [label(str(r["name"]), s) for s, o in zip(seed_list, outputs, strict=False)
-                     for r in _run_rows(o)]  # fmt: skip
-            entry = {"recorded_utc": started, "recorded_commit": current, "call": call,
-                     "hardware": hardware(str(outputs[0].get("device", "cpu"))),
-                     "seeds": list(seed_list[: len(outputs)]),
-                     "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
-            so_far = log
-            if share:  # keep the entries that other calls wrote meanwhile
-                reread()
-                if seen["rows"] and seen["prev"] is not None:
-                    so_far = [e for e in _log_so_far(seen["prev"]) if e.get("call") != call]
-            data["recording_log"] = [*so_far, entry]
-        return data
-
-    written: list[Path] = []
-
-    def write(outputs: Sequence[dict[str, Any]]) -> Path:
-        with lock():
-            path = _write(outputs)
-        written.append(path)
-        return path
-
-    def _write(outputs: Sequence[dict[str, Any]]) -> Path:
-        data = assemble(outputs)
-        first = outputs[0]
-        return record_result(
-            study.id,
-            data,
-            device=str(first["device"]),
-            data_source=first["data_source"],
-            seed=seed_list[0],
-            seeds=list(seed_list[: len(outputs)]),
-            wall_time_s=time.perf_counter() - t0,
-            profile=prof,
-            command=command,
-            results_dir=results_dir,
-            trained=training_of(outputs, dirs, time.perf_counter() - t0, current),
-            allow_dirty=allow_dirty,
-            notes=progress_notes(outputs, taken_labels()),
-            strict=True,
-        )
-
-    for i, s in enumerate(seed_list):
-        hooks = None
-        if study.takes_hooks and record:
-            hooks = StudyHooks(
-                recorded.get(s, {}),
-                refresh=functools.partial(_rows_of_seed, reread, s) if share else None,
-                only=frozenset(only) if only is not None else None,
-                fresh=fresh,
-                lock=lock,
-            )
-
-            def on_run(
-                partial: dict[str, Any], done: tuple[dict[str, Any], ...] = tuple(outs)
-            ) -> None:
-                write([*done, partial])
-
-            hooks.on_run = on_run
-            hooks_by_seed.append(hooks)
-        out = dict(
-            study.run(
-                prof,
-                seed=s,
-                checkpoint_dir=dirs[i] if dirs else None,
-                progress=progress,
-                hooks=hooks,
-            )
-        )
+    _check_arguments(study, seeds, record, only)
+    state = check_clean_tree(study.id, allow_dirty or not record, git_state())
+    rec = Recording(study, prof, range(seeds), state, allow_dirty=allow_dirty,
+                    results_dir=results_dir, runs_dir=runs_dir, fresh=fresh, only=only)  # fmt: skip
+    for i, s in enumerate(rec.seeds):
+        hooks = rec.hooks_for(s) if study.takes_hooks and record else None
+        out = dict(study.run(prof, seed=s, checkpoint_dir=rec.dirs[i] if rec.dirs else None,
+                             progress=progress, hooks=hooks))  # fmt: skip
         missing = [k for k in ("device", "data_source") if k not in out]
         if missing:
             raise TypeError(f"study {study.id!r} returned no {' or '.join(missing)} in its data")
-        outs.append(out)
-    wall = time.perf_counter() - t0
-    data = assemble(outs)
-    training = training_of(outs, dirs, wall, current)
-    if not record:
-        path = None
-    elif study.takes_hooks and written:
-        path = written[-1]  # the study's last report wrote it, under the lock
-    else:
-        path = write(outs)
-    return StudyRun(study, prof, seed_list, data, wall, training, command, path)
+        rec.outs.append(out)
+    wall = time.perf_counter() - rec.t0
+    if record and not (study.takes_hooks and rec.path is not None):
+        rec.write_single(rec.outs)
+    training = training_of(rec.outs, rec.dirs, wall, rec.current)
+    data = rec.data()
+    return StudyRun(study, prof, rec.seeds, data, wall, training, rec.command, rec.path)

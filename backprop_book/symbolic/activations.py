@@ -1,7 +1,7 @@
 """Activations and report D's derivations (questions 1, 2, 5 and 6).
 
-* Q1 :func:`linear_collapse`: with :math:`f(z) = a z + c`, an ``L``-layer net is one
-  affine map, :math:`h_L = a^L W_L \\cdots W_1 x + b'`; :func:`linear_collapse_step`
+* Q1 :func:`linear_collapse`: with :math:`f(z) = a z + c`, a ``K``-layer net (``depth``) is
+  one affine map, :math:`h_K = a^K W_K \\cdots W_1 x + b'`; :func:`linear_collapse_step`
   is the induction step that makes it true for every depth.
 * Q2 :func:`report_d_q2`: the worked numeric backward pass,
   :math:`\\partial L/\\partial w_3 = 6.2158 \\times 10^{-4}`.
@@ -60,7 +60,7 @@ class LinearCollapse:
     Attributes
     ----------
     output
-        :math:`h_L` as a matrix expression in ``x``, the ``W_l``, ``b_l``, ``a`` and ``c``.
+        :math:`h_K` as a matrix expression in ``x``, the ``W_l``, ``b_l``, ``a`` and ``c``.
     A
         The linear part :math:`a^L W_L \\cdots W_1`.
     b_eff
@@ -72,7 +72,7 @@ class LinearCollapse:
     b_eff: sp.MatrixExpr
 
     def latex(self) -> str:
-        """:math:`h_L = A x + b'` in LaTeX.
+        """:math:`h_K = A x + b'` in LaTeX.
 
         >>> print(linear_collapse(2).latex())
         h_{2} = a^{2} W_{2} W_{1} x + b'
@@ -82,10 +82,10 @@ class LinearCollapse:
 
 
 def linear_collapse(depth: int) -> LinearCollapse:
-    """Q1: with :math:`f(z) = a z + c`, :math:`h_L = a^L W_L \\cdots W_1 x + b'`.
+    """Q1: with :math:`f(z) = a z + c`, :math:`h_K = a^K W_K \\cdots W_1 x + b'`, ``K = depth``.
 
     Layers :math:`s_l = W_l h_{l-1} + b_l`, :math:`h_l = a s_l + c \\mathbf 1`, with
-    matrix symbols of symbolic sizes :math:`n_0, \\dots, n_L`.  The output is
+    matrix symbols of symbolic sizes :math:`n_0, \\dots, n_K`.  The output is
     expanded, the terms containing ``x`` are collected into ``A x``, and the rest,
     free of ``x``, is :math:`b'`.
 
@@ -150,7 +150,7 @@ def linear_collapse_step() -> bool:
 
 
 def linear_collapse_jacobian(sizes: tuple[int, ...] = (2, 3, 2)) -> Verdict:
-    """Q1 on concrete sizes: the Jacobian of :math:`h_L` with respect to ``x`` is the
+    """Q1 on concrete sizes: the Jacobian of :math:`h_K` with respect to ``x`` is the
     constant :math:`a^L W_L \\cdots W_1` (so the whole net is one linear map plus offset).
 
     >>> linear_collapse_jacobian().correct

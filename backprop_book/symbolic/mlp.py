@@ -1,10 +1,10 @@
 """Backpropagation through an MLP (report A) and the two-layer net (report B).
 
-Report A's network, for :math:`l = 1, \\dots, L`,
+Report A's network of :math:`K` layers, for :math:`l = 1, \\dots, K`,
 
 .. math:: s_l = W_l h_{l-1} + b_l, \\qquad h_l = f_l(s_l), \\qquad h_0 = x,
 
-with column vectors, scores :math:`h_L` fed to a softmax and the loss
+with column vectors, scores :math:`h_K` fed to a softmax and the loss
 :math:`L = -\\log p(y \\mid x)`.  Writing :math:`\\bar h_l = \\partial L / \\partial h_l`
 and :math:`F'_l = \\operatorname{diag}(f'_l(s_l))`, the chain rule gives
 
@@ -122,6 +122,44 @@ def _activation(f: str | Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp
 # ----------------------------------------------------------------------------- the formulas
 
 
+class _LayerEntry(sp.Indexed):
+    """An entry of a layer's array, printed as the prose writes it: ``s_{l,i}``, ``W_{l,ij}``.
+
+    sympy prints ``IndexedBase("s_l")[i]`` as ``{s_{l}}_{i}``, a subscript on a
+    subscript; the book writes the layer and the unit side by side, :math:`s_{l,i}`.
+    The base's ``_bb_tex`` is a format string with one ``{}`` for the indices.
+    """
+
+    def _latex(self, printer: Any) -> str:
+        indices = "".join(printer._print(i) for i in self.indices)
+        return self.base._bb_tex.format(indices)  # type: ignore[attr-defined, no-any-return]
+
+
+class _LayerArray(sp.IndexedBase):
+    """An :class:`sympy.IndexedBase` whose entries are :class:`_LayerEntry` objects."""
+
+    _bb_tex: str
+
+    def __new__(cls, name: str, tex: str) -> _LayerArray:
+        obj = super().__new__(cls, name)
+        obj._bb_tex = tex
+        return obj  # type: ignore[no-any-return]
+
+    def __getitem__(self, indices: Any, **kw_args: Any) -> sp.Indexed:
+        if not isinstance(indices, tuple):
+            indices = (indices,)
+        return _LayerEntry(self, *indices)
+
+
+class _FPrime(sp.Function):
+    """:math:`f_l'`, the derivative of layer ``l``'s activation, printed as the prose writes it."""
+
+    nargs = 1
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        return rf"f_l'\left({printer._print(self.args[0])}\right)"
+
+
 @dataclass(frozen=True)
 class MLPBackwardFormulas:
     """Report A's backward pass for layer ``l``, in components and in matrix form.
@@ -160,14 +198,14 @@ def mlp_backward_formulas() -> MLPBackwardFormulas:
     """
     i, j = sp.symbols("i j", integer=True)
     n_l, n_prev = sp.symbols("n_l n_{l-1}", integer=True, positive=True)
-    W = sp.IndexedBase("W_l")
-    s = sp.IndexedBase("s_l")
-    hbar = sp.IndexedBase(r"\bar{h}_l")
-    hbar_prev = sp.IndexedBase(r"\bar{h}_{l-1}")
-    h_prev = sp.IndexedBase("h_{l-1}")
-    fprime = sp.Function("f'_l")
-    dW = sp.IndexedBase(r"\frac{\partial L}{\partial W_l}")
-    db = sp.IndexedBase(r"\frac{\partial L}{\partial b_l}")
+    W = _LayerArray("W_l", "W_{{l,{}}}")
+    s = _LayerArray("s_l", "s_{{l,{}}}")
+    hbar = _LayerArray(r"\bar{h}_l", r"\bar h_{{l,{}}}")
+    hbar_prev = _LayerArray(r"\bar{h}_{l-1}", r"\bar h_{{l-1,{}}}")
+    h_prev = _LayerArray("h_{l-1}", "h_{{l-1,{}}}")
+    fprime = _FPrime
+    dW = _LayerArray("dL/dW_l", r"\frac{{\partial L}}{{\partial W_{{l,{}}}}}")
+    db = _LayerArray("dL/db_l", r"\frac{{\partial L}}{{\partial b_{{l,{}}}}}")
     component = {
         "h_prev": sp.Eq(
             hbar_prev[j], sp.Sum(hbar[i] * fprime(s[i]) * W[i, j], (i, 1, n_l)), evaluate=False
@@ -284,7 +322,7 @@ def mlp_forward(
 ) -> tuple[list[sp.ImmutableMatrix], list[sp.ImmutableMatrix]]:
     """Forward pass :math:`s_l = W_l h_{l-1} + b_l`, :math:`h_l = f_l(s_l)`.
 
-    Returns the lists ``hs = [h_0, ..., h_L]`` and ``ss = [s_1, ..., s_L]``.
+    Returns the lists ``hs = [h_0, ..., h_K]`` and ``ss = [s_1, ..., s_K]``.
 
     >>> x, W, b = sp.Matrix([1, 2]), sp.Matrix([[1, 1]]), sp.Matrix([1])
     >>> hs, ss = mlp_forward(x, [W], [b], ["identity"])
@@ -319,7 +357,7 @@ def mlp_backward(
     activations: Sequence[str | Callable[[sp.Expr], sp.Expr]],
     hbar_L: sp.MatrixBase,
 ) -> tuple[list[sp.ImmutableMatrix], list[sp.ImmutableMatrix], list[sp.ImmutableMatrix]]:
-    """Report A's matrix-form backward pass, from :math:`\\bar h_L = \\partial L/\\partial h_L`.
+    """Report A's matrix-form backward pass, from :math:`\\bar h_K = \\partial L/\\partial h_K`.
 
     For :math:`l = L, \\dots, 1`: :math:`F'_l = \\operatorname{diag}(f'_l(s_l))`,
     :math:`\\partial L/\\partial W_l = F'_l \\bar h_l h_{l-1}^T`,
@@ -360,9 +398,9 @@ def verify_mlp_backward(
 ) -> dict[str, Verdict]:
     """Check report A's formulas against sympy's differentiation on a concrete net.
 
-    The net has layer sizes ``sizes = (n_0, ..., n_L)``, symbolic input ``x`` and
-    parameters ``W_l``, ``b_l``, softmax cross-entropy of :math:`h_L` with label ``y``
-    on top, and :math:`\\bar h_L = p - \\Delta`.  Each ``dL/dW_l``, ``dL/db_l`` from
+    The net has layer sizes ``sizes = (n_0, ..., n_K)``, symbolic input ``x`` and
+    parameters ``W_l``, ``b_l``, softmax cross-entropy of :math:`h_K` with label ``y``
+    on top, and :math:`\\bar h_K = p - \\Delta`.  Each ``dL/dW_l``, ``dL/db_l`` from
     :func:`mlp_backward` and :math:`\\bar h_0` (the input gradient) is checked with
     :func:`~backprop_book.symbolic.checker.check_gradient` at random values.
 

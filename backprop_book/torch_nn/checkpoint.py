@@ -1,4 +1,9 @@
-"""Checkpoints of a Part IV training run: the format, saving, loading, restoring.
+"""Checkpoints of a Part IV training run: the file format, saving and loading.
+
+The state itself is the trainer's: :meth:`Trainer.state_dict()
+<backprop_book.torch_nn.trainer.Trainer.state_dict>` gives it and
+:meth:`~backprop_book.torch_nn.trainer.Trainer.load_state_dict` puts it back;
+this module only writes and reads the file and checks its format.
 
 A checkpoint is one ``torch.save`` file holding a dict of tensors and plain
 values (so that it reads back with ``torch.load(..., weights_only=True)``, which
@@ -27,23 +32,17 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from backprop_book._io import atomic_path
-from backprop_book.torch_nn.models import count_parameters
-
-if TYPE_CHECKING:
-    from backprop_book.torch_nn.trainer import Trainer
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "final_weights",
     "load_checkpoint",
-    "restore",
     "save_checkpoint",
-    "trainer_state",
 ]
 
 CHECKPOINT_FORMAT = "backprop_book.torch_nn.checkpoint/1"
@@ -53,32 +52,6 @@ REQUIRED_KEYS = frozenset(
     {"model_name", "model_class", "model_args", "config", "epoch", "model", "optimizer",
      "scheduler", "scaler", "rng", "history", "best_val_loss", "bad_epochs", "stopped_early"}
 )  # fmt: skip
-
-
-def trainer_state(trainer: Trainer) -> dict[str, Any]:
-    """Every piece of a trainer's state, as tensors and plain values (the format above)."""
-    t = trainer
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "model_name": t.config.model,
-        "model_class": type(t.model).__name__,
-        "model_args": dict(t.config.model_args),
-        "num_parameters": count_parameters(t.model),
-        "config": t.config.to_dict(),
-        "epoch": t.epoch,
-        "model": t.model.state_dict(),
-        "optimizer": t.optimizer.state_dict(),
-        "scheduler": t.scheduler.state_dict() if t.scheduler is not None else None,
-        "scaler": t.scaler.state_dict(),
-        "rng": {"data": t.data_generator.get_state(), **t.model_rng.states()},
-        "history": list(t.history),
-        "best_val_loss": t.best_val_loss,
-        "best_epoch": t.best_epoch,
-        "best_state": t.best_state,
-        "bad_epochs": t.bad_epochs,
-        "stopped_early": t.stopped_early,
-        "classes": list(t.train_data.classes),
-    }
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -163,52 +136,3 @@ def final_weights(ckpt: dict[str, Any]) -> tuple[dict[str, torch.Tensor], int]:
     if cfg.get("restore_best") and ckpt.get("best_state") is not None and finished:
         return ckpt["best_state"], int(ckpt["best_epoch"])
     return ckpt["model"], epoch
-
-
-def restore(trainer: Trainer, ckpt: dict[str, Any], weights_only: bool = False) -> None:
-    """Put a checkpoint (from :func:`load_checkpoint`) into ``trainer``.
-
-    ``weights_only=True`` restores only the model weights, for evaluation: those of
-    :func:`final_weights` (the trainer's ``restored_epoch`` says which epoch when it
-    is the best one).  Otherwise every piece of state is restored, so that
-    :meth:`~backprop_book.torch_nn.trainer.Trainer.fit` continues where the run
-    stopped.
-
-    Raises
-    ------
-    ValueError
-        If the checkpoint holds another model (name, arguments or shapes).
-    """
-    t = trainer
-    ours = (t.config.model, dict(t.config.model_args))
-    if (ckpt["model_name"], ckpt["model_args"]) != ours:
-        raise ValueError(
-            f"the checkpoint holds model {ckpt['model_name']!r} {ckpt['model_args']} "
-            f"({ckpt['model_class']}), but this run builds {ours[0]!r} {ours[1]}"
-        )
-    try:
-        t.model.load_state_dict(ckpt["model"])
-    except RuntimeError as exc:
-        raise ValueError(
-            f"the checkpoint's weights do not fit {ckpt['model_class']}: {exc}"
-        ) from exc
-    if weights_only:
-        weights, epoch = final_weights(ckpt)
-        if weights is not ckpt["model"]:
-            t.model.load_state_dict(weights)
-            t.restored_epoch = epoch
-        return
-    t.optimizer.load_state_dict(ckpt["optimizer"])
-    if t.scheduler is not None and ckpt["scheduler"] is not None:
-        t.scheduler.load_state_dict(ckpt["scheduler"])
-    t.scaler.load_state_dict(ckpt["scaler"])
-    t.model_rng.set_states(ckpt["rng"])
-    t.data_generator.set_state(ckpt["rng"]["data"])
-    t.epoch = int(ckpt["epoch"])
-    t.history = list(ckpt["history"])
-    t.best_val_loss = float(ckpt["best_val_loss"])
-    t.best_epoch = int(ckpt.get("best_epoch", 0))
-    best = ckpt.get("best_state")
-    t.best_state = {k: v.to(t.device) for k, v in best.items()} if best is not None else None
-    t.bad_epochs = int(ckpt["bad_epochs"])
-    t.stopped_early = bool(ckpt["stopped_early"])

@@ -160,7 +160,7 @@ def main_train(args: argparse.Namespace) -> int:
     )  # fmt: skip
     trainer = Trainer(cfg, data=data)
     if args.resume:
-        trainer.load_state(saved)
+        trainer.load_state_dict(saved)
     if trainer.rank == 0:
         out.mkdir(parents=True, exist_ok=True)
     history = trainer.fit(checkpoint=ckpt, stop_after=args.stop_after, stop_on_nonfinite=True)
@@ -203,7 +203,7 @@ def main_evaluate(args: argparse.Namespace) -> int:
     """Run ``backprop-book evaluate``."""
     from backprop_book.profiles import result_banner
     from backprop_book.torch_nn.config import TrainConfig
-    from backprop_book.torch_nn.trainer import evaluate_checkpoint
+    from backprop_book.torch_nn.evaluate import evaluate_checkpoint
 
     try:
         TrainConfig(device=args.device)  # the device is checked before the checkpoint is read

@@ -15,7 +15,6 @@ every run under ``~/.cache/backprop_book/runs/part4/<name>/`` as it goes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import tarfile
@@ -30,6 +29,7 @@ import torch
 from backprop_book.data.cifar10 import load_cifar10
 from backprop_book.data.jpeg import estimate_quality, jpeg_sampling
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.records import load_record, reproduce_command
 from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
@@ -238,25 +238,21 @@ def _study(
             out["pending_runs"] = pending
         return out
 
-    lock = hooks.lock if hooks is not None else contextlib.nullcontext
     for name in names:
         if name in done:
             continue
-        with lock():
-            row = take(name)
+        row = take(name)
         if row is None and hooks is not None and not hooks.trains(name):
             continue  # left to another call (``only``)
         if row is None:
             row = run_one(data, checkpoint_dir=checkpoint_dir, name=name, **configs[name])
         done[name] = row if keep_models else _strip(row)
         if hooks is not None:
-            with lock():
-                hooks.finished(result())
-    with lock():
-        out = result()
-        if hooks is not None:
-            hooks.finished(out)  # under the lock: the record gets what others recorded meanwhile
-        return out
+            hooks.finished(result())
+    out = result()
+    if hooks is not None:
+        hooks.finished(out)  # the record gets what others recorded meanwhile
+    return out
 
 
 # ----------------------------------------------------------------------------- C Q10 / tutorial
@@ -665,9 +661,7 @@ def _sample_jpegs(path: Path, n: int) -> list[bytes]:
                 if len(out) >= n:
                     break
         return out
-    for f in sorted(path.rglob("*.jp*g"))[:n]:
-        out.append(f.read_bytes())
-    return out
+    return [p.read_bytes() for p in sorted(path.rglob("*.jp*g"))[:n]]
 
 
 #: D's grid tries each of D's four optimizers, which are the trainer's four.
@@ -850,11 +844,9 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.results import load_result
-
-    cmd = f"backprop-book reproduce part4/{name} --profile full --record"
+    cmd = reproduce_command(f"part4/{name}")
     try:
-        rec = load_result(f"part4/{name}")
+        rec = load_record(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
     return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)

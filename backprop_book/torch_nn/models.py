@@ -22,8 +22,14 @@ model                                      parameters
 
 from __future__ import annotations
 
+import collections.abc
+import inspect
 import itertools
-from collections.abc import Sequence
+import math
+import numbers
+import types
+import typing
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +48,7 @@ __all__ = [
     "LeNet5",
     "TutorialCNN",
     "build_model",
+    "check_model_args",
     "check_shapes",
     "count_parameters",
     "summary",
@@ -93,7 +100,29 @@ class ImageClassifier(nn.Module):
         check_shapes(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Class scores (logits), shape ``(N, num_classes)``, for ``x`` of shape (N, C, H, W)."""
+        """Class scores (logits), shape ``(N, num_classes)``, for ``x`` of shape (N, C, H, W).
+
+        Images of another size are refused here, with the size the model was built
+        for, rather than deep inside a layer (``mat1 and mat2 shapes cannot be
+        multiplied``) or, for a fully connected net given as many numbers in
+        another shape, not at all.
+
+        >>> TutorialCNN()(torch.zeros(2, 3, 28, 28))
+        Traceback (most recent call last):
+        ...
+        ValueError: TutorialCNN expects images of shape (3, 32, 32) (channels, height, width), a batch of shape (N, 3, 32, 32); got shape (2, 3, 28, 28)
+        """
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"{type(self).__name__} expects a torch.Tensor of images, got {type(x).__name__}"
+            )
+        if x.ndim != 4 or tuple(x.shape[1:]) != tuple(self.input_shape):
+            shape = tuple(self.input_shape)
+            raise ValueError(
+                f"{type(self).__name__} expects images of shape {shape} (channels, height, "
+                f"width), a batch of shape (N, {', '.join(map(str, shape))}); got shape "
+                f"{tuple(x.shape)}"
+            )
         return self.classifier(self.features(x))
 
     def extra_repr(self) -> str:
@@ -157,10 +186,16 @@ def _mlp_layers(
 
 
 def _check_sizes(name: str, sizes: Sequence[int]) -> list[int]:
-    out = [int(s) for s in sizes]
-    if any(s <= 0 for s in out):
-        raise ValueError(f"{name} must be positive integers, got {list(sizes)}")
-    return out
+    """Layer widths as a list of positive integers; a string (``"8"``) is refused, not iterated."""
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Iterable):
+        raise TypeError(
+            f"{name}: expected a sequence of positive integers such as [50, 70], got "
+            f"{sizes!r} ({type(sizes).__name__})"
+        )
+    out = list(sizes)
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0 for v in out):
+        raise ValueError(f"{name}: expected positive integers, got {out}")
+    return [int(v) for v in out]
 
 
 class TutorialCNN(ImageClassifier):
@@ -460,6 +495,13 @@ def build_model(name: str, **kwargs: Any) -> ImageClassifier:
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}")
+    takes = [n for n in inspect.signature(MODELS[name].__init__).parameters if n != "self"]
+    unknown = sorted(set(kwargs) - set(takes))
+    if unknown:
+        raise TypeError(
+            f"bad arguments {kwargs} for model {name!r}: no argument(s) {unknown}; it takes {takes}"
+        )
+    check_model_args(name, kwargs, where="build_model")
     try:
         return MODELS[name](**kwargs)
     except TypeError as exc:
@@ -521,3 +563,75 @@ def format_summary(model: ImageClassifier) -> str:
         lines.append(f"{r.name:<22}{r.kind:<12}{r.output_shape!s:<20}{r.parameters:>10,}")
     lines.append(f"{'total':<54}{count_parameters(model):>10,}")
     return "\n".join(lines)
+
+
+def check_model_args(
+    model: str, args: dict[str, Any], where: str = "TrainConfig.model_args"
+) -> None:
+    """Refuse model arguments that the model's constructor does not take, or of the wrong type.
+
+    Each argument is checked against the annotation of the model class's
+    ``__init__`` (``hidden_sizes: Sequence[int]`` takes a list of integers, not the
+    string ``"123"``, which would build layers of 1, 2 and 3 units).
+
+    >>> check_model_args("mlp", {"hidden_sizes": [70, 70]})
+    >>> check_model_args("mlp", {"hidden_sizes": "123"})
+    Traceback (most recent call last):
+    ...
+    ValueError: TrainConfig.model_args: model 'mlp' takes hidden_sizes of type Sequence[int], got '123' (str)
+    """
+    cls = MODELS.get(model)
+    if cls is None:
+        return  # the model field's own check names the choices
+    params = inspect.signature(cls.__init__).parameters
+    names = [n for n in params if n != "self"]
+    unknown = sorted(set(args) - set(names))
+    if unknown:
+        raise ValueError(f"{where}: model {model!r} has no argument(s) {unknown}; it takes {names}")
+    hints = typing.get_type_hints(cls.__init__)
+    for key, value in args.items():
+        hint = hints.get(key, Any)
+        if not _matches(value, hint):
+            raise ValueError(
+                f"{where}: model {model!r} takes {key} of type "
+                f"{_type_name(hint)}, got {value!r} ({type(value).__name__})"
+            )
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether a (JSON-like) value fits a type annotation; unknown annotations accept."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_matches(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    if hint is str:
+        return isinstance(value, str)
+    if origin is typing.Literal:
+        return value in args
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(v, args[0]) for v in value)
+        return len(value) == len(args) and all(
+            _matches(v, a) for v, a in zip(value, args, strict=True)
+        )
+    if origin in (list, collections.abc.Sequence):
+        return isinstance(value, list | tuple) and all(_matches(v, args[0]) for v in value)
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    text = str(hint) if typing.get_origin(hint) else getattr(hint, "__name__", str(hint))
+    return text.replace("collections.abc.", "").replace("typing.", "")

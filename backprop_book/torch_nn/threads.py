@@ -36,7 +36,7 @@ import torch
 from backprop_book._io import atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backprop_book.torch_nn.trainer import Trainer
+    from backprop_book.torch_nn.models import ImageClassifier
 
 __all__ = [
     "CACHE_FILE",
@@ -275,14 +275,16 @@ def auto_threads(
     return choice
 
 
-def _training_step(trainer: Trainer) -> Callable[[], object]:
-    """One training step of a copy of ``trainer``'s model on random inputs of its batch size."""
-    model = copy.deepcopy(trainer.model).train()
-    opt = type(trainer.optimizer)(model.parameters(), **trainer.optimizer.defaults)
+def _training_step(
+    model: ImageClassifier, optimizer: torch.optim.Optimizer, batch_size: int, device: torch.device
+) -> Callable[[], object]:
+    """One training step of a copy of ``model`` (and ``optimizer``'s kind and settings) on
+    random inputs of ``batch_size`` images."""
+    model = copy.deepcopy(model).train()
+    opt = type(optimizer)(model.parameters(), **optimizer.defaults)
     gen = torch.Generator().manual_seed(0)
-    b = trainer.config.batch_size
-    x = torch.randn((b, *model.input_shape), generator=gen).to(trainer.device)
-    y = torch.randint(0, model.num_classes, (b,), generator=gen).to(trainer.device)
+    x = torch.randn((batch_size, *model.input_shape), generator=gen).to(device)
+    y = torch.randint(0, model.num_classes, (batch_size,), generator=gen).to(device)
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
@@ -292,22 +294,30 @@ def _training_step(trainer: Trainer) -> Callable[[], object]:
     return step
 
 
-def configure_threads(trainer: Trainer, **timing: Any) -> ThreadChoice | None:
-    """Apply ``trainer.config.threads``: ``None`` leaves torch as it is, ``N`` sets ``N``,
-    ``"auto"`` on a CPU device uses :func:`auto_threads` on a copy of the model
-    (torch's random state is restored afterwards). Returns the choice for ``"auto"``.
+def configure_threads(
+    setting: int | str | None,
+    model: ImageClassifier,
+    optimizer: torch.optim.Optimizer,
+    batch_size: int,
+    device: torch.device,
+    *,
+    key: str,
+    **timing: Any,
+) -> ThreadChoice | None:
+    """Apply a run's ``threads`` setting: ``None`` leaves torch as it is, ``N`` sets ``N``,
+    ``"auto"`` on a CPU ``device`` uses :func:`auto_threads` on a training step of a copy
+    of ``model`` with ``optimizer``'s settings at ``batch_size`` (torch's random state is
+    restored afterwards), its choice cached under ``key`` (:func:`cache_key`).  Returns
+    the choice for ``"auto"``.
     """
-    setting = trainer.config.threads
     if setting is None:
         return None
     if setting != "auto":
         torch.set_num_threads(int(setting))
         return None
-    if trainer.device.type != "cpu":
+    if device.type != "cpu":
         return None
-    c = trainer.config
-    key = cache_key(c.model, c.batch_size, c.model_args)
     with torch.random.fork_rng(devices=[]):
-        choice = auto_threads(_training_step(trainer), key, **timing)
-    log.info("CPU threads for %s, batch %d: %s", c.model, c.batch_size, choice.describe())
+        choice = auto_threads(_training_step(model, optimizer, batch_size, device), key, **timing)
+    log.info("CPU threads for %s: %s", key, choice.describe())
     return choice

@@ -1,7 +1,9 @@
-"""One trainer for every Part IV experiment: devices and DDP, the loop, evaluation.
+"""One trainer for every Part IV experiment: the loop, evaluation, its own state.
 
 * :class:`~backprop_book.torch_nn.config.TrainConfig` (:mod:`~backprop_book.torch_nn.config`)
-  says what to run; checkpoints are :mod:`~backprop_book.torch_nn.checkpoint`'s;
+  says what to run; the device is :mod:`~backprop_book.torch_nn.devices`' choice;
+  the checkpoint file is :mod:`~backprop_book.torch_nn.checkpoint`'s, the state in it
+  the trainer's own (:meth:`Trainer.state_dict`, :meth:`Trainer.load_state_dict`);
 * :class:`Trainer` -- device chosen once (CUDA, MPS, CPU), seeded, mixed precision
   on CUDA, per-epoch history, early stopping on validation loss, learning-rate
   schedules, evaluation with per-class accuracy and confusion matrix;
@@ -31,10 +33,9 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
-from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 from backprop_book.runtime import git_commit, utc_stamp
 from backprop_book.torch_nn import checkpoint as ckpt_io
-from backprop_book.torch_nn.config import OPTIMIZERS, TrainConfig
+from backprop_book.torch_nn.config import TrainConfig
 from backprop_book.torch_nn.data import (
     ImageTensors,
     Normalizer,
@@ -45,53 +46,20 @@ from backprop_book.torch_nn.data import (
     random_crop_flip,
 )
 from backprop_book.torch_nn.denormals import flushing, kept_fraction
-from backprop_book.torch_nn.models import ImageClassifier, build_model
+from backprop_book.torch_nn.devices import cpu_update_kwargs, setup_device
+from backprop_book.torch_nn.models import ImageClassifier, build_model, count_parameters
 from backprop_book.torch_nn.rng import ModelRNG
-from backprop_book.torch_nn.threads import configure_threads
+from backprop_book.torch_nn.threads import cache_key, configure_threads
 
 __all__ = [
     "Evaluation",
     "Trainer",
     "TrainingDiverged",
-    "evaluate_checkpoint",
-    "resolve_device",
-    "setup_device",
 ]
 
 log = logging.getLogger(__name__)
 
 Data = tuple[ImageTensors, ImageTensors | None, ImageTensors]
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """The device to train on: ``auto`` picks CUDA, then MPS, then CPU.
-
-    Raises
-    ------
-    ValueError
-        If a device is asked for that this machine does not have.
-
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} was asked for, but torch sees no CUDA GPU here")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s)")
-    if dev.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise ValueError(f"device {name!r} was asked for, but MPS is not available here")
-    return dev
 
 
 @dataclass(frozen=True)
@@ -120,27 +88,6 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def setup_device(name: str) -> tuple[torch.device, int, int]:
-    """``(device, rank, world_size)``: join torchrun's process group if started by it.
-
-    Under torchrun each process trains on the GPU of its ``LOCAL_RANK``.
-
-    >>> setup_device("cpu")
-    (device(type='cpu'), 0, 1)
-    """
-    device = resolve_device(name)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return device, 0, 1
-    if not dist.is_initialized():
-        use_nccl = torch.cuda.is_available() and name != "cpu"
-        dist.init_process_group(backend="nccl" if use_nccl else "gloo")
-    if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-        torch.cuda.set_device(device)
-    return device, dist.get_rank(), dist.get_world_size()
-
-
 def _checked_data(config: TrainConfig, model: ImageClassifier, data: Data | None) -> Data:
     """The run's data (loaded as ``config`` says when ``data`` is ``None``), shapes checked."""
     if data is None:
@@ -154,31 +101,6 @@ def _checked_data(config: TrainConfig, model: ImageClassifier, data: Data | None
                 f"data has {tuple(d.images.shape[1:])} (grayscale={config.grayscale})"
             )
     return data
-
-
-#: The optimizers with a fused CPU kernel in PyTorch (one pass over each weight).
-FUSED_CPU_OPTIMIZERS = ("sgd", "adam")
-
-
-def cpu_update_kwargs(optimizer: str) -> dict[str, bool]:
-    """How the trainer asks ``torch.optim`` to update the weights on the CPU.
-
-    PyTorch picks its faster updates by itself only on CUDA. On the CPU, SGD and Adam
-    get the fused kernel, which reads and writes each weight and its state once per
-    step, where the multi-tensor update makes several passes and allocates fresh
-    temporaries as large as the weights (``benchmarks/bench_flops.py`` times the two
-    on AlexNet). RMSprop and Adadelta have no fused kernel; they get the multi-tensor
-    ("foreach") update, one call per parameter list instead of one per tensor.
-
-    >>> cpu_update_kwargs("adam"), cpu_update_kwargs("rmsprop")
-    ({'fused': True}, {'foreach': True})
-    >>> cpu_update_kwargs("lbfgs")
-    Traceback (most recent call last):
-    ValueError: expected an optimizer in ('sgd', 'adam', 'rmsprop', 'adadelta'), got 'lbfgs'
-    """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"expected an optimizer in {OPTIMIZERS}, got {optimizer!r}")
-    return {"fused": True} if optimizer in FUSED_CPU_OPTIMIZERS else {"foreach": True}
 
 
 class Trainer:
@@ -226,7 +148,9 @@ class Trainer:
         self.scheduler = self._make_scheduler()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_amp)
         #: how ``config.threads="auto"`` chose the CPU thread count (None otherwise)
-        self.thread_choice = configure_threads(self)
+        self.thread_choice = configure_threads(
+            c.threads, self.model, self.optimizer, c.batch_size, self.device,
+            key=cache_key(c.model, c.batch_size, c.model_args))  # fmt: skip
         #: whether every CPU thread flushed denormals in the last epoch trained (None
         #: before the first and off the CPU): :mod:`~backprop_book.torch_nn.denormals`
         self.denormals_flushed: bool | None = None
@@ -476,18 +400,72 @@ class Trainer:
         dist.all_reduce(t)
         return tuple((t / self.world_size).tolist())
 
-    # ------------------------------------------------------------------ checkpoints
-    def state(self) -> dict[str, Any]:
-        """Every piece of training state (:func:`~backprop_book.torch_nn.checkpoint.trainer_state`)."""
-        return ckpt_io.trainer_state(self)
+    # ------------------------------------------------------------------ its state
+    def state_dict(self) -> dict[str, Any]:
+        """Every piece of training state, as tensors and plain values (the checkpoint format
+        of :mod:`~backprop_book.torch_nn.checkpoint`)."""
+        return {
+            "format": ckpt_io.CHECKPOINT_FORMAT, "model_name": self.config.model,
+            "model_class": type(self.model).__name__, "model_args": dict(self.config.model_args),
+            "num_parameters": count_parameters(self.model), "config": self.config.to_dict(),
+            "epoch": self.epoch, "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "scaler": self.scaler.state_dict(),
+            "rng": {"data": self.data_generator.get_state(), **self.model_rng.states()},
+            "history": list(self.history), "best_val_loss": self.best_val_loss,
+            "best_epoch": self.best_epoch, "best_state": self.best_state,
+            "bad_epochs": self.bad_epochs, "stopped_early": self.stopped_early,
+            "classes": list(self.train_data.classes),
+        }  # fmt: skip
+
+    def load_state_dict(self, state: dict[str, Any], weights_only: bool = False) -> None:
+        """Put a checkpoint's state (:meth:`state_dict`, read back) into this trainer.
+
+        ``weights_only=True`` restores only the weights, for evaluation: those of
+        :func:`~backprop_book.torch_nn.checkpoint.final_weights` (:attr:`restored_epoch`
+        says which epoch when it is the best one).  Otherwise every piece of state is
+        restored, so that :meth:`fit` continues where the run stopped.
+
+        Raises
+        ------
+        ValueError
+            If the checkpoint holds another model (name, arguments or shapes).
+        """
+        ours = (self.config.model, dict(self.config.model_args))
+        if (state["model_name"], state["model_args"]) != ours:
+            raise ValueError(
+                f"the checkpoint holds model {state['model_name']!r} {state['model_args']} "
+                f"({state['model_class']}), but this run builds {ours[0]!r} {ours[1]}"
+            )
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as e:
+            raise ValueError(
+                f"the checkpoint's weights do not fit {state['model_class']}: {e}"
+            ) from e
+        if weights_only:
+            weights, epoch = ckpt_io.final_weights(state)
+            if weights is not state["model"]:
+                self.model.load_state_dict(weights)
+                self.restored_epoch = epoch
+            return
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.model_rng.set_states(state["rng"])
+        self.data_generator.set_state(state["rng"]["data"])
+        self.epoch, self.history = int(state["epoch"]), list(state["history"])
+        self.best_val_loss = float(state["best_val_loss"])
+        self.best_epoch = int(state.get("best_epoch", 0))
+        best = state.get("best_state") or {}
+        self.best_state = {k: v.to(self.device) for k, v in best.items()} or None
+        self.bad_epochs, self.stopped_early = int(state["bad_epochs"]), bool(state["stopped_early"])
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`state` to ``path`` atomically."""
-        return ckpt_io.save_checkpoint(self.state(), path)
-
-    def load_state(self, ckpt: dict[str, Any], weights_only: bool = False) -> None:
-        """Restore a checkpoint (:func:`~backprop_book.torch_nn.checkpoint.restore`)."""
-        ckpt_io.restore(self, ckpt, weights_only=weights_only)
+        """Write :meth:`state_dict` to ``path`` atomically."""
+        return ckpt_io.save_checkpoint(self.state_dict(), path)
 
     @classmethod
     def from_checkpoint(
@@ -496,41 +474,9 @@ class Trainer:
         """A trainer rebuilt from a checkpoint's config (``overrides`` replace fields), restored."""
         ckpt = ckpt_io.load_checkpoint(path)
         trainer = cls(TrainConfig.from_dict({**ckpt["config"], **overrides}), data=data)
-        trainer.load_state(ckpt)
+        trainer.load_state_dict(ckpt)
         return trainer
 
 
 class TrainingDiverged(RuntimeError):
     """The training loss became NaN or infinite (raised by ``fit(stop_on_nonfinite=True)``)."""
-
-
-def evaluate_checkpoint(
-    path: str | os.PathLike[str],
-    split: str = "test",
-    device: str = "auto",
-    max_examples: int | None = None,
-    expected_sha256: str | None = SHARED_ARCHIVE_SHA256,
-) -> tuple[Evaluation, Trainer]:
-    """Evaluate the final weights of a checkpoint (:func:`~.checkpoint.final_weights`).
-
-    ``split`` is ``"test"`` or ``"train"``; ``max_examples`` keeps a seeded subset
-    of it; ``expected_sha256`` is the data archive's checksum (see
-    :func:`~backprop_book.data.load_cifar10`).  Returns the evaluation and the
-    trainer that made it.
-    """
-    if split not in ("test", "train"):
-        raise ValueError(f"expected split 'test' or 'train', got {split!r}")
-    ckpt = ckpt_io.load_checkpoint(path)
-    values = {**ckpt["config"], "device": device, "val_size": 0, "patience": None,
-              "restore_best": False}  # fmt: skip
-    if split == "test" and max_examples is not None:
-        values["max_test"] = max_examples
-    cfg = TrainConfig.from_dict(values)
-    train, _, test = load_data(
-        cfg.data, max_train=max_examples if split == "train" else cfg.max_train,
-        max_test=cfg.max_test, seed=cfg.seed, grayscale=cfg.grayscale, root=cfg.data_root,
-        expected_sha256=expected_sha256,
-    )  # fmt: skip
-    trainer = Trainer(cfg, data=(train, None, test))
-    trainer.load_state(ckpt, weights_only=True)
-    return trainer.evaluate(trainer.train_data if split == "train" else None), trainer

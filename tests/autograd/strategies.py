@@ -56,3 +56,20 @@ def same_shape_arrays(
     """One float64 array per name, all of one small shape (keyword inputs of a grader)."""
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
     return {name: draw(arrays(shape, elements)) for name in names}
+
+
+#: The binary steps of :func:`programs`: each combines two earlier values.
+PROGRAM_OPS = ("add", "sub", "mul", "div_smooth", "relu_add")
+
+
+@st.composite
+def programs(draw: st.DrawFn, n_inputs: int = 2, max_steps: int = 8):
+    """Inputs and a straight-line program over them: ``(op, i, j)`` steps, each reading
+    two earlier values (inputs or step results, often the same one twice)."""
+    inputs = [draw(FLOATS) for _ in range(n_inputs)]
+    steps = []
+    for k in range(draw(st.integers(1, max_steps))):
+        available = n_inputs + k
+        op = draw(st.sampled_from(PROGRAM_OPS))
+        steps.append((op, draw(st.integers(0, available - 1)), draw(st.integers(0, available - 1))))
+    return inputs, steps

@@ -24,7 +24,7 @@ from backprop_book.autograd.gradcheck import engine_gradients
 from backprop_book.autograd.minimal import Value, backward_order, elementwise
 from backprop_book.grading import check_backward
 
-from .strategies import FLOATS, POSITIVE, same_shape_arrays
+from .strategies import FLOATS, POSITIVE, programs, same_shape_arrays
 
 pytestmark = pytest.mark.part3
 
@@ -304,3 +304,41 @@ def test_grader_catches_an_overwritten_gradient_only_on_reuse(accumulate: bool) 
     assert bool(reused) is accumulate, str(reused)
     if not accumulate:
         assert reused.input == "x"
+
+
+def run_program(steps: list[tuple[str, int, int]], leaves: list[Any], relu: Any) -> Any:
+    """The sum of every value of a straight-line program (so that each one matters)."""
+    values = list(leaves)
+    for op, i, j in steps:
+        a, b = values[i], values[j]
+        if op == "add":
+            values.append(a + b)
+        elif op == "sub":
+            values.append(a - b)
+        elif op == "mul":
+            values.append(a * b)
+        elif op == "div_smooth":
+            values.append(a / (1 + b * b))
+        else:
+            values.append(relu(a) + b)
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(program=programs())
+def test_random_programs_match_torch(program: tuple[list[float], list]) -> None:
+    inputs, steps = program
+    values = [Value(x) for x in inputs]
+    y = run_program(steps, values, Value.relu)
+    y.backward()
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    yt = run_program(steps, tensors, torch.relu)
+    yt.backward()
+    grads = np.array([v.grad for v in values])
+    t_grads = np.array([t.grad.item() for t in tensors])
+    scale = max(1.0, np.abs(t_grads).max())
+    np.testing.assert_allclose(y.data, yt.item(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grads, t_grads, rtol=1e-9, atol=1e-12 * scale)

@@ -14,7 +14,13 @@ from backprop_book import experiments
 from backprop_book import studies as registry
 from backprop_book.experiments import runner
 from backprop_book.reports import index
-from backprop_book.results import DirtyTreeError, load_result, missing_provenance, record_result
+from backprop_book.results import (
+    DirtyTreeError,
+    list_results,
+    load_result,
+    missing_provenance,
+    record_result,
+)
 from backprop_book.runtime import GitState
 from backprop_book.studies import Registry, UnknownStudyError
 
@@ -74,8 +80,7 @@ def test_every_catalogued_study_is_registered_under_its_recorded_name() -> None:
     catalogued = {s for e in index.CATALOGUE for s in e.studies}
     assert catalogued <= set(studies)
     # the registered names are the recorded files' names
-    recorded = {p.relative_to(ROOT / "docs" / "results").with_suffix("").as_posix()
-                for p in (ROOT / "docs" / "results").rglob("*.json")}  # fmt: skip
+    recorded = set(list_results(ROOT / "docs" / "results"))  # files and study folders
     assert {"part2/best", "part3/relu2", "part4/a_cnn_studies", "part4/lenet5"} <= recorded & set(
         studies
     )

@@ -272,3 +272,20 @@ def test_the_recorded_command_of_a_module_run_with_dash_m_reruns_it(tmp_path: Pa
         "python -m pkgx.bench --record --quick"
     )
     assert run(str(pkg / "bench.py"), "--record") == "bench.py --record"
+
+
+def test_results_dir_of_a_checkout_then_of_a_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backprop_book import records as results
+
+    monkeypatch.delenv("BACKPROP_BOOK_RESULTS", raising=False)
+    assert results.default_results_dir().parts[-2:] == ("docs", "results")  # this checkout
+    monkeypatch.setattr(results, "repo_root", lambda: None)  # an installed package
+    monkeypatch.setattr(results, "PACKAGED_RECORDS", tmp_path / "_results")
+    with pytest.raises(FileNotFoundError, match="nor from a wheel that carries the records"):
+        results.default_results_dir()
+    (tmp_path / "_results").mkdir()
+    assert results.default_results_dir() == tmp_path / "_results"
+    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path / "mine"))
+    assert results.default_results_dir() == tmp_path / "mine"

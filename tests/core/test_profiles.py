@@ -4,6 +4,7 @@ import pytest
 
 from backprop_book.profiles import (
     PART_BUDGETS_S,
+    PART_TITLES,
     PROFILE_ENV,
     Profile,
     get_profile,
@@ -39,8 +40,20 @@ def test_part_of_maps_chapters_to_budget_keys() -> None:
     assert part_of("part3/engine") == "part3"
     assert part_of("preface") == "front"
     assert part_of("api/part1") == "front"
-    assert set(PART_BUDGETS_S) == {"front", "part1", "part2", "part3", "part4", "part5"}
-    assert sum(PART_BUDGETS_S.values()) == 600.0  # the whole quick book: 10 minutes
+    assert part_of("foundations/sensitivity") == "foundations"
+    assert set(PART_BUDGETS_S) == {
+        "front",
+        "foundations",
+        "part1",
+        "part2",
+        "part3",
+        "part4",
+        "part5",
+    }
+    assert set(PART_TITLES) == set(PART_BUDGETS_S)
+    # Parts I to V with the front matter: 10 minutes; the foundations part: 50 s more
+    assert sum(v for k, v in PART_BUDGETS_S.items() if k != "foundations") == 600.0
+    assert PART_BUDGETS_S["foundations"] == 50.0
 
 
 def test_banner_names_profile_device_and_data(monkeypatch: pytest.MonkeyPatch) -> None:

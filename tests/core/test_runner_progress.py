@@ -41,7 +41,8 @@ def three_runs(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                 row = {"name": name, "config": cfg, "history": hist, "train_time_s": 2.0,
                        "test_acc": 0.5 + i / 10 + seed / 100}  # fmt: skip
             rows.append(row)
-            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows)}
+            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows),
+                    "profile": state.get("profile", "full")}  # fmt: skip
             if hooks is not None:
                 hooks.finished({**data, "pending_runs": names[i + 1 :]} if i < 2 else data)
         return {"device": "cpu", "data_source": "synthetic (demo)", "runs": rows}
@@ -127,9 +128,30 @@ def test_a_record_on_other_data_is_not_taken(
     assert len(three_runs["trained"]) == 6
 
 
+def test_the_record_keeps_the_profile_once_and_refuses_a_study_that_ran_another(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    run(tmp_path)
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert "profile" not in rec.data and rec.provenance.profile == "full"
+    three_runs["profile"] = "quick"
+    with pytest.raises(ValueError, match=r"reports profile 'quick', recorded as 'full'"):
+        run(tmp_path, fresh=True)
+
+
 def test_training_sessions_count_resumes() -> None:
     assert runner.training_sessions([{"session": "x"}] * 3) == (1, True)
     hist = [{"git_commit": "a"}, {"git_commit": "a"}, {"git_commit": "b", "session": "y"}]
     assert runner.training_sessions(hist) == (2, False)
     out = {"runs": [{"name": "r", "history": [{"session": "x"}, {"session": "y"}]}]}
     assert runner.progress_notes([out], []) == "resumed in a later session: r (2 sessions)."
+
+
+def test_no_function_of_the_runner_is_over_60_lines() -> None:
+    import ast
+
+    for path in Path(runner.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                assert length <= 60, f"{path.name}: {node.name} has {length} lines"

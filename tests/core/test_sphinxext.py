@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,54 @@ def test_key_follows_an_extra_package_into_the_main_one(toy: Path, tmp_path: Pat
     k2 = key()
     (toy / "p2" / "beta.py").write_text("def g():\n    return 8\n")
     assert key() == k2  # unrelated to the chapter
+
+
+def test_wheel_kernels_need_the_checkouts_own_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bb_kernel='wheel': the installed copy must be the checkout's, and the checkout leaves the path."""
+    import shutil
+    from types import SimpleNamespace
+
+    from sphinx.errors import ExtensionError
+
+    from backprop_book import sphinxext
+
+    # the suite's own environment imports the checkout (editable): no installed copy
+    root = Path(sphinxext.__file__).resolve().parents[1]
+    assert sphinxext.installed_copy("backprop_book", root) is None
+    assert sphinxext.installed_copy("surely-not-installed-xyz", root) is None
+    checkout = tmp_path / "src" / "toypkg"
+    (checkout / "sub").mkdir(parents=True)
+    (checkout / "__init__.py").write_text("")
+    (checkout / "sub" / "m.py").write_text("x = 1\n")
+    docs = tmp_path / "docs"
+    (docs / "results").mkdir(parents=True)
+    (docs / "results" / "r.json").write_text("{}")
+    installed = tmp_path / "site" / "toypkg"
+    shutil.copytree(checkout, installed)
+    shutil.copytree(docs / "results", installed / "_results")
+    app = SimpleNamespace(srcdir=str(docs))
+    config = SimpleNamespace(bb_kernel="wheel", bb_package_name="toypkg", bb_records_dir="results")
+    other = str(tmp_path / "elsewhere")
+    monkeypatch.setenv("PYTHONPATH", f"{checkout.parent}:{other}")
+
+    monkeypatch.setattr(sphinxext, "installed_copy", lambda name, checkout: None)
+    with pytest.raises(ExtensionError, match="toypkg is not installed from a wheel"):
+        sphinxext._kernel_path(app, config, checkout)
+    monkeypatch.setattr(sphinxext, "installed_copy", lambda name, checkout: installed)
+    sphinxext._kernel_path(app, config, checkout)
+    assert str(checkout.parent) not in os.environ["PYTHONPATH"].split(":")
+    assert other in os.environ["PYTHONPATH"].split(":")
+    (checkout / "sub" / "m.py").write_text("x = 2\n")  # edited after the wheel was built
+    (docs / "results" / "new.json").write_text("{}")  # recorded after it
+    with pytest.raises(
+        ExtensionError, match=r"2 file\(s\) differ, e.g. sub/m.py, _results/new.json"
+    ):
+        sphinxext._kernel_path(app, config, checkout)
+    config.bb_kernel = "checkout"
+    sphinxext._kernel_path(app, config, checkout)
+    assert os.environ["PYTHONPATH"].split(":")[0] == str(checkout.parent)
+    config.bb_kernel = "venv"
+    with pytest.raises(ExtensionError, match="expected 'checkout' or 'wheel', got 'venv'"):
+        sphinxext._kernel_path(app, config, checkout)

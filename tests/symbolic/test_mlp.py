@@ -63,6 +63,13 @@ def test_formulas_render() -> None:
     tex = f.latex()
     assert r"F'_{l}" in tex["matrix:W"] and r"h_{l-1}^{T}" in tex["matrix:W"]
     assert r"\sum_{i=1}^{n_{l}}" in tex["component:h_prev"]
+    # the component form prints the layer and the unit side by side, as the prose does
+    assert tex["component:W"] == (
+        r"\frac{\partial L}{\partial W_{l,ij}} = f_l'\left(s_{l,i}\right) \bar h_{l,i} h_{l-1,j}"
+    )
+    assert r"\bar h_{l-1,j} = " in tex["component:h_prev"]
+    assert r"W_{l,ij} \bar h_{l,i}" in tex["component:h_prev"]
+    assert r"{s_{l}}_{i}" not in " ".join(tex.values())
     assert f.matrix["h_prev"].lhs.shape == (1, sp.Symbol("n_{l-1}", integer=True, positive=True))
 
 

@@ -12,7 +12,8 @@ import torch
 
 from backprop_book.torch_nn import denormals as Dn
 from backprop_book.torch_nn.config import TrainConfig
-from backprop_book.torch_nn.trainer import Trainer, cpu_update_kwargs
+from backprop_book.torch_nn.devices import cpu_update_kwargs
+from backprop_book.torch_nn.trainer import Trainer
 
 pytestmark = pytest.mark.part4
 ROOT = Path(__file__).resolve().parents[2]

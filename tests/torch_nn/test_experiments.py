@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -217,7 +218,13 @@ def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_gi
     assert [(e["trained"], e["taken"]) for e in log] == [(["b"], []), (["a"], ["b"])]
     assert log[0]["call"] != log[1]["call"]
     assert all("logical CPU" in e["hardware"] for e in log)  # which machine each call used
-    assert runner.lock_path(reg.get("part9/pair"), tmp_path / "runs").is_file()
+    # each call wrote only its own files: its run and its index entry; no lock file
+    folder = tmp_path / "res" / "part9" / "pair"
+    calls = {json.loads(p.read_text())["call"] for p in (folder / "index").glob("*.json")}
+    assert calls == {e["call"] for e in log}
+    assert {p.stem: json.loads(p.read_text())["call"] for p in folder.glob("runs/s0/*.json")} == {
+        "a": log[1]["call"], "b": log[0]["call"]}  # fmt: skip
+    assert not list(tmp_path.rglob("*.lock"))
     # a third call trains nothing: both runs are recorded
     run_study("part9/pair", **kw)
     assert trained == ["a", "b"]

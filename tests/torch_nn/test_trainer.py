@@ -12,7 +12,8 @@ import torch
 from backprop_book.torch_nn import data as D
 from backprop_book.torch_nn.checkpoint import load_checkpoint
 from backprop_book.torch_nn.config import TrainConfig
-from backprop_book.torch_nn.trainer import Trainer, cpu_update_kwargs, resolve_device
+from backprop_book.torch_nn.devices import cpu_update_kwargs, resolve_device
+from backprop_book.torch_nn.trainer import Trainer
 
 pytestmark = pytest.mark.part4
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,7 +169,7 @@ def test_restore_best_keeps_the_weights_of_the_lowest_validation_loss(tmp_path, 
         assert torch.equal(weights(again)[k], v), k
     # evaluation from the checkpoint file uses the best weights too
     fresh = Trainer(small(**kw), data=fake)
-    fresh.load_state(load_checkpoint(tmp_path / "ck.pt"), weights_only=True)
+    fresh.load_state_dict(load_checkpoint(tmp_path / "ck.pt"), weights_only=True)
     assert fresh.restored_epoch == 2
     for k, v in weights(two).items():
         assert torch.equal(weights(fresh)[k], v), k
