@@ -51,6 +51,7 @@ __all__ = [
     "SCHEDULES",
     "TrainConfig",
     "add_config_arguments",
+    "check_model_args",
     "cli_flag",
     "config_table",
     "config_values",

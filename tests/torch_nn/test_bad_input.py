@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from backprop_book.torch_nn.checkpoint import load_checkpoint
-from backprop_book.torch_nn.config import TrainConfig, parse_model_args
+from backprop_book.torch_nn.config import TrainConfig, check_model_args, parse_model_args
 from backprop_book.torch_nn.data import (
     MAX_FAKE_IMAGES,
     d_transforms,
@@ -19,7 +19,7 @@ from backprop_book.torch_nn.data import (
     image_folder_tensors,
     load_data,
 )
-from backprop_book.torch_nn.models import MLP, build_model, check_model_args
+from backprop_book.torch_nn.models import MLP, build_model
 from backprop_book.torch_nn.trainer import Trainer, TrainingDiverged
 
 pytestmark = pytest.mark.part4
