@@ -14,7 +14,6 @@ imports them; nothing below imports it.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,7 +164,7 @@ def study_for(name: str) -> Study:
     """The study that ``name`` names: a study id or bare name, or the id of a report's claim.
 
     A claim (from :func:`backprop_book.reports.all_claims`) leads to the study its
-    ``experiment`` names (e.g. ``"part4/a_cnn_studies"``, possibly followed by run names).
+    ``experiment`` names (a registry id, e.g. ``"part4/a_cnn_studies"``).
 
     Raises
     ------
@@ -181,9 +180,8 @@ def study_for(name: str) -> Study:
         if claim is None:
             known = [s.id for s in REGISTRY] + list(claims)
             raise UnknownStudyError(unknown_message(name, known, "study or claim")) from exc
-        match = re.match(r"part[0-9]+/[A-Za-z0-9_.-]+", claim.experiment or "")
-        if match is None:
+        if claim.experiment is None:
             raise UnknownStudyError(
                 f"claim {claim.id!r} is judged by a check, not a run: {claim.verdict().explanation}"
             ) from exc
-        return resolve_study(match.group(0))
+        return resolve_study(claim.experiment)
