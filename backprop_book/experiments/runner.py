@@ -35,6 +35,7 @@ from typing import Any
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import (
     Provenance,
+    RecordError,
     StudyRecord,
     Training,
     call_id,
@@ -250,7 +251,8 @@ def previous_rows(
     They may when the record has the same profile, was trained on the data that the
     loader finds now (the same archive checksum; ``data_checksum``, when given, is
     that checksum, so that the archive is not hashed again) and with the same library
-    versions; otherwise ``(record or None, {})``.
+    versions; otherwise ``(record or None, {})``.  A record that does not follow the
+    schema raises its :class:`~backprop_book.records.RecordError` (naming the file).
 
     >>> from backprop_book.studies import Study
     >>> previous_rows(Study("part9/never", dict, ""), get_profile("full"), "/nonexistent")
@@ -258,7 +260,7 @@ def previous_rows(
     """
     try:
         prev = load_record(study.id, results_dir)
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         return None, {}
     prov = prev.provenance
     now = library_versions()
@@ -366,11 +368,17 @@ class Recording:
         self._written: dict[tuple[int, str], Mapping[str, Any]] = {}
         self.prev: StudyRecord | None = None
         self.recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
-        if study.takes_hooks:
-            self.prev, self.recorded = previous_rows(study, profile, results_dir)
+        broken = False
+        try:
+            if study.takes_hooks:
+                self.prev, self.recorded = previous_rows(study, profile, results_dir)
+        except RecordError as exc:  # refused before training, unless asked to start again
+            if not fresh or self.only is not None:
+                raise RecordError(f"{exc}; --fresh records {study.id} again") from None
+            broken = True
         if fresh and self.only is None:
             self.recorded = {}
-        self._replace = self.prev is not None and not self.recorded
+        self._replace = broken or (self.prev is not None and not self.recorded)
         self.checksum = self.prev.provenance.data_sha256 if self.recorded and self.prev else None
 
     @property
@@ -522,9 +530,8 @@ def run_study(
     ``fresh``.
 
     ``only`` (with ``record``, for a study of several runs) names the runs this call
-    trains; it takes the others from the record, or leaves them pending.  So a second
-    process can train other runs of the same study beside the first, on another core;
-    each writes only its own files.
+    trains, taking the others from the record or leaving them pending: a second process
+    can train other runs beside the first; each writes only its own files.
 
     Raises
     ------
@@ -535,6 +542,8 @@ def run_study(
     DirtyTreeError
         If ``record`` is asked from a checkout with uncommitted changes and not
         ``allow_dirty`` (checked before anything runs).
+    RecordError
+        If the study's record breaks the schema (before anything runs; unless ``fresh``).
     """
     study = resolve_study(name)
     prof = get_profile(profile)
