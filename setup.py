@@ -2,9 +2,9 @@
 
 The project's metadata is in ``pyproject.toml``.  This file adds one step to building
 the package: the recorded full-profile results under ``docs/results`` are copied into
-the wheel as ``backprop_book/records``, so that a chapter's notebook run from the
+the wheel as ``backprop_book/_results``, so that a chapter's notebook run from the
 installed wheel alone (no checkout) reads the same records as the book
-(:func:`backprop_book.results.default_results_dir`).  An editable install reads them
+(:func:`backprop_book.records.default_results_dir`).  An editable install reads them
 from the checkout instead.
 """
 
@@ -20,13 +20,13 @@ RECORDS = Path(__file__).resolve().parent / "docs" / "results"
 
 
 class BuildWithRecords(build_py):
-    """``build_py`` that also copies ``docs/results`` to ``backprop_book/records``."""
+    """``build_py`` that also copies ``docs/results`` to ``backprop_book/_results``."""
 
     def run(self) -> None:
         super().run()
         if getattr(self, "editable_mode", False) or not RECORDS.is_dir():
             return
-        target = Path(self.build_lib) / "backprop_book" / "records"
+        target = Path(self.build_lib) / "backprop_book" / "_results"  # records.PACKAGED_RECORDS
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(RECORDS, target)
 

@@ -20,6 +20,7 @@ The module imports NumPy only, so that every part may use it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -283,7 +284,7 @@ def check_backward(
     worst = 0.0
     for k, (name, arr, g) in enumerate(zip(names, arrays, student, strict=True)):
         try:
-            expected = numerical_gradient(lambda xk, k=k: phi(k, xk), arr, eps)
+            expected = numerical_gradient(functools.partial(phi, k), arr, eps)
         except Exception as err:
             return Grade(False, f"the forward function raised {type(err).__name__}: {err}")
         excess = np.abs(g - expected) - (atol + rtol * np.maximum(np.abs(g), np.abs(expected)))

@@ -64,7 +64,7 @@ __all__ = [
 
 RESULTS_ENV = "BACKPROP_BOOK_RESULTS"
 #: Where a wheel carries the records of ``docs/results`` (copied in by ``setup.py``).
-PACKAGED_RECORDS = Path(__file__).resolve().parent / "records"
+PACKAGED_RECORDS = Path(__file__).resolve().parent / "_results"
 #: Schema of a single-file record.
 SCHEMA_VERSION = 2
 #: Schema of the files of a study recorded as one file per run plus an index.
@@ -254,7 +254,7 @@ def check_name(name: str) -> str:
 
 def default_results_dir() -> Path:
     """``$BACKPROP_BOOK_RESULTS`` if set, else ``docs/results`` of the source checkout,
-    else the copy of those records that an installed wheel carries (``backprop_book/records``).
+    else the copy of those records that an installed wheel carries (``backprop_book/_results``).
 
     Raises
     ------

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from backprop_book._io import atomic_write_text
+from backprop_book.data.cifar10 import find_cifar10
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import RESULTS_ENV as RESULTS_ENV  # re-exported
 from backprop_book.records import (
@@ -121,8 +122,6 @@ def data_sha256(data_source: str | None) -> str:
     text = (data_source or "").lower()
     if not text or "synthetic" in text or "fake" in text:
         return "synthetic"
-    from backprop_book.data.cifar10 import find_cifar10
-
     try:
         src = find_cifar10()
     except (FileNotFoundError, ValueError) as exc:

@@ -19,6 +19,13 @@ and writes it into the chapter's kernelspec metadata (``backprop_book_key``),
 which jupyter-cache hashes.  A changed input therefore re-executes exactly the
 chapters that depend on it; an unchanged rebuild re-executes nothing.
 
+The chapters' kernels import the package from the checkout (``bb_kernel =
+"checkout"``, the default) or, with ``bb_kernel = "wheel"`` (``BACKPROP_BOOK_KERNEL=wheel``,
+as ``nox -s docs`` sets it), from the copy installed from the built wheel, with the
+checkout off their path: each chapter then runs as its downloaded notebook runs for a
+reader, and the build refuses an installed copy that is not the checkout's, byte for
+byte.
+
 After the build it writes a table of each chapter's execution time
 (``exec_times.md`` and ``exec_times.json`` next to the output folder), sums it
 per part of the book, and compares the sums with
@@ -42,8 +49,9 @@ from typing import Any
 
 from backprop_book._io import atomic_write_text
 from backprop_book.profiles import PART_BUDGETS_S, PART_TITLES, Profile, get_profile, part_of
+from backprop_book.records import PACKAGED_RECORDS
 
-__all__ = ["chapter_key", "module_closure", "setup"]
+__all__ = ["chapter_key", "differing_files", "installed_copy", "module_closure", "setup"]
 
 _FRONTMATTER_RE = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.DOTALL)
 
@@ -91,6 +99,12 @@ def module_closure(names: Iterable[str], package_dir: Path, package: str) -> lis
     A referenced subpackage brings in all of its files; the top-level package name
     alone brings in its ``__init__``.  Every top-level module of the package (shared
     infrastructure such as profiles and results) is always included.
+
+    The imports are read with :mod:`ast` from the files under ``package_dir`` rather
+    than taken from grimp's graph (which the lint session's import contracts use):
+    grimp finds a package through the import system, so under ``bb_kernel = "wheel"``
+    it could read the installed copy instead of the checkout whose files the cache key
+    must hash, and pointing it at a folder means changing ``sys.path`` for the build.
     """
     modules = _module_map(package_dir, package)
     todo = [n for n in names]
@@ -209,21 +223,24 @@ def _inject_key(text: str, key: str) -> str:
 # ----------------------------------------------------------------------------- kernels
 
 
-def installed_copy(package: str) -> Path | None:
+def installed_copy(package: str, checkout: Path) -> Path | None:
     """The folder of the installed, non-editable copy of ``package``; ``None`` if none is.
 
-    An editable install (pip's ``direct_url.json`` says ``editable``) has no copy: it
-    imports the checkout.
+    Distributions found in the ``checkout`` (the ``.egg-info`` an editable install
+    leaves there, on the path because ``conf.py`` puts the checkout first) and editable
+    installs (pip's ``direct_url.json`` says ``editable``) have no copy: they import the
+    checkout.
     """
-    try:
-        dist = importlib.metadata.distribution(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    direct = dist.read_text("direct_url.json")
-    if direct and json.loads(direct).get("dir_info", {}).get("editable"):
-        return None
-    init = Path(str(dist.locate_file(f"{package}/__init__.py")))
-    return init.parent if init.is_file() else None
+    import sys
+
+    paths = [p for p in sys.path if Path(p or ".").resolve() != checkout.resolve()]
+    for dist in importlib.metadata.distributions(name=package, path=paths):
+        direct = dist.read_text("direct_url.json")
+        if direct and json.loads(direct).get("dir_info", {}).get("editable"):
+            return None
+        init = Path(str(dist.locate_file(f"{package}/__init__.py")))
+        return init.parent if init.is_file() else None
+    return None
 
 
 def differing_files(copy: Path, original: Path, pattern: str = "**/*.py") -> list[str]:
@@ -269,6 +286,7 @@ def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
     src_root = str(pkg_dir.parent)
     current = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     mode = config.bb_kernel or os.environ.get("BACKPROP_BOOK_KERNEL") or "checkout"
+    app.bb_kernel = f"{mode} ({src_root})"
     if mode == "checkout":
         if src_root not in current:
             os.environ["PYTHONPATH"] = os.pathsep.join([src_root, *current])
@@ -276,7 +294,7 @@ def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
     if mode != "wheel":
         raise ExtensionError(f"bb_kernel: expected 'checkout' or 'wheel', got {mode!r}")
     package = config.bb_package_name
-    copy = installed_copy(package)
+    copy = installed_copy(package, pkg_dir.parent)
     if copy is None:
         raise ExtensionError(
             f"bb_kernel is 'wheel' but {package} is not installed from a wheel (absent or "
@@ -285,7 +303,8 @@ def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
     stale = differing_files(copy, pkg_dir)
     records = Path(app.srcdir, config.bb_records_dir)
     if records.is_dir():
-        stale += ["records/" + f for f in differing_files(copy / "records", records, "**/*")]
+        packaged = PACKAGED_RECORDS.name
+        stale += [f"{packaged}/{f}" for f in differing_files(copy / packaged, records, "**/*")]
     if stale:
         raise ExtensionError(
             f"the installed {package} ({copy}) is not this checkout's: {len(stale)} file(s) "
@@ -293,6 +312,7 @@ def _kernel_path(app: Any, config: Any, pkg_dir: Path) -> None:
             "(nox -s docs does)"
         )
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in current if p != src_root)
+    app.bb_kernel = f"wheel ({copy})"
 
 
 def _on_config_inited(app: Any, config: Any) -> None:
@@ -424,7 +444,10 @@ def _on_build_finished(app: Any, exception: Exception | None) -> None:
     budgets = dict(app.config.bb_budgets or PART_BUDGETS_S)
     text, over = budget_report(rows, budgets)
     out = Path(app.outdir).parent
-    header = f"Execution times (profile={app.bb_profile.value}; cached chapters show their last real run)\n\n"
+    header = (
+        f"Execution times (profile={app.bb_profile.value}; the package from "
+        f"{getattr(app, 'bb_kernel', 'the checkout')}; cached chapters show their last real run)\n\n"
+    )
     atomic_write_text(out / "exec_times.md", header + text)
     atomic_write_text(
         out / "exec_times.json",

@@ -250,4 +250,5 @@ def _student_downloads(app: Any, exception: Exception | None) -> None:
         notebook = sources / f"{docname}.ipynb"
         if notebook.is_file() and is_notebook_source(cut):
             title = app.env.titles[docname].astext() if docname in app.env.titles else ""
-            atomic_write_text(notebook, nbformat.writes(chapter_notebook(cut, title=title)))
+            nb = chapter_notebook(cut, title=title, source_dir=path.parent)
+            atomic_write_text(notebook, nbformat.writes(nb))

@@ -220,18 +220,24 @@ def to_svg(
     True
     """
     g = layout(graph_of(root, values=values, digits=digits))
-    w_box, h_box = 96, 36
-    if values:
-        w_box, h_box = 104, 50
-        col_width, row_height = max(col_width, 136), max(row_height, 70)
+    w_box, h_box, w_op = 96, 36, 72
     margin = 20
     ncol = max((n.column for n in g.nodes.values()), default=0) + 1
     nrow = max((n.row for n in g.nodes.values()), default=0) + 1
+    widths = [float(col_width)] * ncol
+    if values:
+        h_box = 50
+        col_width, row_height = max(col_width, 124), max(row_height, 70)
+        # a column of operations only is as narrow as an ellipse and the same gap
+        has_tensor = {n.column for n in g.nodes.values() if n.kind == "tensor"}
+        gap = col_width - w_box
+        widths = [col_width if c in has_tensor else w_op + gap for c in range(ncol)]
+    lefts = [margin + sum(widths[:c]) for c in range(ncol)]
     # an edge that skips a column (a value used again further on) runs in a lane of its
     # own below the nodes, so that it never crosses a node it does not touch
     long_edges = [(u, v) for u, v in g.edges if g.nodes[v].column - g.nodes[u].column > 1]
     lanes_top = margin + nrow * row_height - (row_height - h_box) / 2 + 8
-    width = int(ncol * col_width + 2 * margin)
+    width = int(sum(widths) + 2 * margin)
     height = int(nrow * row_height + 2 * margin + 10 * len(long_edges))
     if title is None:
         n_ops = sum(n.kind == "op" for n in g.nodes.values())
@@ -242,13 +248,14 @@ def to_svg(
 
     def centre(n: GraphNode) -> tuple[float, float]:
         return (
-            margin + n.column * col_width + col_width / 2,
+            lefts[n.column] + widths[n.column] / 2,
             margin + n.row * row_height + row_height / 2,
         )
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="{13 if values else 12}" '
         f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
@@ -258,8 +265,8 @@ def to_svg(
     lane = {edge: lanes_top + 10 * k for k, edge in enumerate(long_edges)}
     for u, v in g.edges:
         (x1, y1), (x2, y2) = centre(g.nodes[u]), centre(g.nodes[v])
-        x1 += w_box / 2 if g.nodes[u].kind == "tensor" else 36
-        x2 -= w_box / 2 if g.nodes[v].kind == "tensor" else 36
+        x1 += w_box / 2 if g.nodes[u].kind == "tensor" else w_op / 2
+        x2 -= w_box / 2 if g.nodes[v].kind == "tensor" else w_op / 2
         if (u, v) in lane:
             low, gap = lane[(u, v)], (col_width - w_box) / 2
             out.append(
@@ -296,7 +303,8 @@ def to_svg(
                 )
         else:
             out.append(
-                f'<ellipse cx="{x:.1f}" cy="{y:.1f}" rx="36" ry="16" fill="#fbe3d6" stroke="#834"/>'
+                f'<ellipse cx="{x:.1f}" cy="{y:.1f}" rx="{w_op / 2:g}" ry="16" fill="#fbe3d6" '
+                'stroke="#834"/>'
             )
             out.append(
                 f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{escape(n.label)}</text>'

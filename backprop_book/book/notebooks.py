@@ -41,6 +41,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from backprop_book import __version__
+from backprop_book._io import atomic_write_text
 
 __all__ = [
     "RUN_NOTE",
@@ -117,7 +118,7 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
     import yaml
     from sphinx.directives.code import LiteralInclude, LiteralIncludeReader
 
-    config = SimpleNamespace(source_encoding="utf-8")
+    config: Any = SimpleNamespace(source_encoding="utf-8")  # all the reader asks of Sphinx's
 
     def code(match: re.Match[str]) -> str:
         path = Path(source_dir, match["path"])
@@ -125,10 +126,10 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
             raise FileNotFoundError(f"{{literalinclude}} of a missing file: {path}")
         # MyST reads the option block as YAML (":start-at: \"X: y\"" is X: y), then
         # Sphinx converts each value with the directive's own option_spec
-        options = {}
+        options: dict[str, Any] = {}
         for m in _OPTION_RE.finditer(match["options"]):
             value = yaml.safe_load(f"v: {m['value']}")["v"] if m["value"] else None
-            convert = LiteralInclude.option_spec.get(m["key"])
+            convert: Any = LiteralInclude.option_spec.get(m["key"])
             options[m["key"]] = convert(None if value is None else str(value)) if convert else value
         text, _ = LiteralIncludeReader(str(path), options, config).read()
         language = options.get("language") or ("python" if path.suffix == ".py" else "")
@@ -267,8 +268,6 @@ def chapter_notebook(text: str, *, title: str = "", source_dir: str | Path | Non
 def write_chapter_notebook(source: str | Path, target: str | Path, *, title: str = "") -> Path:
     """Write the notebook of the chapter file ``source`` to ``target`` (atomically)."""
     import nbformat
-
-    from backprop_book._io import atomic_write_text
 
     source = Path(source)
     nb = chapter_notebook(source.read_text(encoding="utf-8"), title=title, source_dir=source.parent)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backprop_book.data.cifar10 import default_cache_dir
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import (
     Provenance,
@@ -127,8 +128,6 @@ def resolve_study(name: str) -> Study:
 
 def default_runs_dir() -> Path:
     """``<cache>/runs``: where studies checkpoint (``$BACKPROP_BOOK_CACHE`` is honoured)."""
-    from backprop_book.data.cifar10 import default_cache_dir
-
     return default_cache_dir() / "runs"
 
 

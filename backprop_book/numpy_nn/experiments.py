@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_book.data import holdout_split, load_cifar10
 from backprop_book.numpy_nn.two_layer_net import TwoLayerNet
 from backprop_book.profiles import Profile, get_profile, pick
 from backprop_book.studies import register
@@ -92,8 +93,6 @@ def load_data(
     ...     d = load_data()
     ...     assert d.X_train.shape == (49000, 3072) and d.X_val.shape == (1000, 3072)
     """
-    from backprop_book.data import holdout_split, load_cifar10
-
     train_full = load_cifar10("train")
     test_full = load_cifar10("test")
     train, val = holdout_split(train_full, n_val, seed=seed)
@@ -522,6 +521,7 @@ def run_config(
             f"unknown augmentation {cfg.augment!r}; "
             "expected 'none', 'flip_scale' or 'appended_flip_scale'"
         )
+    # [/run-config] (Part II's excerpt of run_config() ends here)
     net = TwoLayerNet(X_train.shape[1], cfg.hidden_size, 10, std=cfg.std, rng=cfg.seed)
     hist = net.train(
         X_train,

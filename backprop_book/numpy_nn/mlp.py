@@ -15,6 +15,7 @@ import numpy as np
 
 from backprop_book.numpy_nn import layers
 from backprop_book.numpy_nn._rng import RngLike, as_generator
+from backprop_book.numpy_nn.solver import train
 
 __all__ = ["ACTIVATIONS", "MLP"]
 
@@ -174,6 +175,4 @@ class MLP:
         >>> h.loss[-1] < 0.05
         True
         """
-        from backprop_book.numpy_nn.solver import train
-
         return train(self, X, y, X_val, y_val, **kwargs)

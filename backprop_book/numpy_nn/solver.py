@@ -254,6 +254,7 @@ def train(
             hist.epoch_end.append(it + 1)
             hist.learning_rate.append(lr)
             lr *= learning_rate_decay
+            # [/sgd-step] (Part II's excerpt of train() ends here)
             if X_val is not None:
                 acc = float(np.mean(model.predict(X_val) == y_val))
                 hist.val_acc.append(acc)

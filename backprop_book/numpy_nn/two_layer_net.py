@@ -14,6 +14,7 @@ import numpy as np
 
 from backprop_book.numpy_nn._rng import RngLike, as_generator
 from backprop_book.numpy_nn.layers import softmax
+from backprop_book.numpy_nn.solver import train
 
 __all__ = [
     "TOY_REFERENCE",
@@ -208,8 +209,6 @@ class TwoLayerNet:
         >>> hist.loss[-1] < 0.02
         True
         """
-        from backprop_book.numpy_nn.solver import train
-
         return train(self, X, y, X_val, y_val, **kwargs)
 
     def _check_X(self, X: np.ndarray) -> np.ndarray:

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from backprop_book.reports.claims import (
+    CHECK,
     Claim,
+    Open,
     Reading,
     Rule,
     Verdict,
@@ -29,7 +31,10 @@ from backprop_book.reports.claims import (
     from_readings,
     pending,
     record,
+    record_problem,
     reproduce_command,
+    seed_outputs,
+    seed_rows,
     seed_values,
 )
 from backprop_book.symbolic.mlp import verify_mlp_backward
@@ -76,6 +81,20 @@ READINGS = (("batch 4 (the tutorial's)", B4), ("batch 32 (Figure 3's '32 batches
 CNN_STATED = {"epochs": "10", "optimizer": "the tutorial's SGD, lr 0.001 unless varied",
               "data": "CIFAR-10, all 50,000 / 10,000"}  # fmt: skip
 CNN_OPEN = ("batch size (4 in the tutorial; '32 batches' in Figure 3)",)
+TRAIN_OPEN = "how the training accuracy is measured"
+#: The batch sizes A's text allows, each with the record that runs it.
+BATCH = Open("batch size", {label: exp for label, exp in READINGS})
+#: The three-conv network: A gives no listing of it; its Net2 listing (Figure 6, for the
+#: doubled channels) has ``fc1 = nn.Linear(32 * 4 * 4, 120)``, the size after three
+#: poolings of a 32 x 32 image, which points to a third conv-and-pool stage.  The book
+#: runs its own third layer (no third pooling); the three-pooling layout is not run.
+CONV3_LAYOUT = Open(
+    "the three-conv layout",
+    {
+        "the book's: conv 16->32 k3 after the second pooling, fc 800-120-84-10": B4,
+        "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4": None,
+    },
+)
 
 
 def _n_test(data: dict) -> int:
@@ -96,8 +115,8 @@ def _pending_reading(readings: list[Reading], missing: str) -> Verdict:
     return Verdict(
         "pending",
         ours,
-        f"every reading must be run before a verdict; {missing} "
-        + ("is not recorded" if record(missing) is None else "does not hold this claim's runs yet"),
+        "every reading must be run before a verdict; "
+        + (record_problem(missing) or f"{missing} does not hold this claim's runs yet"),
         tuple(readings),
         reproduce_command(missing),
     )
@@ -111,8 +130,49 @@ def _cnn_accuracy(run: str) -> Rule:
                 readings.append(Reading(label, None, "not recorded"))
                 missing = missing or exp
                 continue
-            v = compare_accuracy(c.value, N_TEST, vals, n, resolution=c.resolution)
-            readings.append(Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}"))
+            v = compare_accuracy(c.value, N_TEST, vals, n, resolution=c.resolution, experiment=exp)
+            readings.append(
+                Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}", v.tolerance)
+            )
+        if missing:
+            return _pending_reading(readings, missing)
+        return from_readings(readings)
+
+    return rule
+
+
+#: Training images of CIFAR-10: the set a training accuracy is measured on.
+N_TRAIN = 50_000
+#: A's "Train Accuracy" column does not say how it was measured; two readings, both
+#: recorded in every study (the record's ``train_acc`` and ``train_eval_acc``).
+TRAIN_MEASURES = (
+    ("the running accuracy over the last epoch", "train_acc"),
+    ("the trained net on the training set", "train_eval_acc"),
+)
+FC = "part4/a_fc_depth"
+FC_READINGS = (("batch 4 (Table 1)", FC),)
+
+
+def _train_accuracy(run: str, batches: Sequence[tuple[str, str]]) -> Rule:
+    """A's training accuracy of ``run`` under every batch and measure reading."""
+
+    def rule(c: Claim) -> Verdict:
+        readings, missing = [], None
+        for batch, exp in batches:
+            data = record(exp)
+            for measure, key in TRAIN_MEASURES:
+                label = f"{batch}, {measure}"
+                vals = seed_values(data, run, key) if data else []
+                if not vals:
+                    readings.append(Reading(label, None, "not recorded"))
+                    missing = missing or exp
+                    continue
+                v = compare_accuracy(c.value, N_TRAIN, vals, N_TRAIN, resolution=c.resolution,
+                                     experiment=exp, spread_key=key)  # fmt: skip
+                readings.append(
+                    Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}",
+                            v.tolerance)
+                )  # fmt: skip
         if missing:
             return _pending_reading(readings, missing)
         return from_readings(readings)
@@ -149,6 +209,26 @@ def _best_of(claimed: str, others: Sequence[str], *, drop: bool = False) -> Rule
         return from_readings(readings)
 
     return rule
+
+
+#: Table 5's text: "the network with three conv layers have much more parameters to learn
+#: from as compared with the networks with either one or two conv".
+CONV3_PARAMS_LAYOUT = Open(
+    "the three-conv layout",
+    {"the book's: conv 16->32 k3 after the second pooling, fc 800-120-84-10": CHECK,
+     "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4": None},
+)  # fmt: skip
+
+
+def _conv3_params(c: Claim) -> Verdict:
+    """Parameter counts of the one-, two- and three-conv nets, under each layout run."""
+    from backprop_book.torch_nn.models import ConvNet, count_parameters
+
+    n = {k: count_parameters(ConvNet(n_conv=k)) for k in (1, 2, 3)}
+    more = n[3] > n[1] and n[3] > n[2]
+    label = next(iter(CONV3_PARAMS_LAYOUT.values))
+    text = ", ".join(f"{k} conv {v:,}" for k, v in n.items())
+    return from_readings([Reading(label, more, text)])
 
 
 def _biggest_impact(c: Claim) -> Verdict:
@@ -205,11 +285,11 @@ def _fc_accuracy(run: str) -> Rule:
         data = record("part4/a_fc_depth")
         if data is None:
             return pending("part4/a_fc_depth")
-        minutes = seed_values(data, run, "train_time_s")[0] / 60
+        minutes = statistics.fmean(seed_values(data, run, "train_time_s")) / 60
         return compare_accuracy(
             c.value, N_TEST, seed_values(data, run), _n_test(data),
-            differs_because=f"one seed (the run took {minutes:.0f} minutes here)",
-            resolution=c.resolution,
+            differs_because=f"the run took {minutes:.0f} minutes a seed here",
+            resolution=c.resolution, experiment="part4/a_fc_depth",
         )  # fmt: skip
 
     return rule
@@ -219,7 +299,7 @@ def _fc_params(c: Claim) -> Verdict:
     data = record("part4/a_fc_depth")
     if data is None:
         return pending("part4/a_fc_depth")
-    ours = {r["name"]: int(r["num_parameters"]) for r in data["runs"]}
+    ours = {r["name"]: int(r["num_parameters"]) for o in seed_outputs(data) for r in o["runs"]}
     pub = {k: int(v[4]) for k, v in TABLE2.items()}
     same = ours == pub
     text = ", ".join(f"{k} {ours[k]:,}" for k in sorted(ours))
@@ -234,8 +314,10 @@ def _fc_loss_order(c: Claim) -> Verdict:
     data = record("part4/a_fc_depth")
     if data is None:
         return pending("part4/a_fc_depth")
-    last = {r["name"]: r["history"][-1]["train_loss"] for r in data["runs"]}
-    order = [last[k] for k in ("fc2", "fc3", "fc4", "fc5")]
+    order = [
+        statistics.fmean(r["history"][-1]["train_loss"] for r in seed_rows(data, k))
+        for k in ("fc2", "fc3", "fc4", "fc5")
+    ]
     text = ", ".join(
         f"{k} {v:.4f}" for k, v in zip(("fc2", "fc3", "fc4", "fc5"), order, strict=True)
     )
@@ -252,10 +334,15 @@ def _fc_acc_order(c: Claim) -> Verdict:
     data = record("part4/a_fc_depth")
     if data is None:
         return pending("part4/a_fc_depth")
-    acc = [seed_values(data, k)[0] for k in ("fc2", "fc3", "fc4", "fc5")]
+    vals = [seed_values(data, k) for k in ("fc2", "fc3", "fc4", "fc5")]
+    acc = [statistics.fmean(v) for v in vals]
     n = _n_test(data)
-    steps_ok = all(b - a > -accuracy_tolerance(a, n, [b], n) for a, b in itertools.pairwise(acc))
-    overall = acc[-1] - acc[0] > accuracy_tolerance(acc[0], n, [acc[-1]], n)
+    steps_ok = all(
+        statistics.fmean(b) - statistics.fmean(a)
+        > -accuracy_tolerance(statistics.fmean(a), n, b, n)
+        for a, b in itertools.pairwise(vals)
+    )
+    overall = acc[-1] - acc[0] > accuracy_tolerance(acc[0], n, vals[-1], n)
     text = " < ".join(f"{a:.4f}" for a in acc)
     if steps_ok and overall:
         return Verdict(
@@ -334,7 +421,7 @@ def _sample_20(c: Claim) -> Verdict:
     data = record(B4)
     ours = ""
     if data:
-        base = next(r for r in data["runs"] if r["name"] == "relu_lr0.001_conv2")
+        base = seed_rows(data, "relu_lr0.001_conv2")[0]  # the twenty images of seed 0
         s = base["sample"]
         k = sum(p == y for p, y in zip(s["predicted"], s["labels"], strict=True))
         ours = f"{k}/{len(s['labels'])} right in the book's twenty"
@@ -371,7 +458,10 @@ def claims() -> list[Claim]:
     """
     fc_stated: dict[str, Any] = {"epochs": "10", "batch": "4 (Table 1: the 12,000th batch of an epoch)",
                  "optimizer": "the tutorial's SGD, lr 0.001, momentum 0.9"}  # fmt: skip
-    cnn: dict[str, Any] = {"stated": CNN_STATED, "open": CNN_OPEN, "chapter": "part4/report_a"}
+    cnn: dict[str, Any] = {"stated": CNN_STATED, "open": CNN_OPEN, "chapter": "part4/report_a",
+                           "readings": (BATCH,)}  # fmt: skip
+    conv3: dict[str, Any] = {**cnn, "open": (*CNN_OPEN, CONV3_LAYOUT.setting),
+                             "readings": (BATCH, CONV3_LAYOUT)}  # fmt: skip
     out = [
         Claim(
             "A.q1.backprop",
@@ -414,6 +504,30 @@ def claims() -> list[Claim]:
             Claim(f"A.table2.{k}", "A", "Table 2", f"{k[2]} linear layers: Test Accuracy {TABLE2[k][3]}",
                   TABLE2[k][3], _fc_accuracy(k), stated=fc_stated, experiment="part4/a_fc_depth",
                   runs=(k,), chapter="part4/report_a")
+        )  # fmt: skip
+    measure = Open(TRAIN_OPEN, {m: FC for m, _ in TRAIN_MEASURES})
+    for k in ("fc2", "fc3", "fc4", "fc5"):
+        out.append(
+            Claim(f"A.table2.{k}_train", "A", "Table 2",
+                  f"{k[2]} linear layers: Train Accuracy {TABLE2[k][1]}", TABLE2[k][1],
+                  _train_accuracy(k, FC_READINGS), stated=fc_stated, experiment=FC, runs=(k,),
+                  open=(TRAIN_OPEN,), readings=(measure,), chapter="part4/report_a")
+        )  # fmt: skip
+    cnn_measure = Open(TRAIN_OPEN, {m: B4 for m, _ in TRAIN_MEASURES})
+    train_rows = (("Table 3", "relu_lr0.001_conv2", "ReLU (default)", TABLE3),
+                  ("Table 3", "leaky_relu", "Leaky ReLU", TABLE3),
+                  ("Table 3", "tanh", "Tanh", TABLE3),
+                  ("Table 4", "lr0.0005", "0.0005", TABLE4),
+                  ("Table 4", "lr0.01", "0.01", TABLE4),
+                  ("Table 5", "conv1", "1", TABLE5),
+                  ("Table 5", "conv3", "3", TABLE5))  # fmt: skip
+    for table, run, row, figures in train_rows:
+        out.append(
+            Claim(f"A.{table.lower().replace(' ', '')}.{run}_train", "A", table,
+                  f"{row} ... Train Accuracy {figures[run][1]}", figures[run][1],
+                  _train_accuracy(run, READINGS), stated=CNN_STATED, experiment=B4, runs=(run,),
+                  open=(*CNN_OPEN, TRAIN_OPEN), chapter="part4/report_a",
+                  readings=(BATCH, cnn_measure, *((CONV3_LAYOUT,) if run == "conv3" else ())))
         )  # fmt: skip
     out += [
         Claim("A.table2.depth_order", "A", "Table 2 / Figure 2",
@@ -459,11 +573,16 @@ def claims() -> list[Claim]:
               _conv1_test, check="an accuracy below chance beside a training accuracy of 0.42",
               experiment=B4, runs=("conv1",), chapter="part4/report_a"),
         Claim("A.table5.conv3", "A", "Table 5", "3 ... Test Accuracy 0.7195", TABLE5["conv3"][3],
-              _cnn_accuracy("conv3"), experiment=B4, runs=("conv3",), **cnn),
+              _cnn_accuracy("conv3"), experiment=B4, runs=("conv3",), **conv3),
         Claim("A.table5.conv3_best", "A", "Table 5",
               "the network with three convolutional layers perform better", TABLE5["conv3"][3],
               _best_of("conv3", ("conv1", "relu_lr0.001_conv2")), experiment=B4,
-              runs=("conv3", "conv1", "relu_lr0.001_conv2"), **cnn),
+              runs=("conv3", "conv1", "relu_lr0.001_conv2"), **conv3),
+        Claim("A.table5.conv3_params", "A", "Table 5 text",
+              "the network with three conv layers have much more parameters to learn from as "
+              "compared with the networks with either one or two conv", "", _conv3_params,
+              check="torch_nn.models.ConvNet's parameter counts", chapter="part4/report_a",
+              open=(CONV3_PARAMS_LAYOUT.setting,), readings=(CONV3_PARAMS_LAYOUT,)),
         Claim("A.fig7.double_channels", "A", "Figure 7",
               "when the channels are doubled, both the training and testing accuracy increases",
               "", _best_of("double_channels", ("relu_lr0.001_conv2",)), experiment=B4,
@@ -471,7 +590,7 @@ def claims() -> list[Claim]:
         Claim("A.conclusion.conv_layers", "A", "Conclusion",
               "changing the number of convolution layers had the biggest impact in the performance",
               "", _biggest_impact, experiment=B4,
-              runs=("conv1", "conv3", "lr0.01", "lr0.0005", "tanh", "double_channels"), **cnn),
+              runs=("conv1", "conv3", "lr0.01", "lr0.0005", "tanh", "double_channels"), **conv3),
     ]  # fmt: skip
     return out
 

@@ -17,7 +17,16 @@ from typing import Any
 
 import sympy as sp
 
-from backprop_book.reports.claims import Claim, Rule, Verdict, record
+from backprop_book.reports.claims import (
+    CHECK,
+    Claim,
+    Open,
+    Reading,
+    Rule,
+    Verdict,
+    from_readings,
+    record,
+)
 from backprop_book.symbolic.activations import sigmoid
 from backprop_book.symbolic.counting import conv_output_size, lenet5_table, report_d_q3
 from backprop_book.symbolic.slips import SLIPS
@@ -175,6 +184,34 @@ def _slip(key: str, no: str) -> Rule:
         return Verdict("reproduced", "", "the checker accepts it")
 
     return rule
+
+
+#: D's Q5 sentence, "the gradient of g does not depend on any of the input x_i", read two ways.
+Q5_READING = Open(
+    "the reading of 'does not depend on'",
+    {"no x_i appears in D's final expression (it is written through g and w_i)": CHECK,
+     "the gradient's value does not change with x (its derivative in x_j is 0)": CHECK},
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _q5_written_without_x() -> bool:
+    """D's final expression, w_i e^{ln(1/g - 1)} / (1 + e^{ln(1/g - 1)})^2, has no x_i in it."""
+    g, w, x = sp.symbols("g w_i x_i", positive=True)
+    expr = w * sp.exp(sp.log(1 / g - 1)) / (1 + sp.exp(sp.log(1 / g - 1))) ** 2
+    equal = sp.simplify(expr - w * g * (1 - g)) == 0  # it is w_i g (1 - g)
+    return equal and x not in expr.free_symbols
+
+
+def _q5(c: Claim) -> Verdict:
+    slip = next(s for s in SLIPS if s.key == "depends-on-inputs").check()
+    written, value = Q5_READING.values
+    readings = [
+        Reading(written, _q5_written_without_x(),
+                "sympy: D's expression equals w_i g (1 - g) and holds no x_i"),
+        Reading(value, slip.correct, f"the checker: {slip.reason}"),
+    ]  # fmt: skip
+    return from_readings(readings)
 
 
 @functools.lru_cache(maxsize=1)
@@ -338,8 +375,8 @@ def claims() -> list[Claim]:
               experiment="part4/lenet5", runs=("lenet5_gray",), chapter="part4/lenet5"),
         Claim("D.q5.inputs", "D", "Question 5",
               "we have shown that the gradient of g does not depend on any of the input x_i", "",
-              _slip("depends-on-inputs", "g itself depends on every x_i"),
-              check="Part I: the depends-on-inputs slip", chapter="part1/slips"),
+              _q5, check="Part I: the depends-on-inputs slip, and sympy on D's expression",
+              chapter="part1/slips", open=(Q5_READING.setting,), readings=(Q5_READING,)),
         Claim("D.q6b.logistic", "D", "Question 6b",
               r"Let $f(x)$ represents the logistic regression function such that "
               r"$f(x) = \frac{1-e^{-x}}{1+e^{-x}}$", "",

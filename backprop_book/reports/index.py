@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from backprop_book.experiments.runner import reproduce_command, resolve_study
 from backprop_book.reports import a as _a
@@ -123,19 +124,23 @@ def recorded_status(
     return {s: s in recorded for e in CATALOGUE for s in e.studies}
 
 
-def listing(report: str | None = None) -> list[dict[str, str | None]]:
+def listing(report: str | None = None) -> list[dict[str, Any]]:
     """One row per claim of the reports: ``id, report, item, published, ours, verdict``.
 
     Each claim (:func:`backprop_book.reports.all_claims`) is judged by its
     ``verdict()``.  Each row also has ``experiment`` (the registry id that tests it,
-    or ``None``) and ``explanation``.
+    or ``None``), ``explanation`` and the verdict's basis
+    (:meth:`~backprop_book.reports.claims.Claim.basis`): ``seeds`` (every record read,
+    with its number of seeds), ``tolerance`` (its parts, for an accuracy compared
+    with the report's), ``open`` (the settings the report leaves open), ``declared``
+    (their readings, and which are not run) and ``readings`` (every reading run).
 
     >>> rows = listing(report="D")
-    >>> sorted(rows[0])
-    ['experiment', 'explanation', 'id', 'item', 'ours', 'published', 'report', 'verdict']
+    >>> sorted(rows[0])[:8]
+    ['declared', 'experiment', 'explanation', 'id', 'item', 'open', 'ours', 'published']
     """
     wanted = None if report is None else report.strip().upper()
-    rows: list[dict[str, str | None]] = []
+    rows: list[dict[str, Any]] = []
     for c in all_claims():
         if wanted is not None and c.report.upper() != wanted:
             continue
@@ -150,6 +155,7 @@ def listing(report: str | None = None) -> list[dict[str, str | None]]:
                 "verdict": v.kind,
                 "explanation": v.explanation,
                 "experiment": c.experiment,
+                **c.basis(v),
             }
         )
     return rows

@@ -25,7 +25,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from backprop_book.data import CIFAR10_CLASSES, CifarSplit, holdout_split, load_cifar10
+from backprop_book.data import (
+    CIFAR10_CLASSES,
+    CifarSplit,
+    find_cifar10,
+    holdout_split,
+    load_cifar10,
+)
 from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
 
 __all__ = [
@@ -427,8 +433,6 @@ def extract_image_folder(
     ``per_class`` keeps the first files of each class folder.  Returns
     ``dest/<split>``, ready for :class:`torchvision.datasets.ImageFolder`.
     """
-    from backprop_book.data import find_cifar10
-
     src = (
         find_cifar10("image-folder", archive)
         if archive is not None

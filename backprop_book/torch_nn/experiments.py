@@ -29,6 +29,7 @@ import torch
 from backprop_book.data.cifar10 import load_cifar10
 from backprop_book.data.jpeg import estimate_quality, jpeg_sampling
 from backprop_book.profiles import Profile, Sizes, get_profile, pick
+from backprop_book.records import load_record, reproduce_command
 from backprop_book.studies import StudyHooks, register, study
 from backprop_book.torch_nn.config import OPTIMIZERS, RESULT_NEUTRAL, TrainConfig
 from backprop_book.torch_nn.data import (
@@ -660,9 +661,7 @@ def _sample_jpegs(path: Path, n: int) -> list[bytes]:
                 if len(out) >= n:
                     break
         return out
-    for f in sorted(path.rglob("*.jp*g"))[:n]:
-        out.append(f.read_bytes())
-    return out
+    return [p.read_bytes() for p in sorted(path.rglob("*.jp*g"))[:n]]
 
 
 #: D's grid tries each of D's four optimizers, which are the trainer's four.
@@ -837,8 +836,6 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
-    from backprop_book.records import load_record, reproduce_command
-
     cmd = reproduce_command(f"part4/{name}")
     try:
         rec = load_record(f"part4/{name}")

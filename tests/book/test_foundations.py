@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -99,3 +102,83 @@ def test_the_chapters_run_alone_within_the_part_budget() -> None:
         assert streams.count("\nright\n") + streams.startswith("right\n") >= 1, name
         assert "wrong: " in streams, name
     assert spent < PART_BUDGETS_S["foundations"], f"{spent:.1f} s"
+
+
+TOY_PAGE = """---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+
+# Toy step
+
+```{literalinclude} snippet.py
+:pyobject: answer
+```
+
+````{exercise-start} Toy
+:label: ex-toy-listing
+````
+
+Statement. STATEMENT-MARK
+
+```{code-cell} ipython3
+print("EXERCISE-" + "OUTPUT")
+```
+
+````{exercise-end}
+````
+
+````{solution-start} ex-toy-listing
+:class: dropdown
+````
+
+SOLUTION-PROSE-MARK
+
+```{code-cell} ipython3
+print("SOLUTION-" + "OUTPUT")
+```
+
+````{solution-end}
+````
+"""
+
+
+@pytest.mark.book
+@pytest.mark.slow
+def test_a_page_with_listings_and_solutions_builds_as_the_student_edition(
+    tmp_path: Path,
+) -> None:
+    """Every foundations chapter has both; the student edition's downloads need both read."""
+    src = tmp_path / "book"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "import runpy\n"
+        f"_book = runpy.run_path({str(DOCS / 'conf.py')!r})\n"
+        "globals().update({k: v for k, v in _book.items() if not k.startswith('__')})\n"
+        "exclude_patterns = ['_build']\n"
+        "html_static_path = html_static_path[1:]\n"
+        "html_css_files = []\n"
+        f"nb_execution_cache_path = {str(tmp_path / 'cache')!r}\n"
+    )
+    (src / "references.bib").write_text((DOCS / "references.bib").read_text(encoding="utf-8"))
+    (src / "index.md").write_text("# Toy book\n\n```{toctree}\nstep\n```\n")
+    (src / "step.md").write_text(TOY_PAGE)
+    (src / "snippet.py").write_text("def answer():\n    return 'LISTING-' + 'MARK'\n")
+    out = src / "_build" / "html"
+    env = dict(os.environ, BACKPROP_BOOK_EDITION="student")
+    env["PYTHONPATH"] = os.pathsep.join([str(DOCS.parent), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notebook = (out / "_sources" / "step.ipynb").read_text(encoding="utf-8")
+    assert "'LISTING-' + 'MARK'" in notebook and "STATEMENT-MARK" in notebook
+    assert "SOLUTION-PROSE-MARK" not in notebook and "SOLUTION-" not in notebook
+    page = (out / "step.html").read_text(encoding="utf-8")
+    assert "EXERCISE-OUTPUT" in page and "SOLUTION-OUTPUT" not in page

@@ -93,6 +93,10 @@ def _fake_claims(monkeypatch: pytest.MonkeyPatch) -> None:
         def verdict(self) -> Verdict:
             return self._v
 
+        def basis(self, v: Verdict) -> dict:
+            seeds = {self.experiment: 3} if self.experiment else {}
+            return {"seeds": seeds, "tolerance": None, "open": [], "readings": []}
+
     claims = [
         Claim("A.fc_depth", "A", "Table 1", "0.4994", "part4/a_fc_depth",
               Verdict("reproduced", "0.50 +- 0.01", "within 2 standard errors")),
@@ -115,13 +119,16 @@ def test_reproduce_list_json_follows_the_claims(
     assert rows[0] == {
         "id": "A.fc_depth", "report": "A", "item": "Table 1", "published": "0.4994",
         "ours": "0.50 +- 0.01", "verdict": "reproduced", "explanation": "within 2 standard errors",
-        "experiment": "part4/a_fc_depth",
+        "experiment": "part4/a_fc_depth", "seeds": {"part4/a_fc_depth": 3}, "tolerance": None,
+        "open": [], "readings": [],
     }  # fmt: skip
     assert rows[1]["experiment"] is None and rows[1]["verdict"] == "report wrong"
     assert main(["reproduce", "--list", "--report", "c"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["id", "report", "item", "published", "ours", "verdict"]
+    assert out[0].split() == ["id", "report", "item", "published", "ours", "seeds", "verdict"]
     assert out[1].startswith("C.q2") and "report wrong" in out[1] and len(out) == 3
+    assert main(["reproduce", "--list", "--report", "a"]) == 0
+    assert "  3  " in capsys.readouterr().out.splitlines()[1]  # the seeds behind it
 
 
 def test_reproduce_unknown_id_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

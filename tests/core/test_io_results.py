@@ -282,10 +282,10 @@ def test_results_dir_of_a_checkout_then_of_a_wheel(
     monkeypatch.delenv("BACKPROP_BOOK_RESULTS", raising=False)
     assert results.default_results_dir().parts[-2:] == ("docs", "results")  # this checkout
     monkeypatch.setattr(results, "repo_root", lambda: None)  # an installed package
-    monkeypatch.setattr(results, "PACKAGED_RECORDS", tmp_path / "records")
+    monkeypatch.setattr(results, "PACKAGED_RECORDS", tmp_path / "_results")
     with pytest.raises(FileNotFoundError, match="nor from a wheel that carries the records"):
         results.default_results_dir()
-    (tmp_path / "records").mkdir()
-    assert results.default_results_dir() == tmp_path / "records"
+    (tmp_path / "_results").mkdir()
+    assert results.default_results_dir() == tmp_path / "_results"
     monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(tmp_path / "mine"))
     assert results.default_results_dir() == tmp_path / "mine"

@@ -9,6 +9,7 @@ a contract that cannot fail would be seen.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,21 @@ def test_a_planted_circle_inside_a_package_is_caught(copy: Path) -> None:
     proc = _lint(copy)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "No import circle between the modules of one package BROKEN" in proc.stdout
+
+
+def test_every_module_of_the_package_has_a_floor() -> None:
+    """A new top-level module or subpackage must be given its floor in pyproject.toml."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (floors,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "floors"]
+    placed = {name for layer in floors["layers"] for name in re.split(r"[|:]", layer)}
+    placed = {name.strip().removeprefix("backprop_book.") for name in placed}
+    package = ROOT / "backprop_book"
+    present = {
+        p.stem if p.is_file() else p.name
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert present - placed == set(), "modules without a floor"
+    assert placed - present == set(), "floors naming no module"

@@ -150,6 +150,10 @@ def test_wheel_kernels_need_the_checkouts_own_wheel(
 
     from backprop_book import sphinxext
 
+    # the suite's own environment imports the checkout (editable): no installed copy
+    root = Path(sphinxext.__file__).resolve().parents[1]
+    assert sphinxext.installed_copy("backprop_book", root) is None
+    assert sphinxext.installed_copy("surely-not-installed-xyz", root) is None
     checkout = tmp_path / "src" / "toypkg"
     (checkout / "sub").mkdir(parents=True)
     (checkout / "__init__.py").write_text("")
@@ -159,23 +163,23 @@ def test_wheel_kernels_need_the_checkouts_own_wheel(
     (docs / "results" / "r.json").write_text("{}")
     installed = tmp_path / "site" / "toypkg"
     shutil.copytree(checkout, installed)
-    shutil.copytree(docs / "results", installed / "records")
+    shutil.copytree(docs / "results", installed / "_results")
     app = SimpleNamespace(srcdir=str(docs))
     config = SimpleNamespace(bb_kernel="wheel", bb_package_name="toypkg", bb_records_dir="results")
     other = str(tmp_path / "elsewhere")
     monkeypatch.setenv("PYTHONPATH", f"{checkout.parent}:{other}")
 
-    monkeypatch.setattr(sphinxext, "installed_copy", lambda name: None)
+    monkeypatch.setattr(sphinxext, "installed_copy", lambda name, checkout: None)
     with pytest.raises(ExtensionError, match="toypkg is not installed from a wheel"):
         sphinxext._kernel_path(app, config, checkout)
-    monkeypatch.setattr(sphinxext, "installed_copy", lambda name: installed)
+    monkeypatch.setattr(sphinxext, "installed_copy", lambda name, checkout: installed)
     sphinxext._kernel_path(app, config, checkout)
     assert str(checkout.parent) not in os.environ["PYTHONPATH"].split(":")
     assert other in os.environ["PYTHONPATH"].split(":")
     (checkout / "sub" / "m.py").write_text("x = 2\n")  # edited after the wheel was built
     (docs / "results" / "new.json").write_text("{}")  # recorded after it
     with pytest.raises(
-        ExtensionError, match=r"2 file\(s\) differ, e.g. sub/m.py, records/new.json"
+        ExtensionError, match=r"2 file\(s\) differ, e.g. sub/m.py, _results/new.json"
     ):
         sphinxext._kernel_path(app, config, checkout)
     config.bb_kernel = "checkout"

@@ -39,7 +39,13 @@ def test_slip_quotes_the_report_and_its_claim_is_judged_wrong(slip) -> None:  # 
 
     c = claim(slip.claim_id)
     assert c.quote and c.report == slip.report[0]
-    assert c.verdict().kind == "report_wrong"
+    v = c.verdict()
+    # wrong; or, where the report's sentence allows a reading under which it holds
+    # (D Q5: "does not depend on" read as "is written without"), ambiguous with the
+    # slip's own reading among those that fail
+    assert v.kind == "report_wrong" or (
+        v.kind == "ambiguous" and any(r.reproduces is False for r in v.readings)
+    ), v
 
 
 @pytest.mark.parametrize("slip", SLIPS, ids=lambda s: s.key)
