@@ -352,9 +352,7 @@ class Recording:
         self.study, self.profile, self.seeds, self.state = study, profile, tuple(seeds), state
         self.allow_dirty, self.results_dir, self.fresh = allow_dirty, results_dir, fresh
         self.only = None if only is None else frozenset(only)
-        self.current = (state.commit or "unknown") + (
-            "-dirty" if state.dirty and state.commit else ""
-        )
+        self.current = state.label
         self.command = reproduce_command(study.id, profile, len(seeds), allow_dirty=state.dirty)
         self.t0, self.started = time.perf_counter(), time.time()
         self.call = call_id(self.started, os.getpid(), uuid.uuid4().hex[:8])
