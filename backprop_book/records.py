@@ -44,6 +44,7 @@ from backprop_book.runtime import GitState, git_state, repo_root
 
 __all__ = [
     "INDEX_SCHEMA",
+    "MAX_DEPTH",
     "RESULTS_ENV",
     "SCHEMA_VERSION",
     "DirtyTreeError",
@@ -52,14 +53,24 @@ __all__ = [
     "RunRow",
     "StudyRecord",
     "Training",
+    "call_id",
     "check_clean_tree",
     "check_name",
     "default_results_dir",
+    "index_file",
+    "jsonable",
     "list_records",
     "load_record",
+    "now_utc",
+    "outputs_by_seed",
+    "parse_provenance",
+    "read_json",
     "record_path",
     "reproduce_command",
+    "run_file",
     "seed_outputs",
+    "write_index",
+    "write_run",
 ]
 
 RESULTS_ENV = "BACKPROP_BOOK_RESULTS"

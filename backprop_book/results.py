@@ -172,8 +172,7 @@ def provenance_for(
         check_clean_tree(name, allow_dirty, state)
     cmd = command if command is not None else command_line()
     recorded_commit = state.commit or UNKNOWN
-    dirty_mark = "-dirty" if state.dirty and state.commit else ""
-    trained = trained or Training(recorded_commit + dirty_mark, now_utc(), float(wall_time_s))
+    trained = trained or Training(state.label, now_utc(), float(wall_time_s))
     prov = Provenance(
         command=cmd,
         profile=get_profile(profile).value,

@@ -99,9 +99,7 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
     Changes under ``docs/results`` (the records themselves) do not count.
     """
     state = git_state(cwd)
-    if state.commit is None:
-        return None
-    return state.commit + ("-dirty" if state.dirty else "")
+    return None if state.commit is None else state.label
 
 
 @dataclass(frozen=True)
@@ -122,6 +120,15 @@ class GitState:
     diff_sha256: str | None
     #: the changed paths (``git status --porcelain`` lines), at most a few
     changes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The commit, marked ``-dirty`` when the tree has changes (``unknown`` without one).
+
+        >>> GitState("abc", True, None).label, GitState(None, True, None).label
+        ('abc-dirty', 'unknown')
+        """
+        return (self.commit or "unknown") + ("-dirty" if self.dirty and self.commit else "")
 
     def describe(self) -> str:
         """The commit, and the diff's hash if the tree is dirty."""

@@ -36,6 +36,7 @@ from backprop_book.data.cifar10 import default_cache_dir
 from backprop_book.profiles import Profile, get_profile
 from backprop_book.records import (
     Provenance,
+    RecordError,
     StudyRecord,
     Training,
     call_id,
@@ -249,7 +250,8 @@ def previous_rows(
     They may when the record has the same profile, was trained on the data that the
     loader finds now (the same archive checksum; ``data_checksum``, when given, is
     that checksum, so that the archive is not hashed again) and with the same library
-    versions; otherwise ``(record or None, {})``.
+    versions; otherwise ``(record or None, {})``.  A record that does not follow the
+    schema raises its :class:`~backprop_book.records.RecordError` (naming the file).
 
     >>> from backprop_book.studies import Study
     >>> previous_rows(Study("part9/never", dict, ""), get_profile("full"), "/nonexistent")
@@ -257,7 +259,7 @@ def previous_rows(
     """
     try:
         prev = load_record(study.id, results_dir)
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         return None, {}
     prov = prev.provenance
     now = library_versions()
@@ -350,9 +352,7 @@ class Recording:
         self.study, self.profile, self.seeds, self.state = study, profile, tuple(seeds), state
         self.allow_dirty, self.results_dir, self.fresh = allow_dirty, results_dir, fresh
         self.only = None if only is None else frozenset(only)
-        self.current = (state.commit or "unknown") + (
-            "-dirty" if state.dirty and state.commit else ""
-        )
+        self.current = state.label
         self.command = reproduce_command(study.id, profile, len(seeds), allow_dirty=state.dirty)
         self.t0, self.started = time.perf_counter(), time.time()
         self.call = call_id(self.started, os.getpid(), uuid.uuid4().hex[:8])
@@ -365,11 +365,17 @@ class Recording:
         self._written: dict[tuple[int, str], Mapping[str, Any]] = {}
         self.prev: StudyRecord | None = None
         self.recorded: dict[int, dict[str, Mapping[str, Any]]] = {}
-        if study.takes_hooks:
-            self.prev, self.recorded = previous_rows(study, profile, results_dir)
+        broken = False
+        try:
+            if study.takes_hooks:
+                self.prev, self.recorded = previous_rows(study, profile, results_dir)
+        except RecordError as exc:  # refused before training, unless asked to start again
+            if not fresh or self.only is not None:
+                raise RecordError(f"{exc}; --fresh records {study.id} again") from None
+            broken = True
         if fresh and self.only is None:
             self.recorded = {}
-        self._replace = self.prev is not None and not self.recorded
+        self._replace = broken or (self.prev is not None and not self.recorded)
         self.checksum = self.prev.provenance.data_sha256 if self.recorded and self.prev else None
 
     @property
@@ -521,9 +527,8 @@ def run_study(
     ``fresh``.
 
     ``only`` (with ``record``, for a study of several runs) names the runs this call
-    trains; it takes the others from the record, or leaves them pending.  So a second
-    process can train other runs of the same study beside the first, on another core;
-    each writes only its own files.
+    trains, taking the others from the record or leaving them pending: a second process
+    can train other runs beside the first; each writes only its own files.
 
     Raises
     ------
@@ -534,6 +539,8 @@ def run_study(
     DirtyTreeError
         If ``record`` is asked from a checkout with uncommitted changes and not
         ``allow_dirty`` (checked before anything runs).
+    RecordError
+        If the study's record breaks the schema (before anything runs; unless ``fresh``).
     """
     study = resolve_study(name)
     prof = get_profile(profile)

@@ -172,3 +172,36 @@ def test_the_console_command_in_a_subprocess(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "nested at most 32 deep"),
+        (lambda p: p.write_text(p.read_text().replace('"profile": "full"', '"profile": "bogus"')),
+         "provenance profile must be 'quick' or 'full', got 'bogus'"),
+        (lambda p: p.write_text(p.read_text().replace('"runs": [', '"rns": [', 1)),
+         "outputs of seed 0 need 'runs', the list of its run names, got None"),
+    ],
+)  # fmt: skip
+def test_a_damaged_results_file_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    damage: object, message: str,
+) -> None:  # fmt: skip
+    """``reproduce --list`` over a results folder with one damaged file (issue: 100,000
+    deep, a bogus profile, an index without its runs): one line, the file named."""
+    import shutil
+
+    from backprop_book.records import default_results_dir
+
+    dst = tmp_path / "results"
+    shutil.copytree(default_results_dir(), dst)
+    index = next((dst / "part4" / "a_fc_depth" / "index").glob("*.json"))
+    damage(index)  # type: ignore[operator]
+    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(dst))
+    capsys.readouterr()
+    assert main(["reproduce", "--list"]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out and err.count("\n") == 1, err
+    assert err.startswith(f"backprop-book reproduce: error: {index} is not a valid recorded")
+    assert message in err, err

@@ -139,6 +139,20 @@ def test_the_record_keeps_the_profile_once_and_refuses_a_study_that_ran_another(
         run(tmp_path, fresh=True)
 
 
+def test_a_damaged_record_is_refused_before_training_unless_fresh(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    run(tmp_path)
+    index = next((tmp_path / "res" / "part9" / "three" / "index").glob("*.json"))
+    index.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match=rf"^{index} is not a valid recorded result: .*--fresh"):
+        run(tmp_path)
+    assert len(three_runs["trained"]) == 3  # nothing trained
+    run(tmp_path, fresh=True)  # records it again, the damaged file removed
+    assert len(three_runs["trained"]) == 6 and not index.exists()
+    assert [r["name"] for r in load_result("part9/three", tmp_path / "res")["runs"]] == list("abc")
+
+
 def test_training_sessions_count_resumes() -> None:
     assert runner.training_sessions([{"session": "x"}] * 3) == (1, True)
     hist = [{"git_commit": "a"}, {"git_commit": "a"}, {"git_commit": "b", "session": "y"}]
