@@ -59,7 +59,9 @@ class TensorNode:
     ``grad`` holds :math:`\\partial L / \\partial \\text{value}` after
     ``L.backward()``; before any backward it reads as zeros shaped like
     ``value``, as in the course library. Gradients *accumulate* over backward
-    calls; :meth:`zero_grad` resets them.
+    calls; :meth:`zero_grad` resets them. Each node's gradient is a writable
+    array of its own, as each torch tensor's ``.grad`` is: clipping or scaling
+    one in place (``a.grad *= 0.5``) changes no other node's.
 
     Examples
     --------
@@ -68,7 +70,7 @@ class TensorNode:
     (array([1., 2.]), array([0., 0.]), None)
     """
 
-    __slots__ = ("__weakref__", "_grad", "name", "requires_grad", "source", "value")
+    __slots__ = ("__weakref__", "_freed", "_grad", "name", "requires_grad", "source", "value")
 
     #: Let NumPy defer to our reflected operators (``array + node`` -> ``node.__radd__``).
     __array_ufunc__ = None
@@ -90,6 +92,7 @@ class TensorNode:
         self.requires_grad = bool(requires_grad)
         self.name = name
         self._grad: Array | None = None
+        self._freed = False  # set by free_graph on every node it cut from its source
 
     # -- gradient storage ---------------------------------------------------------------
     @property
@@ -109,7 +112,7 @@ class TensorNode:
             raise ValueError(
                 f"gradient must have the value's shape {self.value.shape}, got shape {g.shape}"
             )
-        self._grad = g
+        self._grad = np.array(g)  # a copy of its own: the caller's array stays the caller's
 
     def zero_grad(self, *, graph: bool = False) -> None:
         """Forget the accumulated gradient (it reads as zeros again).
@@ -179,6 +182,9 @@ class TensorNode:
         ValueError
             If this node is not a scalar and no seed is given, or the seed's
             shape differs from the value's.
+        RuntimeError
+            If the graph below this node was freed by an earlier
+            ``backward(free=True)`` (run the forward again to rebuild it).
 
         Examples
         --------
@@ -187,6 +193,12 @@ class TensorNode:
         >>> y.backward(); x.grad
         array([2., 4., 6.])
         """
+        if self._freed:
+            raise RuntimeError(
+                "backward() through a graph that backward(free=True) or free_graph() already "
+                "freed: the values its ops kept are gone; run the forward pass again to "
+                "rebuild the graph"
+            )
         if grad is None:
             if self.value.size != 1:
                 raise ValueError(
@@ -240,6 +252,9 @@ class TensorNode:
     sum: ClassVar[Callable[..., TensorNode]]
     mean: ClassVar[Callable[..., TensorNode]]
     max: ClassVar[Callable[..., TensorNode]]
+    maximum: ClassVar[Callable[..., TensorNode]]
+    prod: ClassVar[Callable[..., TensorNode]]
+    matmul: ClassVar[Callable[..., TensorNode]]
     expand: ClassVar[Callable[..., TensorNode]]
     select: ClassVar[Callable[..., TensorNode]]
     reshape: ClassVar[Callable[..., TensorNode]]
@@ -415,7 +430,16 @@ def run_backward(root: TensorNode, seed: Array) -> None:
     array(6.)
     """
     grads: dict[TensorNode, Array] = {root: seed}
-    for opnode in reversed(topological_order(root)):
+    order = topological_order(root)
+    for opnode in order:
+        for inp in opnode.inputs:
+            if inp._freed:
+                raise RuntimeError(
+                    f"backward() reaches a node (shape {inp.shape}) whose graph was freed by "
+                    "backward(free=True) or free_graph(); run the forward pass again to "
+                    "rebuild it"
+                )
+    for opnode in reversed(order):
         out = opnode.output
         if out is None or (goutput := grads.pop(out, None)) is None:
             continue  # no gradient reached this op's output
@@ -451,10 +475,16 @@ def _input_gradients(opnode: OpNode, goutput: Array) -> Iterator[tuple[TensorNod
 
 
 def _store(node: TensorNode, g: Array) -> None:
+    """Add ``g`` to ``node``'s gradient, as a new writable array that only this node holds.
+
+    An op's backward may hand the same array to several inputs (``Add`` passes its
+    output gradient on unchanged) or a read-only broadcast view (``Sum``), so the
+    first gradient is copied; a sum is a new array already.
+    """
     if not node.requires_grad:
         return
     if node._grad is None:
-        node._grad = np.asarray(g)
+        node._grad = np.array(g)
     else:
         node._grad = np.asarray(node._grad + g)
 
@@ -471,6 +501,9 @@ def free_graph(root: TensorNode) -> None:
     for opnode in topological_order(root):
         if (out := opnode.output) is not None:
             out.source = None
+            out._freed = True
         opnode.context.clear()
         opnode.inputs = []
+    if root.source is not None:
+        root._freed = True
     root.source = None

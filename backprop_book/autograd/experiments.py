@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -23,7 +24,16 @@ import numpy as np
 from tqdm import tqdm
 
 from backprop_book.autograd.core import TensorNode
-from backprop_book.autograd.nn import Activation, Linear, Parameter, Sequential, cross_entropy, mlp
+from backprop_book.autograd.nn import (
+    ACTIVATIONS,
+    INITS,
+    Activation,
+    Linear,
+    Parameter,
+    Sequential,
+    cross_entropy,
+    mlp,
+)
 from backprop_book.autograd.optim import SGD, Adam, EpochSchedule, Optimizer
 from backprop_book.data.synthetic import SyntheticData, load_synthetic
 from backprop_book.profiles import Profile, pick
@@ -96,6 +106,53 @@ class TrainConfig:
     description: str = ""
 
     def __post_init__(self) -> None:
+        def integer(name: str, v: Any, low: int, high: int | None = None) -> None:
+            if isinstance(v, bool) or not isinstance(v, int | np.integer):
+                raise TypeError(f"TrainConfig.{name}: expected an integer, got {v!r}")
+            if v < low or (high is not None and v > high):
+                upper = "" if high is None else f" and <= {high}"
+                raise ValueError(
+                    f"TrainConfig.{name}: expected an integer >= {low}{upper}, got {v}"
+                )
+
+        def number(name: str, v: Any, low: float, high: float, closed_low: bool) -> None:
+            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                raise TypeError(f"TrainConfig.{name}: expected a number, got {v!r}")
+            ok = (v >= low if closed_low else v > low) and v < high
+            if not (math.isfinite(float(v)) and ok):
+                left = "[" if closed_low else "("
+                raise ValueError(
+                    f"TrainConfig.{name}: expected a number in {left}{low:g}, {high:g}), got {v!r}"
+                )
+
+        if not isinstance(self.sizes, tuple | list) or len(self.sizes) < 2:
+            raise ValueError(
+                f"TrainConfig.sizes: expected at least two layer sizes, got {self.sizes!r}"
+            )
+        for k, n in enumerate(self.sizes):
+            integer(f"sizes[{k}]", n, 1)
+        if not isinstance(self.activations, tuple | list) or any(
+            a not in ACTIVATIONS for a in self.activations
+        ):
+            raise ValueError(
+                f"TrainConfig.activations: expected names from {sorted(ACTIVATIONS)}, got "
+                f"{self.activations!r}"
+            )
+        if self.init not in INITS:
+            raise ValueError(
+                f"TrainConfig.init: expected one of {sorted(INITS)}, got {self.init!r}"
+            )
+        if self.reduction not in ("sum", "mean"):
+            raise ValueError(
+                f"TrainConfig.reduction: expected 'sum' or 'mean', got {self.reduction!r}"
+            )
+        number("lr", self.lr, 0.0, math.inf, closed_low=False)
+        number("momentum", self.momentum, 0.0, 1.0, closed_low=True)
+        if self.lr_gamma is not None:
+            number("lr_gamma", self.lr_gamma, 0.0, math.inf, closed_low=False)
+        integer("epochs", self.epochs, 1)
+        integer("batch_size", self.batch_size, 1)
+        integer("seed", self.seed, 0, 2**63 - 1)
         if len(self.activations) != len(self.sizes) - 2:
             raise ValueError(
                 f"expected {len(self.sizes) - 2} activations for sizes {self.sizes}, "

@@ -21,6 +21,7 @@ __all__ = [
     "ACTIVATIONS",
     "INITS",
     "Activation",
+    "Dropout",
     "Linear",
     "Module",
     "Parameter",
@@ -82,11 +83,56 @@ class Module:
     """Base class of layers and models: ``forward``, ``parameters()``, ``zero_grad()``.
 
     Parameters are found by walking the attributes: :class:`Parameter` values,
-    sub-:class:`Module` values and lists/tuples of them.
+    sub-:class:`Module` values and lists/tuples of them.  As in torch, a module is
+    in training mode until :meth:`eval` (``training`` is False then, and
+    :class:`Dropout` passes its input through) and back after :meth:`train`.
 
     >>> m = Linear(3, 2, rng=0); [p.shape for p in m.parameters()]
     [(2, 3), (1, 2)]
+    >>> [name for name, _ in Sequential([m, Activation("relu")]).named_parameters()]
+    ['layers.0.W', 'layers.0.b']
     """
+
+    #: Training mode (True) or evaluation mode (False); see :meth:`train` and :meth:`eval`.
+    training: bool = True
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and every sub-module; returns ``self``."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"expected mode to be True or False, got {mode!r}")
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            m.training = mode
+            stack.extend(m.children())
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): dropout passes its input through."""
+        return self.train(False)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` pairs in :meth:`parameters`' order, named as torch names them.
+
+        A parameter's name is the path of attribute names to it, joined by dots, a
+        list's position counting as a name (``layers.0.W``).
+        """
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            path, m = stack.pop(0)
+            children: list[tuple[str, Module]] = []
+            for key, v in vars(m).items():
+                if isinstance(v, Parameter) and id(v) not in seen:
+                    seen.add(id(v))
+                    yield path + key, v
+                elif isinstance(v, Module):
+                    children.append((f"{path}{key}.", v))
+                elif isinstance(v, list | tuple):
+                    children.extend(
+                        (f"{path}{key}.{i}.", c) for i, c in enumerate(v) if isinstance(c, Module)
+                    )
+            stack[0:0] = children
 
     def forward(self, x: TensorNode) -> TensorNode:
         """Compute the module's output."""
@@ -163,6 +209,11 @@ class Linear(Module):
         rng: np.random.Generator | int | None = None,
         dtype: Any = np.float64,
     ) -> None:
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer):
+                raise TypeError(f"Linear: expected {name} to be an integer, got {n!r}")
+            if n < 1:
+                raise ValueError(f"Linear: expected {name} >= 1, got {n}")
         gen = np.random.default_rng(rng)
         std = init_std(init, in_features, out_features)
         self.in_features, self.out_features, self.init = in_features, out_features, init
@@ -217,6 +268,49 @@ class Activation(Module):
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each entry with probability ``p`` and scale the rest.
+
+    :math:`h = s \\odot m / (1 - p)` with :math:`m_i \\sim \\mathrm{Bernoulli}(1 - p)`, so
+    the expected value of :math:`h` is :math:`s`; the gradient flows through the
+    same mask, :math:`\\bar s = \\bar h \\odot m / (1 - p)`.  In evaluation mode
+    (:meth:`Module.eval`) the input passes through unchanged, as in torch.
+
+    Parameters
+    ----------
+    p
+        Probability of zeroing an entry, in :math:`[0, 1)`.
+    rng
+        Seed or generator of the masks.
+
+    >>> drop = Dropout(0.5, rng=0); h = drop(np.ones((2, 4))); h.value
+    array([[2., 0., 0., 0.],
+           [2., 2., 2., 2.]])
+    >>> drop.eval()(np.ones((2, 4))).value.sum()
+    np.float64(8.0)
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, int | float | np.floating):
+            raise TypeError(f"expected the dropout probability p to be a number, got {p!r}")
+        if not 0.0 <= float(p) < 1.0:
+            raise ValueError(f"expected the dropout probability p in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = np.random.default_rng(rng)
+
+    def forward(self, s: TensorNode) -> TensorNode:
+        """:math:`s \\odot m / (1 - p)` in training, :math:`s` in evaluation."""
+        if not self.training or self.p == 0.0:
+            return s
+        keep = self.rng.random(s.shape) >= self.p
+        dtype = s.dtype if np.issubdtype(s.dtype, np.floating) else np.float64
+        mask = TensorNode((keep / (1.0 - self.p)).astype(dtype), requires_grad=False)
+        return s * mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
 
 
 class Sequential(Module):

@@ -34,11 +34,13 @@ __all__ = [
     "LogSoftmax",
     "MatMul",
     "Max",
+    "Maximum",
     "Mean",
     "Mul",
     "Neg",
     "Normalize",
     "Pow",
+    "Prod",
     "ReLU",
     "Reshape",
     "Select",
@@ -61,12 +63,14 @@ __all__ = [
     "lt",
     "matmul",
     "max",
+    "maximum",
     "mean",
     "mul",
     "ne",
     "neg",
     "normalize",
     "pow",
+    "prod",
     "relu",
     "reshape",
     "select",
@@ -243,41 +247,98 @@ class Pow(Op):
 
 
 class MatMul(Op):
-    """:math:`C = X W` for 2-D arrays.
+    """:math:`C = X W`: a matrix product, batched over leading axes like ``torch.matmul``.
 
-    :math:`\\bar X = \\bar C W^T`, :math:`\\bar W = X^T \\bar C` (question 3).
+    :math:`\\bar X = \\bar C W^T`, :math:`\\bar W = X^T \\bar C` (question 3); with
+    leading (batch) axes the products are taken per batch entry and each gradient
+    is summed over the batch axes its input was broadcast along.  A 1-D ``X`` is a
+    row vector and a 1-D ``W`` a column vector, their added axis dropped again.
 
     >>> x = TensorNode(np.ones((2, 3))); w = TensorNode(np.arange(6.0).reshape(3, 2))
     >>> c = matmul(x, w); c.value
     array([[6., 9.],
            [6., 9.]])
+    >>> matmul(TensorNode(np.ones((4, 2, 3))), w).shape
+    (4, 2, 2)
     """
 
     @staticmethod
     def forward(context: dict[str, Any], x: Array, w: Array) -> Array:
-        if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
+        k_x = x.shape[-1] if x.ndim else None
+        k_w = (w.shape[-2] if w.ndim >= 2 else w.shape[0]) if w.ndim else None
+        if x.ndim == 0 or w.ndim == 0 or k_x != k_w:
             raise ValueError(
-                f"matmul: expected 2-D arrays (n, k) @ (k, m), got shapes {x.shape} and {w.shape}"
+                f"matmul: expected (..., n, k) @ (..., k, m) with the same k, got shapes "
+                f"{x.shape} and {w.shape}"
             )
+        try:
+            out = np.matmul(x, w)
+        except ValueError:
+            raise ValueError(
+                f"matmul: the batch axes of shapes {x.shape} and {w.shape} cannot be broadcast "
+                "together"
+            ) from None
         context["x"], context["w"] = x, w
-        return x @ w
+        return out
 
     @staticmethod
     def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
         x, w = context["x"], context["w"]
         need_x, need_w = context["needs_input_grad"]
-        gx = goutput @ w.T if need_x else None
-        gw = None
-        if need_w:
-            # W^T of a Linear layer arrives as an F-ordered view; computing (C^T X)^T gives
-            # its gradient in the same layout, so after Transpose.backward the parameter's
-            # gradient is C-ordered like the parameter (faster optimizer updates).
-            gw = (
-                (goutput.T @ x).T
-                if w.flags.f_contiguous and not w.flags.c_contiguous
-                else x.T @ goutput
-            )
+        if x.ndim == 2 and w.ndim == 2:
+            gx = goutput @ w.T if need_x else None
+            gw = None
+            if need_w:
+                # W^T of a Linear layer arrives as an F-ordered view; computing (C^T X)^T gives
+                # its gradient in the same layout, so after Transpose.backward the parameter's
+                # gradient is C-ordered like the parameter (faster optimizer updates).
+                gw = (
+                    (goutput.T @ x).T
+                    if w.flags.f_contiguous and not w.flags.c_contiguous
+                    else x.T @ goutput
+                )
+            return gx, gw
+        x2 = x[None, :] if x.ndim == 1 else x
+        w2 = w[:, None] if w.ndim == 1 else w
+        batch = np.broadcast_shapes(x2.shape[:-2], w2.shape[:-2])
+        g2 = goutput.reshape((*batch, x2.shape[-2], w2.shape[-1]))  # the 1-D axes put back
+        gx = (
+            unbroadcast(g2 @ np.swapaxes(w2, -1, -2), x2.shape).reshape(x.shape) if need_x else None
+        )
+        gw = (
+            unbroadcast(np.swapaxes(x2, -1, -2) @ g2, w2.shape).reshape(w.shape) if need_w else None
+        )
         return gx, gw
+
+
+class Maximum(Op):
+    """:math:`C = \\max(A, B)` elementwise (broadcasting), torch's ``maximum``.
+
+    The gradient goes to the larger input; where they are equal each gets half,
+    as in torch: :math:`\\bar A = \\bar C\\,([A > B] + \\tfrac12 [A = B])` and
+    :math:`\\bar B = \\bar C\\,([B > A] + \\tfrac12 [A = B])` (summed to shape).
+
+    >>> a, b = TensorNode([1.0, 5.0, 2.0]), TensorNode([3.0, 4.0, 2.0])
+    >>> c = maximum(a, b); c.value
+    array([3., 5., 2.])
+    >>> c.backward(np.ones(3)); a.grad, b.grad
+    (array([0. , 1. , 0.5]), array([1. , 0. , 0.5]))
+    """
+
+    @staticmethod
+    def forward(context: dict[str, Any], a: Array, b: Array) -> Array:
+        _broadcast_shape("maximum", a, b)
+        context["a"], context["b"] = a, b
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> tuple[Array | None, Array | None]:
+        a, b = context["a"], context["b"]
+        need_a, need_b = context["needs_input_grad"]
+        half = 0.5 * (a == b)
+        ga = unbroadcast(goutput * ((a > b) + half), a.shape) if need_a else None
+        gb = unbroadcast(goutput * ((b > a) + half), b.shape) if need_b else None
+        return ga, gb
 
 
 # --------------------------------------------------------------------------- unary ops
@@ -546,6 +607,44 @@ class Max(Op):
         return mask * goutput / count.astype(goutput.dtype, copy=False)
 
 
+class Prod(Op):
+    """:math:`C = \\prod_i X_i` (all, or along ``axis``).
+
+    :math:`\\bar X_i = \\bar C \\prod_{j \\ne i} X_j`: the product of the *other*
+    factors, computed from running products from both ends, so a zero factor
+    gives the exact gradient (dividing :math:`C` by :math:`X_i` would give ``nan``).
+
+    >>> x = TensorNode([2.0, 0.0, 3.0]); c = prod(x); c.value
+    array(0.)
+    >>> c.backward(); x.grad
+    array([0., 6., 0.])
+    """
+
+    @staticmethod
+    def forward(
+        context: dict[str, Any], x: Array, axis: Axis = None, keepdims: bool = False
+    ) -> Array:
+        x = _float(x)
+        axes = _norm_axis(axis, x.ndim, "prod")
+        context["x"], context["axes"], context["keepdims"] = x, axes, keepdims
+        return np.asarray(np.prod(x, axis=axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(context: dict[str, Any], goutput: Array) -> Array:
+        x, axes = context["x"], context["axes"]
+        if not context["keepdims"]:
+            goutput = np.expand_dims(goutput, axes)
+        kept = [i for i in range(x.ndim) if i not in axes]
+        order = kept + list(axes)
+        moved = np.transpose(x, order)
+        flat = moved.reshape(*moved.shape[: len(kept)], -1)
+        ones = np.ones_like(flat[..., :1])
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = np.transpose((left * right).reshape(moved.shape), np.argsort(order))
+        return goutput * others
+
+
 class Expand(Op):
     """Repeat ``x`` ``size`` times along ``axis`` (where ``x`` has length 1).
 
@@ -717,8 +816,16 @@ def pow(a: Any, b: Any) -> TensorNode:
 
 
 def matmul(a: Any, b: Any) -> TensorNode:
-    """Matrix product of 2-D nodes (:class:`MatMul`)."""
+    """Matrix product, batched over leading axes like ``torch.matmul`` (:class:`MatMul`)."""
     return MatMul.do_forward(a, b)
+
+
+def maximum(a: Any, b: Any) -> TensorNode:
+    """Elementwise :math:`\\max(a, b)` with broadcasting; ties split the gradient (:class:`Maximum`).
+
+    ``max(x)`` reduces one node; ``maximum(a, b)`` compares two, as in torch.
+    """
+    return Maximum.do_forward(a, b)
 
 
 def neg(x: Any) -> TensorNode:
@@ -774,6 +881,11 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
 def max(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
     """Largest element, or largest along ``axis``; ties share the gradient (:class:`Max`)."""
     return Max.do_forward(x, axis=axis, keepdims=keepdims)
+
+
+def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorNode:
+    """Product of all elements, or along ``axis`` (:class:`Prod`)."""
+    return Prod.do_forward(x, axis=axis, keepdims=keepdims)
 
 
 def expand(x: Any, axis: int, size: int) -> TensorNode:
@@ -890,6 +1002,9 @@ TENSOR_METHODS: dict[str, Any] = {
     "sum": sum,
     "mean": mean,
     "max": max,
+    "maximum": maximum,
+    "prod": prod,
+    "matmul": matmul,
     "expand": expand,
     "select": select,
     "reshape": _reshape,

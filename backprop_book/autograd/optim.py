@@ -5,7 +5,9 @@ They update the values of :class:`~backprop_book.autograd.nn.Parameter` nodes in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,16 +16,47 @@ from backprop_book.autograd.core import TensorNode
 __all__ = ["SGD", "Adam", "EpochSchedule", "Optimizer"]
 
 
+def _hyper(name: str, value: Any, low: float, high: float, *, closed_low: bool = True) -> float:
+    """``value`` as a float in ``[low, high)`` (``(low, high)`` if not ``closed_low``), or raise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"expected {name} to be a number, got {value!r}")
+    v = float(value)
+    inside = (v >= low if closed_low else v > low) and v < high
+    if not (math.isfinite(v) and inside):
+        left = "[" if closed_low else "("
+        raise ValueError(f"expected {name} in {left}{low:g}, {high:g}), got {value!r}")
+    return v
+
+
 class Optimizer:
-    """Base class: holds the parameters and a learning rate ``lr``."""
+    """Base class: holds the parameters and a learning rate ``lr``.
+
+    >>> Optimizer([TensorNode(np.zeros(1))], lr=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: expected lr in (0, inf), got nan
+    """
 
     def __init__(self, params: Sequence[TensorNode], lr: float) -> None:
+        if isinstance(params, TensorNode) or callable(getattr(params, "parameters", None)):
+            raise TypeError(
+                f"expected a list of parameters, got {type(params).__name__}; "
+                "pass model.parameters()"
+            )
+        if not hasattr(params, "__iter__"):
+            raise TypeError(
+                f"expected a list of parameters (model.parameters()), got {type(params).__name__}"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        if lr <= 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        self.lr = float(lr)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, TensorNode):
+                raise TypeError(
+                    f"expected parameters to be TensorNode objects, got {type(p).__name__} "
+                    f"at position {i}"
+                )
+        self.lr = _hyper("lr", lr, 0.0, math.inf, closed_low=False)
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient."""
@@ -48,9 +81,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Sequence[TensorNode], lr: float, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = _hyper("momentum", momentum, 0.0, 1.0)
         self.velocity: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -90,8 +121,11 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
-        self.beta1, self.beta2 = betas
-        self.eps = eps
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise TypeError(f"expected betas to be a pair (beta1, beta2), got {betas!r}")
+        self.beta1 = _hyper("beta1", betas[0], 0.0, 1.0)
+        self.beta2 = _hyper("beta2", betas[1], 0.0, 1.0)
+        self.eps = _hyper("eps", eps, 0.0, math.inf)
         self.t = 0
         self.m = [np.zeros_like(p.value) for p in self.params]
         self.v = [np.zeros_like(p.value) for p in self.params]
@@ -135,7 +169,10 @@ class EpochSchedule:
     def set_epoch(self, epoch: int) -> float:
         """Apply the learning rate of ``epoch`` (0-based) and return it."""
         lr = float(self.lr_at(epoch))
-        if lr <= 0:
-            raise ValueError(f"schedule gave a non-positive learning rate {lr} at epoch {epoch}")
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(
+                f"expected the schedule to give a positive finite learning rate, got {lr} at "
+                f"epoch {epoch}"
+            )
         self.optimizer.lr = lr
         return lr

@@ -17,6 +17,7 @@ from backprop_book.symbolic.checker import (
     check_backward_rule,
     check_equal,
     check_gradient,
+    check_many,
     matrix_symbols,
     upstream_like,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "check_backward_rule",
     "check_equal",
     "check_gradient",
+    "check_many",
     "matrix_symbols",
     "upstream_like",
 ]

@@ -35,6 +35,7 @@ import dataclasses
 import inspect
 import json
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -193,13 +194,15 @@ class TrainConfig:
     augment: bool = _opt(False, "random crop (padding 4) and horizontal flip", _is_bool, "a bool")
     device: str = _opt(
         "auto", "'auto' (CUDA, MPS, CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'",
-        lambda v: isinstance(v, str) and v.split(":")[0] in ("auto", "cpu", "cuda", "mps"),
-        "'auto', 'cpu', 'cuda[:N]' or 'mps'",
+        lambda v: isinstance(v, str) and re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", v) is not None,
+        "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (only CUDA devices are numbered)",
     )  # fmt: skip
     amp: bool = _opt(True, "mixed precision (float16 autocast) on CUDA", _is_bool, "a bool")
     seed: int = _opt(
-        0, "seed of every generator", lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"
-    )
+        0, "seed of every generator",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63,
+        "an integer in [0, 2**63) (torch's generators take 64-bit seeds)",
+    )  # fmt: skip
     progress: bool = _opt(False, "tqdm progress bars", _is_bool, "a bool")
     track_test: bool = _opt(False, "evaluate on the test set after every epoch", _is_bool, "a bool")
     threads: int | str | None = _opt(
@@ -255,7 +258,9 @@ class TrainConfig:
         return cls(**values)
 
 
-def check_model_args(model: str, args: dict[str, Any]) -> None:
+def check_model_args(
+    model: str, args: dict[str, Any], where: str = "TrainConfig.model_args"
+) -> None:
     """Refuse model arguments that the model's constructor does not take, or of the wrong type.
 
     Each argument is checked against the annotation of the model class's
@@ -275,16 +280,13 @@ def check_model_args(model: str, args: dict[str, Any]) -> None:
     names = [n for n in params if n != "self"]
     unknown = sorted(set(args) - set(names))
     if unknown:
-        raise ValueError(
-            f"TrainConfig.model_args: model {model!r} has no argument(s) {unknown}; "
-            f"it takes {names}"
-        )
+        raise ValueError(f"{where}: model {model!r} has no argument(s) {unknown}; it takes {names}")
     hints = typing.get_type_hints(cls.__init__)
     for key, value in args.items():
         hint = hints.get(key, Any)
         if not _matches(value, hint):
             raise ValueError(
-                f"TrainConfig.model_args: model {model!r} takes {key} of type "
+                f"{where}: model {model!r} takes {key} of type "
                 f"{_type_name(hint)}, got {value!r} ({type(value).__name__})"
             )
 
@@ -369,6 +371,11 @@ def parse_model_args(items: list[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise ValueError(f"--model-arg expects KEY=VALUE, got {item!r}")
         key, raw = item.split("=", 1)
+        if key.strip() in out:
+            raise ValueError(
+                f"--model-arg {key.strip()} given twice ({out[key.strip()]!r} and {raw!r}); "
+                "give each model argument once"
+            )
         try:
             out[key.strip()] = json.loads(raw)
         except json.JSONDecodeError:

@@ -22,8 +22,10 @@ model                                      parameters
 
 from __future__ import annotations
 
+import inspect
 import itertools
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +95,29 @@ class ImageClassifier(nn.Module):
         check_shapes(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Class scores (logits), shape ``(N, num_classes)``, for ``x`` of shape (N, C, H, W)."""
+        """Class scores (logits), shape ``(N, num_classes)``, for ``x`` of shape (N, C, H, W).
+
+        Images of another size are refused here, with the size the model was built
+        for, rather than deep inside a layer (``mat1 and mat2 shapes cannot be
+        multiplied``) or, for a fully connected net given as many numbers in
+        another shape, not at all.
+
+        >>> TutorialCNN()(torch.zeros(2, 3, 28, 28))
+        Traceback (most recent call last):
+        ...
+        ValueError: TutorialCNN expects images of shape (3, 32, 32) (channels, height, width), a batch of shape (N, 3, 32, 32); got shape (2, 3, 28, 28)
+        """
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"{type(self).__name__} expects a torch.Tensor of images, got {type(x).__name__}"
+            )
+        if x.ndim != 4 or tuple(x.shape[1:]) != tuple(self.input_shape):
+            shape = tuple(self.input_shape)
+            raise ValueError(
+                f"{type(self).__name__} expects images of shape {shape} (channels, height, "
+                f"width), a batch of shape (N, {', '.join(map(str, shape))}); got shape "
+                f"{tuple(x.shape)}"
+            )
         return self.classifier(self.features(x))
 
     def extra_repr(self) -> str:
@@ -157,10 +181,16 @@ def _mlp_layers(
 
 
 def _check_sizes(name: str, sizes: Sequence[int]) -> list[int]:
-    out = [int(s) for s in sizes]
-    if any(s <= 0 for s in out):
-        raise ValueError(f"{name} must be positive integers, got {list(sizes)}")
-    return out
+    """Layer widths as a list of positive integers; a string (``"8"``) is refused, not iterated."""
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Iterable):
+        raise TypeError(
+            f"{name}: expected a sequence of positive integers such as [50, 70], got "
+            f"{sizes!r} ({type(sizes).__name__})"
+        )
+    out = list(sizes)
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0 for v in out):
+        raise ValueError(f"{name}: expected positive integers, got {out}")
+    return [int(v) for v in out]
 
 
 class TutorialCNN(ImageClassifier):
@@ -460,6 +490,15 @@ def build_model(name: str, **kwargs: Any) -> ImageClassifier:
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}")
+    from backprop_book.torch_nn.config import check_model_args  # config imports this module
+
+    takes = [n for n in inspect.signature(MODELS[name].__init__).parameters if n != "self"]
+    unknown = sorted(set(kwargs) - set(takes))
+    if unknown:
+        raise TypeError(
+            f"bad arguments {kwargs} for model {name!r}: no argument(s) {unknown}; it takes {takes}"
+        )
+    check_model_args(name, kwargs, where="build_model")
     try:
         return MODELS[name](**kwargs)
     except TypeError as exc:

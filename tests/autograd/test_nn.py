@@ -11,7 +11,9 @@ from backprop_book.autograd.nn import (
     ACTIVATIONS,
     INITS,
     Activation,
+    Dropout,
     Linear,
+    Module,
     Sequential,
     cross_entropy,
     init_std,
@@ -116,5 +118,79 @@ def test_layer_outputs_are_each_layers_h_and_forward_keeps_no_state() -> None:
         h = layer(h)
         np.testing.assert_array_equal(out.value, h.value)
     np.testing.assert_array_equal(net(x).value, outs[-1].value)
-    assert not hasattr(net, "outputs") and not hasattr(net, "training")
+    # forward sets nothing: no kept outputs, and the mode is only what train()/eval() set
+    assert not hasattr(net, "outputs") and "training" not in vars(net) and net.training
     assert Sequential([]).layer_outputs(x) == []
+
+
+# ----------------------------------------------------------------------------- the torch reader's API
+
+
+def test_named_parameters_follow_torchs_paths_and_parameters_order() -> None:
+    net = mlp([3, 4, 2], "relu", rng=0)
+    named = list(net.named_parameters())
+    assert [p for _, p in named] == net.parameters()
+    assert [n for n, _ in named] == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
+    # the same layers in torch: the same number of tensors, the weights of the same shapes
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    theirs = list(ref.named_parameters())
+    assert [n for n, _ in theirs] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    for (_, ours), (_, t) in zip(named, theirs, strict=True):
+        assert ours.value.size == t.numel() and ours.shape[-1] == t.shape[-1]
+
+    class Two(Module):
+        def __init__(self) -> None:
+            self.encoder = Linear(2, 3, rng=0)
+            self.heads = [Linear(3, 1, rng=1), Linear(3, 1, rng=2)]
+
+    assert [n for n, _ in Two().named_parameters(prefix="m.")] == [
+        "m.encoder.W",
+        "m.encoder.b",
+        "m.heads.0.W",
+        "m.heads.0.b",
+        "m.heads.1.W",
+        "m.heads.1.b",
+    ]
+
+
+def test_train_and_eval_set_every_submodule_and_return_the_module() -> None:
+    net = Sequential([Linear(2, 3, rng=0), Dropout(0.5, rng=0), Sequential([Dropout(0.2)])])
+    assert net.training and all(m.training for m in net.layers)
+    assert net.eval() is net
+    assert not net.training and not any(m.training for m in net.layers)
+    assert not net.layers[2].layers[0].training
+    assert net.train() is net and net.layers[2].layers[0].training
+    with pytest.raises(TypeError, match="expected mode to be True or False, got 'no'"):
+        net.train("no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("p", [0.0, 0.25, 0.5, 0.9])
+def test_dropout_matches_torch_in_training_and_evaluation(p: float) -> None:
+    x = np.random.default_rng(0).standard_normal((400, 250))
+    drop, ref = Dropout(p, rng=1), torch.nn.Dropout(p)
+    torch.manual_seed(0)
+    xt = torch.tensor(x, requires_grad=True)
+    xn = TensorNode(x.copy())
+    h, ht = drop(xn), ref(xt)
+    # the same kind of output as torch's: zeros, and survivors scaled by 1 / (1 - p)
+    kept = h.value != 0
+    np.testing.assert_allclose(h.value[kept], x[kept] / (1 - p), rtol=1e-12)
+    kept_t = (ht != 0).numpy()
+    assert abs(kept.mean() - kept_t.mean()) < 0.01 and abs(kept.mean() - (1 - p)) < 0.01
+    # the gradient flows through the mask, as through torch's with the same mask
+    seed = np.random.default_rng(2).standard_normal(x.shape)
+    h.backward(seed)
+    xt2 = torch.tensor(x, requires_grad=True)
+    (xt2 * torch.tensor(kept / (1 - p))).backward(torch.tensor(seed))
+    np.testing.assert_allclose(xn.grad, xt2.grad.numpy(), rtol=1e-12)
+    # evaluation: the identity, in both
+    drop.eval()
+    ref.eval()
+    np.testing.assert_array_equal(drop(x).value, ref(torch.tensor(x)).numpy())
+    assert drop(xn) is xn
+
+
+def test_dropout_masks_are_seeded() -> None:
+    a = Dropout(0.5, rng=3)(np.ones((4, 5))).value
+    b = Dropout(0.5, rng=3)(np.ones((4, 5))).value
+    np.testing.assert_array_equal(a, b)

@@ -69,6 +69,32 @@ def _select_inputs():
     return draw()
 
 
+@st.composite
+def _batched_matmul_pair(draw: st.DrawFn):
+    """Arrays that torch.matmul multiplies: batched, broadcast batch axes, 1-D on either side."""
+    n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
+    left = draw(st.sampled_from([(k,), (n, k), (b, n, k), (1, n, k), (2, b, n, k)]))
+    right = draw(st.sampled_from([(k,), (k, m), (b, k, m), (1, k, m)]))
+    if len(left) == 4 and len(right) == 3:
+        right = right[1:] if right[0] == 1 else right  # (2, b, n, k) @ (b, k, m) broadcasts
+    return draw(arrays(left)), draw(arrays(right))
+
+
+@st.composite
+def _tied_pair(draw: st.DrawFn):
+    """Two arrays of one shape drawn from three values, so that they are often equal."""
+    shape = draw(small_shapes)
+    values = st.sampled_from([-1.0, 0.5, 2.0])
+    return draw(arrays(shape, values)), draw(arrays(shape, values))
+
+
+@st.composite
+def _zeros_and_axis(draw: st.DrawFn):
+    """Arrays with zeros among their entries (prod's hard case) and an axis to reduce."""
+    x = draw(small_shapes.flatmap(lambda s: arrays(s, st.sampled_from([0.0, -1.5, 0.5, 2.0]))))
+    return (x, draw(st.integers(-x.ndim, x.ndim - 1)))
+
+
 def _axis_inputs():
     @st.composite
     def draw(d: st.DrawFn):
@@ -91,6 +117,21 @@ CASES = [
         broadcast_pair(POSITIVE).map(lambda p: (np.asarray(np.abs(p[0]) + 0.2), p[1])),
     ),
     Case("matmul", ag.matmul, torch.matmul, matmul_pair()),
+    Case("matmul_batched", ag.matmul, torch.matmul, _batched_matmul_pair()),
+    Case(
+        "maximum",
+        ag.maximum,
+        torch.maximum,
+        broadcast_pair().filter(lambda p: np.all(np.abs(np.subtract(*p)) > 1e-3)),  # no kink
+    ),
+    Case("maximum_ties", ag.maximum, torch.maximum, _tied_pair()),
+    Case("prod", ag.prod, torch.prod, unary()),
+    Case(
+        "prod_rows",
+        lambda x: ag.prod(x, axis=1),
+        lambda x: torch.prod(x, dim=1),
+        unary(shapes=matrix_shapes),
+    ),
     Case("neg", ag.neg, torch.neg, unary()),
     Case("exp", ag.exp, torch.exp, unary()),
     Case("log", ag.log, torch.log, unary(POSITIVE)),
@@ -162,7 +203,11 @@ def test_op_matches_torch(case: Case) -> None:
     run()
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+#: at a tie maximum has no derivative (torch and the engine split the gradient equally)
+_DIFFERENTIABLE = [c for c in CASES if c.name != "maximum_ties"]
+
+
+@pytest.mark.parametrize("case", _DIFFERENTIABLE, ids=lambda c: c.name)
 def test_op_matches_finite_differences(case: Case) -> None:
     @settings(max_examples=10, deadline=None)
     @given(case.inputs)
@@ -191,6 +236,28 @@ def test_sum_and_mean_match_torch(args: tuple[np.ndarray, int | None, bool]) -> 
                 lambda t, th=theirs: th(t, dim=axis, keepdim=keepdims),
                 (x,),
             )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_zeros_and_axis(), st.booleans())
+def test_prod_with_zero_factors_matches_torch(args: tuple[np.ndarray, int], keepdims: bool) -> None:
+    # the gradient is the product of the other factors, exact where a factor is zero
+    x, axis = args
+    _check(
+        lambda t: ag.prod(t, axis=axis, keepdims=keepdims),
+        lambda t: torch.prod(t, dim=axis, keepdim=keepdims),
+        (x,),
+    )
+    _check(ag.prod, torch.prod, (x,))
+
+
+def test_matmul_and_maximum_name_both_shapes() -> None:
+    with pytest.raises(ValueError, match=r"matmul: expected .* same k, got shapes \(4, 2, 3\)"):
+        ag.matmul(TensorNode(np.ones((4, 2, 3))), TensorNode(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"batch axes of shapes \(4, 2, 3\) and \(5, 3, 2\)"):
+        ag.matmul(TensorNode(np.ones((4, 2, 3))), TensorNode(np.ones((5, 3, 2))))
+    with pytest.raises(ValueError, match=r"maximum: shapes \(2, 3\) and \(4,\)"):
+        ag.maximum(TensorNode(np.ones((2, 3))), TensorNode(np.ones(4)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -239,6 +306,7 @@ METHODS = [
     ("sum", (), {"axis": 1}),
     ("mean", (), {"keepdims": True}),
     ("max", (), {"axis": 0}),
+    ("prod", (), {"axis": 1}),
     ("transpose", (), {}),
     ("expand", (), {}),
     ("select", ([1, 0, 2],), {}),
@@ -266,6 +334,7 @@ def test_method_forms_match_the_functions_and_torch(
         "sum": lambda t: t.sum(dim=1),
         "mean": lambda t: t.mean(dim=(0, 1), keepdim=True),
         "max": lambda t: t.amax(dim=0),
+        "prod": lambda t: t.prod(dim=1),
         "transpose": lambda t: t.T,
         "normalize": lambda t: t / t.sum(dim=1, keepdim=True),
         "expand": lambda t: t.expand(3, 4),

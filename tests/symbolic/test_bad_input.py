@@ -7,14 +7,23 @@ and settings (``n_points=0``, ``tol=nan``) under which no claim could fail.
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 
 import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 
-from backprop_book.symbolic.checker import check_backward_rule, check_equal, check_gradient
+from backprop_book.symbolic.checker import (
+    Verdict,
+    check_backward_rule,
+    check_equal,
+    check_gradient,
+    check_many,
+    matrix_symbols,
+)
 from tests.symbolic.strategies import equivalent_forms, smooth_functions, tiny_perturbations
 
 pytestmark = pytest.mark.part1
@@ -101,7 +110,7 @@ def test_backward_rule_with_a_tiny_extra_term() -> None:
 def test_correct_claims_in_equivalent_forms_pass(f: sp.Expr, form) -> None:  # type: ignore[no-untyped-def]
     _, rewrite = form
     claim = rewrite(sp.diff(f, x))
-    v = check_gradient(f, x, claim, rng=0)
+    v = check_gradient(f, x, claim, rng=0, budget=None)
     assert v.correct, str(v)
 
 
@@ -119,7 +128,7 @@ _REAL_FORMS = equivalent_forms().filter(lambda form: form[0] != "rewritten with 
 def test_claims_perturbed_by_a_tiny_term_fail(f: sp.Expr, eps: sp.Expr, form) -> None:  # type: ignore[no-untyped-def]
     _, rewrite = form
     claim = rewrite(sp.diff(f, x)) + eps
-    v = check_gradient(f, x, claim, rng=0)
+    v = check_gradient(f, x, claim, rng=0, budget=None)  # soundness, not speed, is tested
     assert not v.correct, f"{claim} accepted: {v}"
     assert v.counterexample is not None
 
@@ -127,8 +136,8 @@ def test_claims_perturbed_by_a_tiny_term_fail(f: sp.Expr, eps: sp.Expr, form) ->
 @_PROPERTY
 @given(f=smooth_functions(), eps=tiny_perturbations())
 def test_perturbed_identities_fail(f: sp.Expr, eps: sp.Expr) -> None:
-    assert check_equal(f, sp.expand(f)).correct
-    assert not check_equal(f, f + eps).correct
+    assert check_equal(f, sp.expand(f), budget=None).correct
+    assert not check_equal(f, f + eps, budget=None).correct
 
 
 # ----------------------------------------------------------------------------- settings refused
@@ -193,3 +202,168 @@ def test_settings_are_checked_even_when_sympy_decides() -> None:
     # a claim that simplifies to zero must not hide a meaningless setting
     with pytest.raises(ValueError, match="n_points"):
         check_gradient(x**2, x, 2 * x, n_points=0)
+
+
+# ----------------------------------------------------------------------------- an answer, always
+
+
+def _det_and_cofactors(n: int) -> tuple[sp.Expr, sp.ImmutableMatrix, sp.ImmutableMatrix]:
+    """det(X) of an n x n matrix of symbols, X, and the cofactor matrix (its true gradient)."""
+    X = matrix_symbols("X", n, n)
+    det = X.det(method="laplace")
+    cof = sp.ImmutableMatrix(
+        n, n, lambda i, j: (-1) ** (i + j) * X.minor_submatrix(i, j).det(method="laplace")
+    )
+    return det, X, cof
+
+
+def test_a_huge_power_is_answered_at_once() -> None:
+    # sympy's cancel() turned x**(10**6) into a dense polynomial: no answer in 10 minutes
+    start = time.monotonic()
+    wrong = check_gradient(x ** (10**6), x, 10**6 * x ** (10**6), budget=30)
+    right = check_gradient(x ** (10**6), x, 10**6 * x ** (10**6 - 1), budget=30)
+    assert time.monotonic() - start < 30
+    assert wrong.outcome == "wrong" and "non-zero polynomial" in wrong.reason
+    assert right.outcome == "correct"
+
+
+def test_a_long_check_is_stopped_at_its_budget() -> None:
+    # the 6x6 determinant's gradient against the cofactors takes ~15 s of sympy here
+    det, X, cof = _det_and_cofactors(6)
+    start = time.monotonic()
+    v = check_gradient(det, X, cof, budget=1.0)
+    elapsed = time.monotonic() - start
+    assert v.outcome == "undecided" and v.undecided == "time" and not v
+    assert "budget of 1 s" in v.reason and str(v).startswith("UNDECIDED (time)")
+    assert elapsed < 4.0 * 1.0 + 3.0  # processor seconds, capped at four times in wall time
+
+
+def test_a_small_determinant_against_its_cofactors_is_decided() -> None:
+    det, X, cof = _det_and_cofactors(3)
+    assert check_gradient(det, X, cof).outcome == "correct"
+    assert check_gradient(det, X, cof.T).outcome == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "outcome", "kind"),
+    [
+        (1 / (x - x), 0, "undecided", "undefined"),  # sympy makes 1/(x - x) zoo
+        (sp.nan, 0, "undecided", "undefined"),
+        (x**2, sp.nan, "wrong", None),
+        (x**2, sp.zoo, "wrong", None),  # was a KeyError from lambdify
+        (x**2, 2 * x + sp.oo, "wrong", None),
+        (x**2, sp.Integral(2, x), "undecided", "unsupported"),  # was a NameError
+        (sp.Integral(x, x), x, "undecided", "unsupported"),
+    ],
+)
+def test_undefined_claims_are_never_correct(f, claim, outcome: str, kind: str | None) -> None:  # type: ignore[no-untyped-def]
+    v = check_gradient(f, x, claim)
+    assert v.outcome == outcome and v.undecided == kind and not v.correct
+
+
+def test_undefined_identities_are_never_correct() -> None:
+    assert check_equal(sp.nan, sp.nan).outcome == "undecided"
+    assert check_equal(x, x + sp.zoo).outcome == "wrong"
+
+
+def test_numbers_past_pythons_digit_limit_are_checked() -> None:
+    # 10**10000 has more digits than int -> str allows; lambdify printed it
+    big = sp.Integer(10) ** 10000
+    assert check_gradient(big * x**2, x, 2 * big * x).outcome == "correct"
+    v = check_gradient(big * x**2, x, 2 * big * x + sp.exp(-(x**2)))
+    assert v.outcome == "wrong"
+    v = check_gradient(big * x**2, x, 2 * big * x, simplify=False)
+    assert v.outcome == "undecided" and v.undecided == "size" and "floating-point" in v.reason
+
+
+def test_a_sum_of_3000_terms_ends_within_its_budget() -> None:
+    # lambdify raised RecursionError on it
+    n = 3000
+    f = sp.Add(*[x**k / k for k in range(1, n + 1)])
+    claim = sp.Add(*[x ** (k - 1) for k in range(1, n + 1)]) + 1
+    start = time.monotonic()
+    v = check_gradient(f, x, claim, budget=3.0)
+    assert time.monotonic() - start < 4 * 3.0 + 3.0  # at most four budgets of wall time
+    assert v.outcome in {"wrong", "undecided"}
+
+
+def test_the_budget_is_validated() -> None:
+    with pytest.raises(ValueError, match="expected budget to be a positive number of seconds"):
+        check_gradient(x**2, x, 2 * x, budget=0)
+    with pytest.raises(ValueError, match="budget"):
+        check_gradient(x**2, x, 2 * x, budget=math.inf)
+    with pytest.raises(TypeError, match="expected budget to be a number of seconds or None"):
+        check_gradient(x**2, x, 2 * x, budget="5")  # type: ignore[arg-type]
+
+
+def test_input_errors_still_raise_from_the_worker() -> None:
+    with pytest.raises(ValueError, match=r"expected a claim of a scalar .* got shape \(2, 1\)"):
+        check_gradient(x**2, x, sp.Matrix([1, 2]))
+    v = check_gradient(x**2, x, 2 * x, budget=None)
+    assert v.outcome == "correct"
+
+
+def _class_of_answers(n: int) -> tuple[list[object], list[str]]:
+    """``n`` answers to five questions, right and wrong, with two pathological ones."""
+    det, X, cof = _det_and_cofactors(6)
+    questions = [
+        (sp.sin(x) * x, sp.cos(x) * x + sp.sin(x), sp.cos(x) * x),
+        (sp.exp(2 * x), 2 * sp.exp(2 * x), sp.exp(2 * x)),
+        (sp.log(x) ** 2, 2 * sp.log(x) / x, sp.log(x) / x),
+        (x**3 * y, 3 * x**2 * y, 3 * x**2),
+        (sp.tanh(x), 1 - sp.tanh(x) ** 2, 1 + sp.tanh(x) ** 2),
+    ]
+    claims: list[object] = []
+    expected: list[str] = []
+    for i in range(n - 2):
+        f, right, wrong = questions[i % len(questions)]
+        if i % 3 == 0:
+            claims.append((f, x, wrong))
+            expected.append("wrong")
+        else:
+            claims.append((f, x, right))
+            expected.append("correct")
+    claims.insert(17, (det, X, cof))  # too slow for the budget: stopped, undecided
+    expected.insert(17, "undecided")
+    claims.insert(60, functools.partial(check_equal, sp.tanh(x), 2 / (1 + sp.exp(-2 * x)) - 1))
+    expected.insert(60, "correct")
+    claims[61] = (x ** (10**6), x, 10**6 * x ** (10**6))  # the hang of the issue
+    expected[61] = "wrong"
+    return claims, expected
+
+
+@pytest.mark.slow
+def test_a_class_of_100_answers_is_graded_in_order_within_its_budget() -> None:
+    claims, expected = _class_of_answers(100)
+    assert len(claims) == 100
+    start = time.monotonic()
+    verdicts = check_many(claims, budget=3.0, tol=1e-8)
+    elapsed = time.monotonic() - start
+    assert [v.outcome for v in verdicts] == expected
+    assert all(isinstance(v, Verdict) for v in verdicts)
+    assert verdicts[17].undecided == "time"
+    assert elapsed < 60.0
+
+
+def test_check_many_turns_refused_claims_into_verdicts() -> None:
+    verdicts = check_many(
+        [(x**2, x, sp.Matrix([1, 2])), (x**2, x, 2 * x), (1 / (x - x), x, 0)], budget=5, workers=2
+    )
+    assert [v.outcome for v in verdicts] == ["undecided", "correct", "undecided"]
+    assert verdicts[0].undecided == "input" and "got shape (2, 1)" in verdicts[0].reason
+    assert check_many([], budget=1) == []
+
+
+@pytest.mark.parametrize(
+    ("claims", "kwargs", "error", "match"),
+    [
+        ([(x, x)], {}, TypeError, r"claim 0: expected a triple \(f, wrt, claimed\)"),
+        ([(x, x, 1), "x"], {}, TypeError, "claim 1: .* got str"),
+        ([functools.partial(check_gradient, x, x, 1, budget=2)], {}, ValueError, "budget"),
+        ([(x, x, 1)], {"workers": 0}, ValueError, "expected workers to be a positive integer"),
+        ([(x, x, 1)], {"budget": -1}, ValueError, "budget"),
+    ],
+)
+def test_check_many_refuses_malformed_batches(claims, kwargs, error, match: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=match):
+        check_many(claims, **kwargs)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from backprop_book.torch_nn.checkpoint import load_checkpoint
-from backprop_book.torch_nn.config import TrainConfig, check_model_args
+from backprop_book.torch_nn.config import TrainConfig, check_model_args, parse_model_args
 from backprop_book.torch_nn.data import (
     MAX_FAKE_IMAGES,
     d_transforms,
@@ -19,6 +19,7 @@ from backprop_book.torch_nn.data import (
     image_folder_tensors,
     load_data,
 )
+from backprop_book.torch_nn.models import MLP, build_model
 from backprop_book.torch_nn.trainer import Trainer, TrainingDiverged
 
 pytestmark = pytest.mark.part4
@@ -188,3 +189,64 @@ def test_wrong_image_size_for_the_model() -> None:
                       normalization="none")  # fmt: skip
     with pytest.raises(ValueError, match=r"expects images of shape \(3, 32, 32\)"):
         Trainer(cfg)
+
+
+# ----------------------------------------------------------------------------- issue 26: models
+
+
+@pytest.mark.parametrize("sizes", ["8", "123", b"12"])
+def test_build_model_refuses_a_string_of_hidden_sizes(sizes: object) -> None:
+    # "123" used to build layers of 1, 2 and 3 units
+    with pytest.raises(ValueError, match=r"build_model: model 'mlp' takes hidden_sizes of type"):
+        build_model("mlp", hidden_sizes=sizes)
+    with pytest.raises(TypeError, match=r"hidden_sizes: expected a sequence of positive integers"):
+        MLP(hidden_sizes=sizes)  # type: ignore[arg-type]
+
+
+def test_hidden_sizes_of_floats_and_bools_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"hidden_sizes: expected positive integers, got \[2.5\]"):
+        MLP(hidden_sizes=[2.5])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="expected positive integers"):
+        MLP(hidden_sizes=[True])
+
+
+@pytest.mark.parametrize(
+    ("model", "images", "expected"),
+    [
+        # as many numbers as 3x16x16 would need four times: it trained without a word
+        (lambda: MLP(in_shape=(3, 16, 16)), (2, 3, 16, 64), r"\(3, 16, 16\)"),
+        (lambda: build_model("fc"), (2, 3, 16, 16), r"\(3, 32, 32\)"),
+        # a conv model: was "mat1 and mat2 shapes cannot be multiplied (2x2704 and 400x120)"
+        (lambda: build_model("tutorial_cnn"), (2, 3, 64, 64), r"\(3, 32, 32\)"),
+        (lambda: build_model("tutorial_cnn"), (3, 32, 32), r"a batch of shape \(N, 3, 32, 32\)"),
+    ],
+)
+def test_a_model_names_the_image_size_it_expects(model, images, expected: str) -> None:  # type: ignore[no-untyped-def]
+    m = model()
+    with pytest.raises(ValueError, match=f"expects images of shape {expected}|{expected}"):
+        m(torch.zeros(images))
+    with pytest.raises(TypeError, match=r"expects a torch\.Tensor of images, got ndarray"):
+        m(torch.zeros(2, *m.input_shape).numpy())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"device": "cpu:7"}, r"TrainConfig.device: expected .*only CUDA devices are numbered"),
+        ({"device": "cuda:x"}, "TrainConfig.device"),
+        ({"device": "gpu"}, "TrainConfig.device"),
+        ({"seed": 2**70}, r"TrainConfig.seed: expected an integer in \[0, 2\*\*63\)"),
+        ({"seed": -1}, "TrainConfig.seed"),
+        ({"seed": True}, "TrainConfig.seed"),
+    ],
+)
+def test_devices_and_seeds_are_checked(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)  # type: ignore[arg-type]
+    assert TrainConfig(device="cuda:1", seed=2**63 - 1).device == "cuda:1"
+
+
+def test_a_model_argument_given_twice_is_an_error() -> None:
+    assert parse_model_args(["n_linear=3"]) == {"n_linear": 3}
+    with pytest.raises(ValueError, match=r"--model-arg n_linear given twice \(3 and '4'\)"):
+        parse_model_args(["n_linear=3", "n_linear=4"])

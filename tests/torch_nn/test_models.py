@@ -89,7 +89,9 @@ def test_bad_arguments_get_clear_errors():
         M.build_model("resnet")
     with pytest.raises(TypeError, match="bad arguments"):
         M.build_model("mlp", hidden=3)
-    with pytest.raises(ValueError, match="hidden_sizes must be positive"):
+    with pytest.raises(
+        ValueError, match=r"hidden_sizes: expected positive integers, got \[50, 0\]"
+    ):
         M.MLP([50, 0])
 
 
