@@ -156,6 +156,43 @@ def docs(session: nox.Session) -> None:
     session.log(f"the book is in {html / 'index.html'}")
 
 
+@nox.session(reuse_venv=False)
+def notebooks(session: nox.Session) -> None:
+    """Run the book's downloaded notebooks in a fresh virtualenv holding only the wheel.
+
+    Run after ``nox -s docs`` (whose HTML build writes the downloads); give notebook paths
+    to run only those.  Each runs from an empty folder with the checkout off the path, its
+    first cell checking the install.  Not part of CI: the docs build already executes
+    every chapter's code from the installed wheel; this is the reader's own route, with
+    nothing but the wheel, its ``notebook`` extra and a notebook runner installed.  The
+    pages whose front matter turns ``execution_in_temp`` off need the checkout and are
+    skipped, with the reason they give.
+    """
+    downloads = BUILD / "html" / "_sources"
+    chosen = [Path(p).resolve() for p in session.posargs] or sorted(downloads.rglob("*.ipynb"))
+    if not chosen:
+        session.error(f"no notebooks in {downloads}: run 'nox -s docs' first")
+    install(session, "notebook", wheel=True)
+    session.install("-q", "nbclient>=0.10")
+    env = {**data_env(session), "PYTHONPATH": "", "MPLBACKEND": "agg"}
+    for nb in chosen:
+        page = (
+            ROOT / "docs" / nb.relative_to(downloads).with_suffix(".md")
+            if nb.is_relative_to(downloads)
+            else None
+        )
+        if page is not None and page.is_file() and "execution_in_temp: false" in page.read_text():
+            session.log(f"skipped {nb.name}: its page runs in the checkout (see its front matter)")
+            continue
+        work = Path(session.create_tmp()) / nb.stem
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        shutil.copy(nb, work / nb.name)
+        session.chdir(work)
+        session.run("jupyter", "execute", "--timeout=900", nb.name, env=env)
+    session.chdir(ROOT)
+
+
 @nox.session
 def site(session: nox.Session) -> None:
     """Open every page of the built book in headless Chromium, offline, and check it.

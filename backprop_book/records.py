@@ -31,6 +31,7 @@ import datetime as _dt
 import json
 import math
 import os
+import pickle
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -574,8 +575,8 @@ def _stamp(path: Path) -> tuple[int, ...]:
 def load_record(name: str, results_dir: str | os.PathLike[str] | None = None) -> StudyRecord:
     """Read record ``name`` (a file or a study's folder), checked against the schema.
 
-    Read once per (path, modification time): the same call again returns the same
-    object until a file of the record changes.
+    Read once per (path, modification times of its files); every call returns its own
+    copy, so a caller that changes it changes nothing for the next.
 
     Raises
     ------
@@ -593,11 +594,18 @@ def load_record(name: str, results_dir: str | os.PathLike[str] | None = None) ->
         raise FileNotFoundError(f"no recorded result {name!r}: {path} does not exist")
     stamp = _stamp(path)
     hit = _CACHE.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    rec = _read_folder(path, name) if path.is_dir() else _parse_single(path, name)
-    _CACHE[path] = (stamp, rec)
-    return rec
+    if hit is None or hit[0] != stamp:
+        rec = _read_folder(path, name) if path.is_dir() else _parse_single(path, name)
+        hit = _CACHE[path] = (stamp, rec)
+    return _copy(hit[1])
+
+
+def _copy(rec: StudyRecord) -> StudyRecord:
+    """A copy a caller may change without changing the cached record."""
+    prov = dataclasses.replace(
+        rec.provenance, seeds=list(rec.provenance.seeds), versions=dict(rec.provenance.versions)
+    )
+    return StudyRecord(rec.name, rec.path, prov, pickle.loads(pickle.dumps(dict(rec))))
 
 
 def list_records(results_dir: str | os.PathLike[str] | None = None) -> list[str]:

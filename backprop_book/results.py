@@ -1,4 +1,9 @@
-"""Recorded results with provenance that says how to rerun them.
+"""Recording results with provenance that says how to rerun them.
+
+What a record is, how it is read and checked, lives in :mod:`backprop_book.records`
+(its types :class:`~backprop_book.records.Provenance` and
+:class:`~backprop_book.records.Training` are importable from here too); this module
+measures a record's provenance on this machine and writes it.
 
 A full-profile run that the docs build cannot afford is recorded once, as a small
 JSON file under ``docs/results/``, together with everything needed to trust and
@@ -29,11 +34,10 @@ from typing import Any
 from backprop_book._io import atomic_write_text
 from backprop_book.data.cifar10 import find_cifar10
 from backprop_book.profiles import Profile, get_profile
+from backprop_book.records import RESULTS_ENV as RESULTS_ENV  # re-exported
 from backprop_book.records import (
-    RESULTS_ENV,
     SCHEMA_VERSION,
     UNKNOWN,
-    DirtyTreeError,
     Provenance,
     StudyRecord,
     Training,
@@ -45,20 +49,17 @@ from backprop_book.records import (
     load_record,
     now_utc,
 )
+from backprop_book.records import DirtyTreeError as DirtyTreeError  # re-exported
 from backprop_book.runtime import command_line, git_state, hardware, library_versions
 
 __all__ = [
-    "RESULTS_ENV",
-    "DirtyTreeError",
-    "Provenance",
-    "RecordedResult",
-    "Training",
     "data_sha256",
-    "default_results_dir",
     "list_results",
     "load_result",
     "missing_provenance",
+    "provenance_for",
     "record_result",
+    "write_record",
 ]
 
 RecordedResult = StudyRecord  #: the name this module gave a record read back

@@ -118,7 +118,7 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
     import yaml
     from sphinx.directives.code import LiteralInclude, LiteralIncludeReader
 
-    config = SimpleNamespace(source_encoding="utf-8")
+    config: Any = SimpleNamespace(source_encoding="utf-8")  # all the reader asks of Sphinx's
 
     def code(match: re.Match[str]) -> str:
         path = Path(source_dir, match["path"])
@@ -126,10 +126,10 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
             raise FileNotFoundError(f"{{literalinclude}} of a missing file: {path}")
         # MyST reads the option block as YAML (":start-at: \"X: y\"" is X: y), then
         # Sphinx converts each value with the directive's own option_spec
-        options = {}
+        options: dict[str, Any] = {}
         for m in _OPTION_RE.finditer(match["options"]):
             value = yaml.safe_load(f"v: {m['value']}")["v"] if m["value"] else None
-            convert = LiteralInclude.option_spec.get(m["key"])
+            convert: Any = LiteralInclude.option_spec.get(m["key"])
             options[m["key"]] = convert(None if value is None else str(value)) if convert else value
         text, _ = LiteralIncludeReader(str(path), options, config).read()
         language = options.get("language") or ("python" if path.suffix == ".py" else "")

@@ -6,8 +6,8 @@ equation in reStructuredText (``:math:`s = x W```), which a listing would show r
 Here ``literalinclude`` of a Python object renders the object's docstring (NumPy
 style, through napoleon, as autodoc does) above a listing of the code without it;
 the file is still the one source, read as the build runs.  A listing that picks its
-own lines (``:lines:``, ``:start-after:`` ...) or numbers or emphasises them is left
-as it is.
+own lines (``:lines:``, ``:end-before:`` ...) keeps its docstring out as well, unless
+the cut falls inside it; one that numbers or emphasises lines is left as it is.
 
 **Text that is no e-mail address is no mail link.**  Docutils links any ``a@b`` in a
 docstring as e-mail: LeNet-5's "C1 conv 6@5x5" became a ``mailto:`` link.  A mail
@@ -28,7 +28,8 @@ def f(x):
 from __future__ import annotations
 
 import ast
-import textwrap
+import inspect
+import re
 from typing import Any
 
 from docutils import nodes
@@ -36,53 +37,61 @@ from sphinx.directives.code import LiteralInclude
 
 __all__ = ["DocstringLiteralInclude", "setup", "split_docstring", "unlink_non_addresses"]
 
-#: Options under which a listing keeps its lines exactly as the file has them.
+#: Options under which a listing keeps its lines exactly as the file has them: they
+#: number or mark lines, which a removed docstring would shift.
 KEEP_AS_IS = frozenset(
-    {
-        "lines",
-        "start-after",
-        "end-before",
-        "start-at",
-        "end-at",
-        "emphasize-lines",
-        "linenos",
-        "lineno-start",
-        "lineno-match",
-        "diff",
-        "caption",
-    }
+    {"emphasize-lines", "linenos", "lineno-start", "lineno-match", "diff", "caption"}
 )
+
+_HEADER = re.compile(r"^\s*(?:async\s+def|def|class)\b")
+_OPEN = re.compile(r"^(\s*)([rRuU]?)(\"\"\"|\'\'\')")
 
 
 def split_docstring(code: str) -> tuple[str, str | None]:
-    """``code`` (one class or function, maybe indented) without its docstring, and it.
+    """``code`` (one class or function, maybe indented, maybe an excerpt) without its
+    docstring, and the docstring (cleaned as :func:`inspect.cleandoc` does).
 
-    Returns ``(code, None)`` when the object has no docstring or the code does not parse.
+    The docstring is the string literal that opens the body after the ``def`` or
+    ``class`` header; an excerpt cut by ``:lines:`` or ``:end-before:`` keeps its
+    header and docstring, so it is found there too.  Returns ``(code, None)`` when
+    there is none, or when the excerpt cut it short.
 
     >>> split_docstring("x = 1\\n")
     ('x = 1\\n', None)
     """
-    try:
-        tree = ast.parse(textwrap.dedent(code))
-    except SyntaxError:
-        return code, None
-    if len(tree.body) != 1 or not isinstance(
-        tree.body[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    ):
-        return code, None
-    obj = tree.body[0]
-    doc = ast.get_docstring(obj)
-    first = obj.body[0]
-    if doc is None or first.end_lineno is None:
-        return code, None
     lines = code.splitlines(keepends=True)
-    kept = lines[: first.lineno - 1] + lines[first.end_lineno :]
-    if len(obj.body) == 1:  # a docstring alone: keep a body that still parses
-        indent = lines[first.lineno - 1][
-            : len(lines[first.lineno - 1]) - len(lines[first.lineno - 1].lstrip())
-        ]
-        kept.insert(first.lineno - 1, f"{indent}...\n")
-    return "".join(kept), doc
+    start = next((i for i, line in enumerate(lines) if _HEADER.match(line)), None)
+    if start is None:
+        return code, None
+    end = next((i for i in range(start, len(lines)) if lines[i].rstrip().endswith(":")), None)
+    if end is None:
+        return code, None
+    first = next((i for i in range(end + 1, len(lines)) if lines[i].strip()), None)
+    if first is None:
+        return code, None
+    m = _OPEN.match(lines[first])
+    if m is None:
+        return code, None
+    indent, quote = m.group(1), m.group(3)
+    after = lines[first][m.end() :]
+    if quote in after:
+        last = first
+    else:
+        last = next((i for i in range(first + 1, len(lines)) if quote in lines[i]), None)
+        if last is None:
+            return code, None  # the excerpt cut the docstring short
+    literal = "".join(lines[first : last + 1]).strip()
+    try:
+        value = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):
+        return code, None
+    if not isinstance(value, str):
+        return code, None
+    rest = lines[last + 1 :]
+    kept = lines[:first]
+    if not any(line.strip() for line in rest):
+        kept.append(f"{indent}...\n")  # a docstring alone: the body still parses
+    return "".join(kept + rest), inspect.cleandoc(value)
 
 
 class DocstringLiteralInclude(LiteralInclude):
@@ -90,7 +99,7 @@ class DocstringLiteralInclude(LiteralInclude):
 
     def run(self) -> list[nodes.Node]:
         result = super().run()
-        if "pyobject" not in self.options or KEEP_AS_IS & set(self.options):
+        if KEEP_AS_IS & set(self.options):
             return result
         if not self.arguments[0].endswith(".py"):
             return result

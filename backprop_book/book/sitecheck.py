@@ -7,38 +7,38 @@ with ``executable_path``; Playwright's own browser download is never used).  Any
 request that leaves ``127.0.0.1`` is refused, as on a machine with no network.
 For each page the check records a :class:`Finding` when
 
-==================  =================================================================
-kind                what it means
-==================  =================================================================
-``console-error``   the page logged an error or threw an uncaught exception
-``failed-request``  a request failed or answered with an HTTP status of 400 or more
-``external``        the page asked for a resource outside the book (refused offline)
-``broken-link``     an internal link names a missing file or a missing ``#anchor``
-``broken-image``    an image is missing or did not decode
-``raw-tex``         TeX source is left on the page (the renderer did not run): ``\\(``,
-                    ``\\[``, ``$$``, ``\\begin{``, a one-line ``$...$`` pair that
-                    holds TeX (see :func:`inline_tex`), or a TeX command outside any
-                    delimiters (``\\frac`` in a table cell, :func:`tex_outside_math`)
-``math-error``      MathJax could not typeset a formula (``mjx-merror``)
-``missing-output``  a cell that produced output in the executed notebook shows none
-``cell-error``      a cell's output is a traceback
-``too-wide``        an element runs past the content column outside a scroll box
-``code-scrolls``    a code cell's input is wider than its box: the book keeps code to 88
-                    columns, and the stylesheet sizes the font so that 88 fit
-``cut-off``         a line of printed output or of a listing runs past its box's right
-                    edge (the reader sees it cut, or must scroll the box to read it)
-``raw-role``        a reST role shown as text (``:math:`...```): a docstring not
-                    rendered as reStructuredText
-``mailto-text``     a mail link made from text that is no address (``6@5x5``)
-``card-text``       a card that shows nothing but its title
-``figure-caption``  a figure without a number, a caption or alt text
-``figure-resolution`` a raster figure under 200 dpi (figures are SVG, or PNG at 200 dpi)
-``figure-strip``    a figure so much wider than tall that the column shrinks it to a strip
-``empty-plot``      a matplotlib panel with axes but no data (:func:`empty_axes`)
-``copy-button``     a code cell's copy button did not copy that cell's code
-``search``          the search page did not find a term that the book contains
-``load``            the page did not load at all
-==================  =================================================================
+=====================  =================================================================
+kind                   what it means
+=====================  =================================================================
+``console-error``      the page logged an error or threw an uncaught exception
+``failed-request``     a request failed or answered with an HTTP status of 400 or more
+``external``           the page asked for a resource outside the book (refused offline)
+``broken-link``        an internal link names a missing file or a missing ``#anchor``
+``broken-image``       an image is missing or did not decode
+``raw-tex``            TeX source is left on the page (the renderer did not run): ``\\(``,
+                       ``\\[``, ``$$``, ``\\begin{``, a one-line ``$...$`` pair that
+                       holds TeX (see :func:`inline_tex`), or a TeX command outside any
+                       delimiters (``\\frac`` in a table cell, :func:`tex_outside_math`)
+``math-error``         MathJax could not typeset a formula (``mjx-merror``)
+``missing-output``     a cell that produced output in the executed notebook shows none
+``cell-error``         a cell's output is a traceback
+``too-wide``           an element runs past the content column outside a scroll box
+``code-scrolls``       a code cell's input is wider than its box: the book keeps code to 88
+                       columns, and the stylesheet sizes the font so that 88 fit
+``cut-off``            a line of printed output or of a listing runs past its box's right
+                       edge (the reader sees it cut, or must scroll the box to read it)
+``raw-role``           a reST role shown as text (``:math:`...```): a docstring not
+                       rendered as reStructuredText
+``mailto-text``        a mail link made from text that is no address (``6@5x5``)
+``card-text``          a card that shows nothing but its title
+``figure-caption``     a figure without a number, a caption or alt text
+``figure-resolution``  a raster figure under 200 dpi (figures are SVG, or PNG at 200 dpi)
+``figure-strip``       a figure so much wider than tall that the column shrinks it to a strip
+``empty-plot``         a matplotlib panel with axes but no data (:func:`empty_axes`)
+``copy-button``        a code cell's copy button did not copy that cell's code
+``search``             the search page did not find a term that the book contains
+``load``               the page did not load at all
+=====================  =================================================================
 
 A missing anchor on a link to or from a source listing of ``sphinx.ext.viewcode``
 (``_modules/``) is a *note* (reported, not a failure) of kind ``viewcode-anchor``:
@@ -468,7 +468,10 @@ def png_dpi(data: bytes) -> float | None:
 
 
 _SVG = "{http://www.w3.org/2000/svg}"
-_DATA_ID = re.compile(r"(?:line2d|[A-Z]\w*Collection|QuadMesh|image)_\d+")
+#: Children of a matplotlib axes that draw data: lines, images, and every artist whose
+#: SVG id is its class name (PathCollection, QuadContourSet, QuadMesh, PolyCollection,
+#: ...); patches (the background, spines, bars), text, legends and axes are lower case.
+_DATA_ID = re.compile(r"(?:line2d|image|[A-Z]\w*)_\d+")
 
 
 def _filled(group: Any) -> bool:
@@ -602,11 +605,11 @@ _PROSE_SKIP = (
     "script, style, textarea, pre, code, kbd, samp, .math, mjx-container, "
     ".highlight, .cell_input, #search-results"
 )
-#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs)
-#: and inline literals.  Printed output counts, and so do listings of the package: a
+#: Where a role left raw can hide: everything but the code a chapter runs (cell inputs),
+#: docstrings' examples (doctest blocks) and inline literals.  Printed output counts, and so do listings of the package: a
 #: listed object's docstring is rendered above its code (:mod:`backprop_book.book.rendering`),
 #: so a role shown in a listing is a slip.
-_ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, #search-results"
+_ROLE_SKIP = "script, style, textarea, code, kbd, samp, .cell_input, .doctest, #search-results"
 
 
 def check_html(

@@ -81,6 +81,7 @@ READINGS = (("batch 4 (the tutorial's)", B4), ("batch 32 (Figure 3's '32 batches
 CNN_STATED = {"epochs": "10", "optimizer": "the tutorial's SGD, lr 0.001 unless varied",
               "data": "CIFAR-10, all 50,000 / 10,000"}  # fmt: skip
 CNN_OPEN = ("batch size (4 in the tutorial; '32 batches' in Figure 3)",)
+TRAIN_OPEN = "how the training accuracy is measured"
 #: The batch sizes A's text allows, each with the record that runs it.
 BATCH = Open("batch size", {label: exp for label, exp in READINGS})
 #: The three-conv network: A gives no listing of it; its Net2 listing (Figure 6, for the
@@ -133,6 +134,45 @@ def _cnn_accuracy(run: str) -> Rule:
             readings.append(
                 Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}", v.tolerance)
             )
+        if missing:
+            return _pending_reading(readings, missing)
+        return from_readings(readings)
+
+    return rule
+
+
+#: Training images of CIFAR-10: the set a training accuracy is measured on.
+N_TRAIN = 50_000
+#: A's "Train Accuracy" column does not say how it was measured; two readings, both
+#: recorded in every study (the record's ``train_acc`` and ``train_eval_acc``).
+TRAIN_MEASURES = (
+    ("the running accuracy over the last epoch", "train_acc"),
+    ("the trained net on the training set", "train_eval_acc"),
+)
+FC = "part4/a_fc_depth"
+FC_READINGS = (("batch 4 (Table 1)", FC),)
+
+
+def _train_accuracy(run: str, batches: Sequence[tuple[str, str]]) -> Rule:
+    """A's training accuracy of ``run`` under every batch and measure reading."""
+
+    def rule(c: Claim) -> Verdict:
+        readings, missing = [], None
+        for batch, exp in batches:
+            data = record(exp)
+            for measure, key in TRAIN_MEASURES:
+                label = f"{batch}, {measure}"
+                vals = seed_values(data, run, key) if data else []
+                if not vals:
+                    readings.append(Reading(label, None, "not recorded"))
+                    missing = missing or exp
+                    continue
+                v = compare_accuracy(c.value, N_TRAIN, vals, N_TRAIN, resolution=c.resolution,
+                                     experiment=exp, spread_key=key)  # fmt: skip
+                readings.append(
+                    Reading(label, v.kind == "reproduced", f"{v.ours}, {v.explanation}",
+                            v.tolerance)
+                )  # fmt: skip
         if missing:
             return _pending_reading(readings, missing)
         return from_readings(readings)
@@ -464,6 +504,30 @@ def claims() -> list[Claim]:
             Claim(f"A.table2.{k}", "A", "Table 2", f"{k[2]} linear layers: Test Accuracy {TABLE2[k][3]}",
                   TABLE2[k][3], _fc_accuracy(k), stated=fc_stated, experiment="part4/a_fc_depth",
                   runs=(k,), chapter="part4/report_a")
+        )  # fmt: skip
+    measure = Open(TRAIN_OPEN, {m: FC for m, _ in TRAIN_MEASURES})
+    for k in ("fc2", "fc3", "fc4", "fc5"):
+        out.append(
+            Claim(f"A.table2.{k}_train", "A", "Table 2",
+                  f"{k[2]} linear layers: Train Accuracy {TABLE2[k][1]}", TABLE2[k][1],
+                  _train_accuracy(k, FC_READINGS), stated=fc_stated, experiment=FC, runs=(k,),
+                  open=(TRAIN_OPEN,), readings=(measure,), chapter="part4/report_a")
+        )  # fmt: skip
+    cnn_measure = Open(TRAIN_OPEN, {m: B4 for m, _ in TRAIN_MEASURES})
+    train_rows = (("Table 3", "relu_lr0.001_conv2", "ReLU (default)", TABLE3),
+                  ("Table 3", "leaky_relu", "Leaky ReLU", TABLE3),
+                  ("Table 3", "tanh", "Tanh", TABLE3),
+                  ("Table 4", "lr0.0005", "0.0005", TABLE4),
+                  ("Table 4", "lr0.01", "0.01", TABLE4),
+                  ("Table 5", "conv1", "1", TABLE5),
+                  ("Table 5", "conv3", "3", TABLE5))  # fmt: skip
+    for table, run, row, figures in train_rows:
+        out.append(
+            Claim(f"A.{table.lower().replace(' ', '')}.{run}_train", "A", table,
+                  f"{row} ... Train Accuracy {figures[run][1]}", figures[run][1],
+                  _train_accuracy(run, READINGS), stated=CNN_STATED, experiment=B4, runs=(run,),
+                  open=(*CNN_OPEN, TRAIN_OPEN), chapter="part4/report_a",
+                  readings=(BATCH, cnn_measure, *((CONV3_LAYOUT,) if run == "conv3" else ())))
         )  # fmt: skip
     out += [
         Claim("A.table2.depth_order", "A", "Table 2 / Figure 2",

@@ -24,6 +24,7 @@ from backprop_book.autograd.experiments import (
     trained_parameters,
 )
 from backprop_book.data.synthetic import load_synthetic
+from backprop_book.grading import numerical_gradient
 from backprop_book.reports.claims import (
     CHECK,
     Claim,
@@ -138,6 +139,36 @@ def _code_reading(c: Claim) -> Verdict:
         "the answer points into the course library's core.py (line numbers, names), which "
         "the book does not ship; Part III's engine follows its API, not its lines",
     )  # fmt: skip
+
+
+#: C's Q8 derivation, x^grad_ij = Y^grad_ij / sum x_i - sum (Y^grad_ij / sum x_ij) (sum_i x_i)^2:
+#: its second term read as printed, and with the square read as a denominator.
+Q8_TERM = Open(
+    "the reading of C's second term",
+    {"as printed: sum_k (Y^grad_ik / S_i) S_i^2": CHECK,
+     "the square as a denominator: sum_k Y^grad_ik / S_i^2": CHECK},
+)  # fmt: skip
+
+
+def _normalize_derivation(c: Claim) -> Verdict:
+    """C's own backward formula for row normalisation, under each reading, against
+    centred differences (C's code is judged apart, by ``C.q8.normalize_code``)."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0.5, 2.0, (3, 4))
+    go = rng.standard_normal((3, 4))
+    s = x.sum(axis=1, keepdims=True)
+    num = numerical_gradient(lambda z: float((z / z.sum(axis=1, keepdims=True) * go).sum()), x)
+    printed = go / s - (go / s * s**2).sum(axis=1, keepdims=True)
+    denominator = go / s - (go / s**2).sum(axis=1, keepdims=True)
+    readings = []
+    for label, grad in zip(Q8_TERM.values, (printed, denominator), strict=True):
+        err = float(np.abs(grad - num).max())
+        readings.append(Reading(label, err < 1e-6, f"largest difference {err:.2g}"))
+    return from_readings(
+        readings,
+        wrong_check="the formula fails centred differences: its second term lacks the factor "
+        "x_ik of the true sum_k Y^grad_ik x_ik / S_i^2, which C's code has",
+    )
 
 
 def _normalize_code(c: Claim) -> Verdict:
@@ -417,6 +448,11 @@ def claims() -> list[Claim]:
         Claim("C.q8.normalize_code", "C", "Q8",
               "return (go / sumd) - ((go * x)/(sumd * sumd)).sum(axis=1, keepdims=True)", "",
               _normalize_code, check="centred differences on C's backward", chapter="part3/ops"),
+        Claim("C.q8.backward_derivation", "C", "Q8",
+              r"$\frac{Y_{ij}^{\nabla}}{\sum x_{i}} - \sum \frac{Y_{ij}^{\nabla}}{\sum x_{ij}} "
+              r"(\sum_{i} x_{i})^{2}$", "", _normalize_derivation,
+              check="C's formula under each reading, against centred differences",
+              chapter="part3/ops", open=(Q8_TERM.setting,), readings=(Q8_TERM,)),
         Claim("C.q8.normalize_formula", "C", "Q8",
               r"From the forward pass we get $Y_{ij} = \frac{\sum x_i}{Y_{ij}}$", "",
               _normalize_forward, check="C's formula evaluated at x = (1, 2, 3)",

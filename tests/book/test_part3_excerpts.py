@@ -12,10 +12,13 @@ import pytest
 from sphinx.config import Config
 from sphinx.directives.code import LiteralIncludeReader
 
+from backprop_book.book.rendering import KEEP_AS_IS
+
 pytestmark = [pytest.mark.part3]
 
 PART3 = Path(__file__).resolve().parents[2] / "docs" / "part3"
 INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::[^\n]*\n)*)```", re.MULTILINE)
+ROLE = re.compile(r":(?:math|data|func|class|meth|mod|attr):`")
 CHAPTERS = sorted(p for p in PART3.glob("*.md") if INCLUDE.search(p.read_text(encoding="utf-8")))
 
 
@@ -52,6 +55,8 @@ def test_excerpts_are_one_function_without_validation(chapter: Path) -> None:
         )
         assert ".setter" not in code, f"{where}: shows a property's setter"
         assert len(code.splitlines()) <= 70, f"{where}: {len(code.splitlines())} lines"
+        if KEEP_AS_IS & options.keys():  # shown as is: a docstring's roles would be raw text
+            assert not ROLE.search(code), f"{where}: a reST role shown raw: {ROLE.search(code)}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)

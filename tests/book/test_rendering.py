@@ -110,3 +110,17 @@ def test_the_extension_removes_both_slips_the_site_check_finds(tmp_path: Path) -
 
     mails = [a["href"] for a in BeautifulSoup(html, "html.parser").select("a[href^=mailto]")]
     assert mails == ["mailto:someone%40example.org"]  # the address stays a link
+
+
+def test_an_excerpt_cut_with_lines_loses_its_docstring_unless_the_cut_is_inside_it() -> None:
+    excerpt = (
+        "def init_std(init: str, fan_in: int,\n"
+        "             fan_out: int) -> float:\n"
+        '    """Std for :data:`INITS`: :math:`\\\\sqrt{2/n_{in}}` (He)."""\n'
+        "    if init == 'he':\n"
+    )
+    body, doc = split_docstring(excerpt)
+    assert doc == "Std for :data:`INITS`: :math:`\\sqrt{2/n_{in}}` (He)."  # escapes read
+    assert body == excerpt.replace(excerpt.splitlines(keepends=True)[2], "")
+    cut = 'def f(x):\n    r"""The first line of :math:`x`,\n    return x\n'
+    assert split_docstring(cut) == (cut, None)

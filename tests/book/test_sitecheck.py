@@ -243,6 +243,9 @@ def test_raw_math_role_in_a_docstring_is_found() -> None:
     listing = "<div class='highlight-python'><div class='highlight'><pre>'''x :math:`a`'''</pre></div></div>"
     assert kinds_of(page(printed)) == ["raw-role"]
     assert kinds_of(page(listing)) == ["raw-role"]  # a listing renders its docstring
+    doctest = "<div class='doctest highlight-default'><div class='highlight'><pre>"
+    doctest += ">>> raw_roles(':math:`x`')</pre></div></div>"
+    assert kinds_of(page(doctest)) == []  # a docstring's example holds it as a string
     cell = f"<div class='cell_input'>{listing}</div>"
     assert kinds_of(page(cell)) == []  # code the chapter runs may hold a role in a string
     assert raw_roles("at 10:30: `x` and a ratio 3:4") == []
@@ -328,6 +331,13 @@ def test_empty_plot_is_found(tmp_path: Path) -> None:
         axes[0].plot([0, 1, 2], [2.3, 1.9, 1.7])
         axes[1].bar([1, 2], [0.3, 0.4])
 
+    def contours(axes) -> None:  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        g1, g2 = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+        for ax in axes:
+            ax.contourf(g1, g2, g1 * g2)  # QuadContourSet: data too
+
     def grid(axes) -> None:  # type: ignore[no-untyped-def]
         import numpy as np
 
@@ -338,6 +348,7 @@ def test_empty_plot_is_found(tmp_path: Path) -> None:
     (tmp_path / "empty.svg").write_text(svg_figure(empty_panel))
     (tmp_path / "full.svg").write_text(svg_figure(full))
     (tmp_path / "grid.svg").write_text(svg_figure(grid))
+    (tmp_path / "contours.svg").write_text(svg_figure(contours))
 
     def html(src: str) -> str:
         return page(figure(f"<img src='{src}' alt='curves'>"))
@@ -348,6 +359,7 @@ def test_empty_plot_is_found(tmp_path: Path) -> None:
     ]
     assert check_html(html("full.svg"), "p.html", tmp_path) == []
     assert check_html(html("grid.svg"), "p.html", tmp_path) == []
+    assert check_html(html("contours.svg"), "p.html", tmp_path) == []
 
 
 def test_low_resolution_figure_is_found(tmp_path: Path) -> None:

@@ -108,14 +108,20 @@ def test_a_record_without_runs_read_as_a_study_of_runs_names_the_file(tmp_path: 
         rec.runs()
 
 
-def test_records_are_read_once_per_modification(tmp_path: Path) -> None:
+def test_records_are_read_once_per_modification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    parse = records._parse_single
+    monkeypatch.setattr(records, "_parse_single", lambda p, n: reads.append(p) or parse(p, n))
     path = _write(tmp_path, _payload())
     first = load_record("part9/s", tmp_path)
-    assert load_record("part9/s", tmp_path) is first
+    first["runs"].append({"name": "changed by a caller"})
+    again = load_record("part9/s", tmp_path)
+    assert reads == [path] and [r["name"] for r in again["runs"]] == ["a"]  # a copy each time
     _write(tmp_path, _payload(data={"runs": [{"name": "b"}]}))
     os.utime(path, ns=(1, 1))  # a new modification time, whatever the clock's resolution
-    again = load_record("part9/s", tmp_path)
-    assert again is not first and again["runs"][0]["name"] == "b"
+    assert load_record("part9/s", tmp_path)["runs"][0]["name"] == "b" and len(reads) == 2
 
 
 def test_every_committed_record_follows_the_schema() -> None:

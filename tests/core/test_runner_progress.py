@@ -145,3 +145,13 @@ def test_training_sessions_count_resumes() -> None:
     assert runner.training_sessions(hist) == (2, False)
     out = {"runs": [{"name": "r", "history": [{"session": "x"}, {"session": "y"}]}]}
     assert runner.progress_notes([out], []) == "resumed in a later session: r (2 sessions)."
+
+
+def test_no_function_of_the_runner_is_over_60_lines() -> None:
+    import ast
+
+    for path in Path(runner.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                assert length <= 60, f"{path.name}: {node.name} has {length} lines"
