@@ -30,9 +30,7 @@ errors.
 from __future__ import annotations
 
 import argparse
-import collections.abc
 import dataclasses
-import inspect
 import json
 import math
 import re
@@ -43,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backprop_book.torch_nn.data import DATA_SOURCES, NORMALIZATIONS, TUTORIAL_MEAN, TUTORIAL_STD
-from backprop_book.torch_nn.models import MODELS
+from backprop_book.torch_nn.models import MODELS, check_model_args
 from backprop_book.torch_nn.threads import parse_threads, valid_threads_setting
 
 __all__ = [
@@ -256,76 +254,6 @@ class TrainConfig:
                 f"unknown TrainConfig field(s) {unknown}; expected some of {sorted(names)}"
             )
         return cls(**values)
-
-
-def check_model_args(
-    model: str, args: dict[str, Any], where: str = "TrainConfig.model_args"
-) -> None:
-    """Refuse model arguments that the model's constructor does not take, or of the wrong type.
-
-    Each argument is checked against the annotation of the model class's
-    ``__init__`` (``hidden_sizes: Sequence[int]`` takes a list of integers, not the
-    string ``"123"``, which would build layers of 1, 2 and 3 units).
-
-    >>> check_model_args("mlp", {"hidden_sizes": [70, 70]})
-    >>> check_model_args("mlp", {"hidden_sizes": "123"})
-    Traceback (most recent call last):
-    ...
-    ValueError: TrainConfig.model_args: model 'mlp' takes hidden_sizes of type Sequence[int], got '123' (str)
-    """
-    cls = MODELS.get(model)
-    if cls is None:
-        return  # the model field's own check names the choices
-    params = inspect.signature(cls.__init__).parameters
-    names = [n for n in params if n != "self"]
-    unknown = sorted(set(args) - set(names))
-    if unknown:
-        raise ValueError(f"{where}: model {model!r} has no argument(s) {unknown}; it takes {names}")
-    hints = typing.get_type_hints(cls.__init__)
-    for key, value in args.items():
-        hint = hints.get(key, Any)
-        if not _matches(value, hint):
-            raise ValueError(
-                f"{where}: model {model!r} takes {key} of type "
-                f"{_type_name(hint)}, got {value!r} ({type(value).__name__})"
-            )
-
-
-def _matches(value: Any, hint: Any) -> bool:
-    """Whether a (JSON-like) value fits a type annotation; unknown annotations accept."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is Any:
-        return True
-    if origin in (types.UnionType, typing.Union):
-        return any(_matches(value, a) for a in args)
-    if hint is type(None):
-        return value is None
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return _num(value)
-    if hint is str:
-        return isinstance(value, str)
-    if origin is typing.Literal:
-        return value in args
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_matches(v, args[0]) for v in value)
-        return len(value) == len(args) and all(
-            _matches(v, a) for v, a in zip(value, args, strict=True)
-        )
-    if origin in (list, collections.abc.Sequence):
-        return isinstance(value, list | tuple) and all(_matches(v, args[0]) for v in value)
-    return True
-
-
-def _type_name(hint: Any) -> str:
-    text = str(hint) if typing.get_origin(hint) else getattr(hint, "__name__", str(hint))
-    return text.replace("collections.abc.", "").replace("typing.", "")
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:
