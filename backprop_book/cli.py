@@ -153,6 +153,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.runs is not None and not experiments.runner.resolve_study(study_id).takes_hooks:
         raise UsageError(f"--runs goes with a study of several runs; {study_id} is a single run")
+    if args.seeds > MAX_SEEDS:
+        raise UsageError(
+            f"--seeds takes at most {MAX_SEEDS} (each seed trains the study once more: "
+            f"{args.seeds} seeds take {args.seeds} times as long as one{_per_seed(study_id)}), "
+            f"got {args.seeds}"
+        )
+    if args.record:
+        _check_results_folder()  # before any training, not after it
     run = experiments.run_study(
         study_id,
         profile=get_profile(args.profile),  # the one parse: flag, else environment, else quick
@@ -173,6 +181,53 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     if run.path is not None:
         print(f"recorded {run.path} (rerun with: {run.command})")
     return 0
+
+
+#: The most seeds ``reproduce --seeds`` runs in one call.
+MAX_SEEDS = 100
+
+
+def _per_seed(study_id: str) -> str:
+    """``", about 12 s each (from its record)"`` when the study's record gives a time, else ``""``."""
+    from backprop_book.records import load_record
+
+    try:
+        prov = load_record(study_id).provenance
+        t = prov.train_wall_time_s
+        n = max(1, len(prov.seeds))
+    except Exception:  # no record, another schema: no estimate, the bound stands alone
+        return ""
+    if not isinstance(t, int | float):
+        return ""
+    return f", about {t / n:.0f} s each at its recorded profile {prov.profile!r}"
+
+
+def _check_results_folder() -> None:
+    """Refuse ``--record`` before training when the results folder cannot take the record."""
+    import os
+    import tempfile
+
+    from backprop_book.records import RESULTS_ENV, default_results_dir
+
+    try:
+        root = default_results_dir()
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise UsageError(
+            f"--record writes into {root}, which {what}; create it or set {RESULTS_ENV} to a "
+            "folder (checked before training)"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".write-probe-")
+    except OSError as exc:
+        raise UsageError(
+            f"--record writes into {root}, which cannot be written ({exc.strerror}); make it "
+            f"writable or set {RESULTS_ENV} to another folder (checked before training)"
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _run_names(text: str) -> tuple[str, ...]:

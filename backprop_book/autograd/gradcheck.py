@@ -49,6 +49,14 @@ def _seed(seed: Any, out: TensorNode) -> np.ndarray:
     return s
 
 
+def _check_fn(fn: Any) -> None:
+    if not callable(fn):
+        raise TypeError(
+            f"expected fn to be a function of the input nodes (e.g. lambda x: (x * x).sum()), "
+            f"got {type(fn).__name__}"
+        )
+
+
 def engine_gradients(
     fn: Callable[..., TensorNode], arrays: Sequence[np.ndarray], seed: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -61,6 +69,7 @@ def engine_gradients(
     >>> v, g
     (array([9.]), array([6.]))
     """
+    _check_fn(fn)
     nodes = [TensorNode(a) for a in _inputs(arrays)]
     out = _output(fn, nodes)
     out.backward(_seed(seed, out))
@@ -86,6 +95,7 @@ def numerical_gradients(
         raise ValueError(f"expected a finite positive step h, got {h!r}")
     if h <= 0:
         raise ValueError(f"expected a finite positive step h, got {h!r}")
+    _check_fn(fn)
     base = _inputs(arrays)
     seed = _seed(seed, _output(fn, [TensorNode(a) for a in base]))
 

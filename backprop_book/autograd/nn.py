@@ -258,7 +258,7 @@ class Activation(Module):
     """
 
     def __init__(self, name: str) -> None:
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
         self.name = name
 
@@ -321,7 +321,19 @@ class Sequential(Module):
     """
 
     def __init__(self, layers: Sequence[Module]) -> None:
+        if isinstance(layers, Module) or not hasattr(layers, "__iter__"):
+            raise TypeError(
+                f"Sequential: expected a list of modules, got {type(layers).__name__}; "
+                "write Sequential([layer1, layer2, ...])"
+            )
         self.layers = list(layers)
+        bad = [
+            (i, type(m).__name__) for i, m in enumerate(self.layers) if not isinstance(m, Module)
+        ]
+        if bad:
+            raise TypeError(
+                f"Sequential: expected modules, got {bad[0][1]} at position {bad[0][0]}"
+            )
 
     def forward(self, x: TensorNode) -> TensorNode:
         """:math:`h_l = f_l(h_{l-1})` for each layer in turn; the last :math:`h_l` is returned."""
@@ -379,6 +391,8 @@ def mlp(
     >>> net.layers[:3]
     [Linear(2, 8, init='glorot'), Activation('relu'), Linear(8, 8, init='glorot')]
     """
+    if isinstance(sizes, str | bytes) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"mlp: expected a list of layer sizes such as [2, 8, 2], got {sizes!r}")
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least [n_in, n_out], got sizes {list(sizes)}")
     n_hidden = len(sizes) - 2
@@ -423,6 +437,11 @@ def cross_entropy(scores: TensorNode, targets: Any, reduction: str = "mean") -> 
     >>> round(float(cross_entropy(s, [0, 1, 0, 1], "sum").value), 4)
     2.7726
     """
+    if not isinstance(scores, TensorNode):
+        raise TypeError(
+            f"cross_entropy: expected scores as a TensorNode (the model's output), got "
+            f"{type(scores).__name__}; wrap an array as TensorNode(scores)"
+        )
     targets = np.asarray(targets)
     if scores.ndim != 2 or targets.shape != (scores.shape[0],):
         raise ValueError(

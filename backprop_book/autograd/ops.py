@@ -900,7 +900,13 @@ def normalize(x: Any) -> TensorNode:
 
 def reshape(x: Any, shape: tuple[int, ...]) -> TensorNode:
     """Reshape (:class:`Reshape`)."""
-    return Reshape.do_forward(x, shape=tuple(shape))
+    if isinstance(shape, int | np.integer) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    if not isinstance(shape, tuple | list) or not all(
+        isinstance(n, int | np.integer) and not isinstance(n, bool) for n in shape
+    ):
+        raise TypeError(f"reshape: expected a shape of integers such as (2, 3), got {shape!r}")
+    return Reshape.do_forward(x, shape=tuple(int(n) for n in shape))
 
 
 def transpose(x: Any, axes: tuple[int, ...] | None = None) -> TensorNode:

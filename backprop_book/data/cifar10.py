@@ -23,13 +23,16 @@ is rebuilt, never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+import lzma
 import os
 import re
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -53,6 +56,7 @@ __all__ = [
     "find_cifar10",
     "holdout_split",
     "load_cifar10",
+    "read_archive",
 ]
 
 log = logging.getLogger(__name__)
@@ -330,10 +334,39 @@ def _check_not_empty(counts: dict[str, int], split: str, where: Path) -> None:
         )
 
 
+@contextlib.contextmanager
+def read_archive(path: Path) -> Iterator[tarfile.TarFile]:
+    """Open a (compressed) tar archive; on leaving, read its stream to the end.
+
+    tarfile stops at the archive's end-of-archive blocks, before gzip's trailer,
+    so a flipped bit in the compressed data could decode silently into a
+    different image; reading to the end makes gzip (bz2, xz) check its CRC.  A
+    damaged or truncated archive raises :class:`ValueError` naming the file.
+
+    >>> with read_archive(Path("no-such.tar.gz")) as tar:  # doctest: +ELLIPSIS
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read the archive no-such.tar.gz: ...
+    """
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            yield tar
+            stream = tar.fileobj
+            if stream is not None:
+                while stream.read(1 << 20):
+                    pass
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        raise ValueError(
+            f"cannot read the archive {path}: {type(exc).__name__}: {exc}; the file is damaged "
+            "or truncated (download or copy it again)"
+        ) from exc
+
+
 def _decode_archive(path: Path, split: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Decode one split of an archive in a single sequential pass over the compressed stream."""
     found: list[tuple[str, str, bytes]] = []
-    with tarfile.open(path, "r:*") as tar:
+    with read_archive(path) as tar:
         for m in tar:
             info = _split_member(m.name) if m.isfile() else None
             fh = tar.extractfile(m) if info is not None and info[0] == split else None
@@ -564,6 +597,12 @@ def load_cifar10(
             cached = _decode_archive(src.path, split, progress)
             _write_cache(cache, *cached, key, split)
     else:
+        if expected_sha256 is not None and expected_sha256.lower() != SHARED_ARCHIVE_SHA256:
+            raise ValueError(
+                f"a checksum (sha256 {expected_sha256[:12]}...) was given, but {src.path} is an "
+                "unpacked folder copy, which has no archive checksum to compare; point at the "
+                ".tar.gz archive, or leave the checksum out for a folder"
+            )
         files = _folder_files(src.path, split)
         key = _folder_digest(files)
         cache = cache_root / "cifar10" / f"folder-{key[:16]}-{split}.v{_CACHE_FORMAT}.npz"

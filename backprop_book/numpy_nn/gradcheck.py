@@ -40,6 +40,25 @@ class _Model(Protocol):
     def loss(self, X: np.ndarray, y: np.ndarray | None = None, reg: float = 0.0) -> Any: ...
 
 
+def _check_callable(f: Any, name: str) -> None:
+    if not callable(f):
+        raise TypeError(
+            f"expected {name} to be a function of the array (e.g. lambda v: model.loss(X, y)[0]), "
+            f"got {type(f).__name__}"
+        )
+
+
+def _check_model(model: Any) -> None:
+    """A model for :func:`check_gradients`: ``params`` (a dict of arrays) and ``loss``."""
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not callable(getattr(model, "loss", None)):
+        raise TypeError(
+            "expected a model with .params (a dict of arrays) and .loss(X, y, reg) -> "
+            f"(loss, grads), such as TwoLayerNet or MLP, got {type(model).__name__}"
+            + ("; pass the model, not its params" if isinstance(model, dict) else "")
+        )
+
+
 def _check_array(x: Any, name: str) -> None:
     """Refuse what cannot be perturbed in place by a small step."""
     if not isinstance(x, np.ndarray):
@@ -115,6 +134,7 @@ def numerical_gradient(
     >>> numerical_gradient(lambda v: float(np.sum(v ** 3)), x).round(6)
     array([ 3., 12.])
     """
+    _check_callable(f, "f")
     _check_array(x, "x")
     _check_step(h, method)
     flat = x.reshape(-1)
@@ -223,6 +243,7 @@ def check_gradients(
         _check_count(num_samples, "num_samples")
     if not (isinstance(reg, int | float | np.floating) and np.isfinite(reg) and reg >= 0):
         raise ValueError(f"expected a finite reg >= 0, got {reg!r}")
+    _check_model(model)
     for name, p in model.params.items():
         _check_array(p, f"params[{name!r}]")
     gen = np.random.default_rng(rng)
@@ -280,6 +301,7 @@ def directional_check(
     >>> rel_error(a, n) < 1e-9
     True
     """
+    _check_callable(f, "f")
     _check_array(x, "x")
     _check_step(h, method)
     num_directions = _check_count(num_directions, "num_directions")

@@ -34,6 +34,69 @@ __all__ = [
 Cache = Any
 
 
+def _array(name: str, value: Any, shape: str | None = None, ndim: int | None = None) -> np.ndarray:
+    """``value`` if it is a NumPy array of real numbers (of ``ndim`` dimensions), else raise.
+
+    ``shape`` describes the expected shape in the message (``"(N, C)"``).
+    """
+    if not isinstance(value, np.ndarray):
+        want = f" of shape {shape}" if shape else ""
+        raise TypeError(f"expected {name} to be a NumPy array{want}, got {type(value).__name__}")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"expected {name} to hold real numbers, got dtype {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(
+            f"expected {name} of shape {shape} ({ndim}-D), got shape {value.shape}"
+            + ("; a single example x is x[None, :]" if value.ndim == ndim - 1 else "")
+        )
+    return value
+
+
+def _like(name: str, value: Any, other_name: str, other: np.ndarray) -> np.ndarray:
+    """``value`` if it is an array of ``other``'s shape (a gradient and its cache), else raise."""
+    _array(name, value, str(other.shape))
+    if value.shape != other.shape:
+        raise ValueError(
+            f"expected {name} of the shape of {other_name} {other.shape}, got shape {value.shape}"
+        )
+    return value
+
+
+def _check_affine_inputs(h_prev: Any, W: Any, b: Any) -> None:
+    """Refuse inputs of :func:`affine_forward` that NumPy would reject in its own words."""
+    _array("W", W, "(D, H)", ndim=2)
+    _array("b", b, f"({W.shape[1]},)", ndim=1)
+    if b.shape != (W.shape[1],):
+        raise ValueError(
+            f"expected b of shape ({W.shape[1]},) for W of shape {W.shape}, got {b.shape}"
+        )
+    _array("h_prev", h_prev, "(N, D)")
+    if h_prev.ndim < 2:
+        raise ValueError(
+            f"expected h_prev of shape (N, {W.shape[0]}), a batch of rows, got shape "
+            f"{h_prev.shape}; a single example x is x[None, :]"
+        )
+
+
+def _check_affine_grad(ds: Any, cache: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The cache ``(h_prev, W)`` of :func:`affine_forward`, after checking it and ``ds``."""
+    if not (isinstance(cache, tuple) and len(cache) == 2):
+        raise TypeError(
+            f"expected the cache (h_prev, W) that affine_forward returned, got {type(cache).__name__}"
+        )
+    h_prev, W = cache
+    _array("cache's h_prev", h_prev)
+    _array("cache's W", W, "(D, H)", ndim=2)
+    expected = (h_prev.shape[0], W.shape[1])
+    _array("ds", ds, str(expected), ndim=2)
+    if ds.shape != expected:
+        raise ValueError(
+            f"expected ds of shape {expected} (the forward's output: N = {expected[0]} rows, "
+            f"H = {expected[1]} units), got shape {ds.shape}"
+        )
+    return h_prev, W
+
+
 def affine_forward(
     h_prev: np.ndarray, W: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -58,6 +121,7 @@ def affine_forward(
     array([[2., 0.],
            [2., 0.]])
     """
+    _check_affine_inputs(h_prev, W, b)
     h2 = h_prev.reshape(h_prev.shape[0], -1)
     if h2.shape[1] != W.shape[0]:
         raise ValueError(
@@ -83,7 +147,7 @@ def affine_backward(
     >>> dW[:, 0], db
     (array([3., 5., 7.]), array([2., 2.]))
     """
-    h_prev, W = cache
+    h_prev, W = _check_affine_grad(ds, cache)
     h2 = h_prev.reshape(h_prev.shape[0], -1)
     dh_prev = (ds @ W.T).reshape(h_prev.shape)
     return dh_prev, h2.T @ ds, ds.sum(axis=0)
@@ -95,6 +159,7 @@ def relu_forward(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> relu_forward(np.array([-1.0, 0.0, 2.0]))[0]
     array([0., 0., 2.])
     """
+    _array("s", s)
     mask = s > 0
     return np.maximum(s, 0.0), mask
 
@@ -105,6 +170,8 @@ def relu_backward(dh: np.ndarray, cache: np.ndarray) -> np.ndarray:
     >>> relu_backward(np.ones(3), np.array([False, False, True]))
     array([0., 0., 1.])
     """
+    _array("cache", cache)
+    _like("dh", dh, "the cache", cache)
     return dh * cache
 
 
@@ -114,6 +181,7 @@ def sigmoid_forward(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> sigmoid_forward(np.array([0.0, 1000.0, -1000.0]))[0]
     array([0.5, 1. , 0. ])
     """
+    _array("s", s)
     e = np.exp(-np.abs(s))
     h = np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return h, h
@@ -125,7 +193,8 @@ def sigmoid_backward(dh: np.ndarray, cache: np.ndarray) -> np.ndarray:
     >>> sigmoid_backward(np.ones(1), np.array([0.5]))
     array([0.25])
     """
-    h = cache
+    h = _array("cache", cache)
+    _like("dh", dh, "the cache", h)
     return dh * h * (1.0 - h)
 
 
@@ -135,6 +204,7 @@ def tanh_forward(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> tanh_forward(np.array([0.0]))[0]
     array([0.])
     """
+    _array("s", s)
     h = np.tanh(s)
     return h, h
 
@@ -145,7 +215,8 @@ def tanh_backward(dh: np.ndarray, cache: np.ndarray) -> np.ndarray:
     >>> tanh_backward(np.ones(1), np.array([0.0]))
     array([1.])
     """
-    h = cache
+    h = _array("cache", cache)
+    _like("dh", dh, "the cache", h)
     return dh * (1.0 - h * h)
 
 
@@ -160,6 +231,7 @@ def softmax(s: np.ndarray) -> np.ndarray:
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
+    _array("scores s", s, "(N, C)", ndim=2)
     z = s - s.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -184,6 +256,7 @@ def softmax_cross_entropy(s: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     >>> round(loss, 6) == round(float(np.log(4)), 6), ds[0]
     (True, array([-0.375,  0.125,  0.125,  0.125]))
     """
+    _array("scores s", s, "(N, C)", ndim=2)
     N = s.shape[0]
     y = np.asarray(y)
     if y.shape != (N,):
@@ -212,6 +285,11 @@ def l2_penalty(W: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
     >>> l2_penalty(np.array([[1.0, 2.0]]), 0.5)
     (2.5, array([[1., 2.]]))
     """
+    _array("W", W)
+    if isinstance(reg, bool) or not isinstance(reg, int | float | np.integer | np.floating):
+        raise TypeError(f"expected reg to be a number, got {reg!r}")
+    if not (np.isfinite(reg) and reg >= 0):
+        raise ValueError(f"expected a finite reg >= 0, got {reg!r}")
     return float(reg * np.sum(W * W)), (2.0 * reg) * W
 
 
@@ -230,6 +308,9 @@ def dropout_forward(
     >>> dropout_forward(np.ones(3), 0.5, train=False)[0]
     array([1., 1., 1.])
     """
+    _array("h", h)
+    if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
+        raise TypeError(f"expected dropout probability p to be a number, got {p!r}")
     if not 0.0 <= p < 1.0:
         raise ValueError(f"expected dropout probability p in [0, 1), got {p!r}")
     if not train or p == 0.0:
@@ -247,4 +328,7 @@ def dropout_backward(dout: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
     >>> dropout_backward(np.ones(2), np.array([0.0, 2.0]))
     array([0., 2.])
     """
+    _array("dout", dout)
+    if cache is not None:
+        _like("dout", dout, "the mask cache", _array("cache", cache))
     return dout if cache is None else dout * cache

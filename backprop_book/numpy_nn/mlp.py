@@ -77,8 +77,13 @@ class MLP:
         rng: RngLike = None,
         dtype: type[np.floating[Any]] | np.dtype[Any] = np.float64,
     ) -> None:
+        if isinstance(hidden_sizes, str | bytes) or not hasattr(hidden_sizes, "__iter__"):
+            raise TypeError(
+                f"expected hidden_sizes to be a list of layer widths such as [100, 50], got "
+                f"{hidden_sizes!r}"
+            )
         sizes = [input_size, *hidden_sizes, output_size]
-        if any(not isinstance(s, int | np.integer) or s <= 0 for s in sizes):
+        if any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s <= 0 for s in sizes):
             raise ValueError(f"expected positive integer layer sizes, got {sizes}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"expected activation in {sorted(ACTIVATIONS)}, got {activation!r}")

@@ -208,6 +208,14 @@ def train(
     >>> len(hist.loss), round(hist.loss[0], 4), hist.loss[-1] < 0.02
     (100, 1.2439, True)
     """
+    if not isinstance(getattr(model, "params", None), dict) or not all(
+        callable(getattr(model, m, None)) for m in ("loss", "predict")
+    ):
+        raise TypeError(
+            "expected a model with .params (a dict of arrays), .loss(X, y, reg) and "
+            f".predict(X), such as TwoLayerNet or MLP, got {type(model).__name__}"
+            + ("; pass the model, not its params" if isinstance(model, dict) else "")
+        )
     X, y = _check_data(X, y, "X", "y")
     if (X_val is None) != (y_val is None):
         raise ValueError("expected both X_val and y_val, or neither")

@@ -114,6 +114,14 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ValueError(
             f"{p} is an incomplete backprop_book checkpoint: missing {missing or ['config']}"
         )
+    rng = ckpt["rng"]
+    lacking = sorted({"data", "torch"} - set(rng)) if isinstance(rng, dict) else ["data", "torch"]
+    if lacking:
+        raise ValueError(
+            f"{p} is an incomplete backprop_book checkpoint: its rng state lacks {lacking} "
+            "(expected the states of the data and torch generators); without them a resumed "
+            "run cannot continue bit-identically"
+        )
     return ckpt  # type: ignore[no-any-return]
 
 

@@ -152,6 +152,12 @@ def main_train(args: argparse.Namespace) -> int:
         raise
     except (ValueError, TypeError) as exc:  # a setting out of range, a bad --model-arg
         raise UsageError(str(exc)) from exc
+    done = saved.get("epoch") if args.resume else None
+    if isinstance(done, int) and cfg.epochs < done:
+        raise UsageError(
+            f"--resume --epochs {cfg.epochs}: the checkpoint has already trained {done} epochs; "
+            f"give --epochs {done} or more (or train a new run with another --out)"
+        )
     if args.stop_after is not None and args.stop_after > cfg.epochs:
         raise UsageError(f"--stop-after {args.stop_after} is past the run's {cfg.epochs} epochs")
     data = load_data(

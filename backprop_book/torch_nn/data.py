@@ -16,7 +16,6 @@ path is kept too (:func:`extract_image_folder`, :func:`d_transforms`,
 from __future__ import annotations
 
 import math
-import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from backprop_book.data import (
     holdout_split,
     load_cifar10,
 )
-from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256
+from backprop_book.data.cifar10 import SHARED_ARCHIVE_SHA256, read_archive
 
 __all__ = [
     "CIFAR10_MEAN",
@@ -433,6 +432,12 @@ def extract_image_folder(
     ``per_class`` keeps the first files of each class folder.  Returns
     ``dest/<split>``, ready for :class:`torchvision.datasets.ImageFolder`.
     """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if per_class is not None and (
+        isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1
+    ):
+        raise ValueError(f"per_class must be a positive integer or None, got {per_class!r}")
     src = (
         find_cifar10("image-folder", archive)
         if archive is not None
@@ -448,12 +453,17 @@ def extract_image_folder(
                 (out / cdir.name / f.name).write_bytes(f.read_bytes())
         return out
     counts: dict[str, int] = {}
-    with tarfile.open(src.path) as tar:
+    with read_archive(src.path) as tar:
         for m in tar:
             parts = Path(m.name).parts
             if not m.isfile() or len(parts) < 3 or parts[-3] != split:
                 continue
             cls = parts[-2]
+            if cls in ("", ".", "..") or parts[-1] in ("", ".", ".."):
+                raise ValueError(
+                    f"the archive {src.path} holds a member {m.name!r} that would be written "
+                    f"outside {out}; refusing to extract it"
+                )
             if per_class is not None and counts.get(cls, 0) >= per_class:
                 continue
             counts[cls] = counts.get(cls, 0) + 1

@@ -108,7 +108,7 @@ def run_one(
         trainer = Trainer.from_checkpoint(ckpt, data=tensors)
     else:
         trainer = Trainer(cfg, data=tensors)
-    trainer.fit(checkpoint=ckpt)
+    trainer.fit(checkpoint=ckpt, stop_on_nonfinite=False)  # a diverging run is a result
     ev = trainer.evaluate()
     ev_train = trainer.evaluate(trainer.train_data)
     test = trainer.test_data
@@ -748,7 +748,7 @@ def d_preprocessing(
                               epochs=epochs, grayscale=True, device="cpu",
                               normalization="tutorial" if norm else "none")  # fmt: skip
             trainer = Trainer(cfg, data=(train, None, test))
-            trainer.fit()
+            trainer.fit(stop_on_nonfinite=False)
             x = trainer.prepare(trainer.train_data.images, train=False)
             rows.append(
                 {"preprocessing": name, "test_acc": trainer.history[-1]["test_acc"],

@@ -306,7 +306,7 @@ class Trainer:
         *,
         checkpoint: str | os.PathLike[str] | None = None,
         stop_after: int | None = None,
-        stop_on_nonfinite: bool = False,
+        stop_on_nonfinite: bool = True,
     ) -> list[dict[str, Any]]:
         """Train up to ``epochs`` (default ``config.epochs``) epochs in total.
 
@@ -316,10 +316,10 @@ class Trainer:
         With ``config.restore_best``, a finished run (all epochs, or stopped early)
         ends holding the weights of its epoch with the lowest validation loss
         (:attr:`restored_epoch`); the history still describes every epoch trained.
-        With ``stop_on_nonfinite`` (the CLI's choice), an epoch whose mean training
+        With ``stop_on_nonfinite`` (the default), an epoch whose mean training
         loss is NaN or infinite raises :class:`TrainingDiverged` before it is
-        checkpointed; studies leave it off, so a learning-rate sweep records the
-        runs that diverge.
+        checkpointed, rather than returning NaN losses; studies turn it off, so a
+        learning-rate sweep records the runs that diverge.
         Returns the history: one dict per epoch (:meth:`run_epoch`).
         """
         last = self.config.epochs if epochs is None else epochs

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 from backprop_book.autograd import TensorNode
 from backprop_book.autograd.experiments import TrainConfig
 from backprop_book.autograd.gradcheck import engine_gradients, numerical_gradients
-from backprop_book.autograd.nn import Linear, mlp
+from backprop_book.autograd.nn import Activation, Linear, Sequential, cross_entropy, mlp
 from backprop_book.autograd.optim import SGD, Adam
 
 pytestmark = pytest.mark.part3
@@ -266,3 +266,30 @@ def test_part3_train_config_is_checked(kwargs: dict[str, Any], match: str) -> No
         TrainConfig(**kwargs)
     with pytest.raises(TypeError, match=r"TrainConfig.epochs: expected an integer, got 2\.5"):
         TrainConfig(epochs=2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: cross_entropy(np.ones((2, 3)), [0, 1]), TypeError,
+         r"cross_entropy: expected scores as a TensorNode .* got ndarray"),
+        (lambda: cross_entropy(TensorNode(np.ones(3)), [0]), ValueError,
+         r"expected scores \(n, k\) and n integer targets, got scores \(3,\)"),
+        (lambda: Sequential(Linear(2, 2, rng=0)), TypeError,
+         r"Sequential: expected a list of modules, got Linear"),
+        (lambda: Sequential([Linear(2, 2, rng=0), "relu"]), TypeError,
+         "expected modules, got str at position 1"),
+        (lambda: Activation(["relu"]), ValueError, "unknown activation"),
+        (lambda: mlp(None), TypeError, "mlp: expected a list of layer sizes"),
+        (lambda: TensorNode(np.ones(6)).reshape("2,3"), TypeError,
+         "reshape: expected a shape of integers"),
+        (lambda: numerical_gradients(np.ones(2), [np.ones(2)]), TypeError,
+         "expected fn to be a function of the input nodes"),
+        (lambda: engine_gradients("f", [np.ones(2)]), TypeError, "expected fn to be a function"),
+    ],
+)  # fmt: skip
+def test_engine_mistakes_get_messages_a_student_understands(
+    make: Any, error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        make()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["reproduce", "part4/alexnet_study", "--runs", "sgd,,b"], 2, "expected run names separated"),
     (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
     (["reproduce", "part3/relu2", "--profile", "huge"], 2, "invalid choice: 'huge'"),
+    (["reproduce", "part3/relu2", "--seeds", "1000000"], 2, "--seeds takes at most 100"),
     # train: settings
     (["train", *FAKE, "--lr", "inf", "--out", "{tmp}/x"], 2, "TrainConfig.lr: expected a finite"),
     (["train", *FAKE, "--lr", "nan", "--out", "{tmp}/x"], 2, "TrainConfig.lr"),
@@ -80,6 +82,17 @@ CASES: list[tuple[list[str], int, str]] = [
     (["train", *FAKE, "--model-arg", "hidden_sizes=[0]", "--out", "{tmp}/x"], 1, "hidden_sizes"),
     (["train", *FAKE, "--model-arg", "depth=3", "--out", "{tmp}/x"], 2, "no argument(s) ['depth']"),
     (["train", *FAKE, "--model-arg", "novalue", "--out", "{tmp}/x"], 2, "KEY=VALUE"),
+    (
+        ["train", *FAKE, "--model-arg", "hidden_sizes=[8]", "--model-arg", "hidden_sizes=[9]"],
+        2,
+        "--model-arg hidden_sizes given twice",
+    ),
+    (
+        ["train", *FAKE, "--device", "cpu:7", "--out", "{tmp}/x"],
+        2,
+        "only CUDA devices are numbered",
+    ),
+    (["train", *FAKE, "--seed", str(2**70), "--out", "{tmp}/x"], 2, "TrainConfig.seed"),
     (
         ["train", *FAKE, "--stop-after", "0", "--out", "{tmp}/x"],
         2,
@@ -205,3 +218,49 @@ def test_a_damaged_results_file_is_one_line_naming_it(
     assert "Traceback" not in err + out and err.count("\n") == 1, err
     assert err.startswith(f"backprop-book reproduce: error: {index} is not a valid recorded")
     assert message in err, err
+
+
+# ----------------------------------------------------------------------------- issue 26: before training
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "read-only"])
+def test_record_into_a_folder_that_cannot_take_it_fails_before_training(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "results"
+    if kind == "file":
+        target.write_text("x")
+    elif kind == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        target.mkdir()
+        target.chmod(0o555)
+    monkeypatch.setenv("BACKPROP_BOOK_RESULTS", str(target))
+    start = time.monotonic()
+    assert main(["reproduce", "part3/relu2", "--record"]) == 2
+    assert time.monotonic() - start < 20  # no training: the study takes minutes
+    err = capsys.readouterr().err
+    expected = {"missing": "does not exist", "file": "is not a folder", "read-only": "cannot be"}
+    assert err.count("\n") == 1 and f"--record writes into {target}" in err
+    assert expected[kind] in err and "checked before training" in err
+
+
+def test_resume_with_fewer_epochs_than_done_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it exited 0 with metrics saying "epochs 1, epochs_done 3"
+    run = tmp_path / "run"
+    base = [a for a in FAKE if a not in ("--epochs", "1")]
+    assert main(["train", *base, "--epochs", "2", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["train", *base, "--epochs", "1", "--out", str(run), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "--resume --epochs 1: the checkpoint has already trained 2 epochs" in err
+
+
+def test_a_checksum_for_a_folder_copy_is_an_error(
+    tiny_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["data", "--root", str(tiny_folder), "--splits", "test", "--sha256", "ab" * 32]
+    assert main(argv) == 1
+    assert "is an unpacked folder copy" in capsys.readouterr().err

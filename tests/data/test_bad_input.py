@@ -212,3 +212,56 @@ def test_invalid_utf8_in_a_result_file(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_bytes(b'{"name": "\xff\xfe"}')
     with pytest.raises(ValueError, match=r"bad\.json is not a valid recorded result"):
         load_result("bad", results_dir=tmp_path)
+
+
+# ----------------------------------------------------------------------------- issue 26: archives
+
+
+def test_a_flipped_bit_is_caught_with_the_checksum_off(tiny_archive: Path) -> None:
+    # the gzip trailer's CRC: tarfile stopped before it, and the archive decoded silently
+    data = bytearray(tiny_archive.read_bytes())
+    data[-6] ^= 0x01
+    tiny_archive.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=rf"cannot read the archive {tiny_archive}.*CRC"):
+        load_cifar10("train", root=tiny_archive, expected_sha256=None)
+
+
+def test_a_flipped_bit_inside_the_data_is_an_error_naming_the_file(tiny_archive: Path) -> None:
+    data = bytearray(tiny_archive.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    tiny_archive.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=str(tiny_archive)):
+        load_cifar10("train", root=tiny_archive, expected_sha256=None)
+
+
+def test_a_truncated_archive_names_the_file(tiny_archive: Path) -> None:
+    data = tiny_archive.read_bytes()
+    tiny_archive.write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.raises(ValueError, match=rf"cannot read the archive {tiny_archive}: .*truncated"):
+        load_cifar10("test", root=tiny_archive, expected_sha256=None)
+
+
+def test_a_checksum_for_a_folder_copy_is_refused(tiny_folder: Path) -> None:
+    # --sha256 was ignored for a folder copy
+    with pytest.raises(ValueError, match=r"is an unpacked folder copy, which has no archive"):
+        load_cifar10("train", root=tiny_folder, expected_sha256="ab" * 32)
+    assert len(load_cifar10("train", root=tiny_folder)) == 30  # the default checksum: no error
+
+
+def test_extracting_outside_the_destination_is_refused(tiny_archive: Path, tmp_path: Path) -> None:
+    from backprop_book.torch_nn.data import extract_image_folder
+
+    dest = tmp_path / "dest"
+    with pytest.raises(ValueError, match=r"split must be 'train' or 'test', got '\.\.'"):
+        extract_image_folder(dest, "..", archive=tiny_archive)
+    with pytest.raises(ValueError, match="per_class must be a positive integer"):
+        extract_image_folder(dest, "train", per_class=0, archive=tiny_archive)
+    evil = tmp_path / "evil.tar.gz"
+    blob = tmp_path / "x.jpg"
+    blob.write_bytes((tiny_archive.parent / "cifar10-jpeg/train/cat/0000.jpg").read_bytes())
+    with tarfile.open(evil, "w:gz") as tar:
+        tar.add(tiny_archive.parent / "cifar10-jpeg", arcname="cifar10-jpeg")
+        tar.add(blob, arcname="cifar10-jpeg/train/../x.jpg")
+    with pytest.raises(ValueError, match=r"would be written outside"):
+        extract_image_folder(dest, "train", archive=evil)
+    assert not (dest / "x.jpg").exists() and not (tmp_path / "x.jpg.out").exists()

@@ -229,3 +229,58 @@ def test_models_refuse_float_labels_and_text_inputs(net_data) -> None:  # type: 
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0.2, 1.0]))
     with pytest.raises(ValueError, match=r"labels in 0\.\.2"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
+
+
+# ----------------------------------------------------------------------------- issue 26: messages
+
+
+def _messages() -> list[tuple[object, type, str]]:
+    from backprop_book.numpy_nn import layers as L
+
+    x, W, b = np.ones((2, 3)), np.ones((3, 4)), np.zeros(4)
+    _, cache = L.affine_forward(x, W, b)
+    return [
+        # 1-D scores gave "tuple index out of range"
+        (lambda: L.softmax_cross_entropy(np.ones(3), np.array([0])), ValueError,
+         r"expected scores s of shape \(N, C\) \(2-D\), got shape \(3,\); a single example"),
+        (lambda: L.softmax(np.ones(3)), ValueError, r"scores s of shape \(N, C\)"),
+        (lambda: L.softmax([[1.0, 2.0]]), TypeError, "expected scores s to be a NumPy array"),
+        # shapes from inside NumPy: "operands could not be broadcast ..."
+        (lambda: L.affine_forward(x, W, np.zeros(3)), ValueError,
+         r"expected b of shape \(4,\) for W of shape \(3, 4\), got \(3,\)"),
+        (lambda: L.affine_forward(np.ones(3), W, b), ValueError,
+         r"expected h_prev of shape \(N, 3\), a batch of rows, got shape \(3,\)"),
+        (lambda: L.affine_forward(x.tolist(), W, b), TypeError, "expected h_prev to be a NumPy"),
+        (lambda: L.affine_backward(np.ones((2, 5)), cache), ValueError,
+         r"expected ds of shape \(2, 4\) .* got shape \(2, 5\)"),
+        (lambda: L.affine_backward(np.ones((2, 4)), None), TypeError,
+         r"expected the cache \(h_prev, W\) that affine_forward returned, got NoneType"),
+        (lambda: L.relu_backward(np.ones((2, 3)), np.ones((3, 2)) > 0), ValueError,
+         r"expected dh of the shape of the cache \(3, 2\), got shape \(2, 3\)"),
+        (lambda: L.sigmoid_backward(np.ones(3), np.ones(2)), ValueError, "expected dh of the shape"),
+        (lambda: L.tanh_backward(np.ones(3), np.ones(2)), ValueError, "expected dh of the shape"),
+        (lambda: L.dropout_backward(np.ones(3), np.ones(2)), ValueError, "the mask cache"),
+        (lambda: L.dropout_forward(np.ones(3), None), TypeError, "dropout probability p to be a"),
+        (lambda: L.l2_penalty(W, -1.0), ValueError, "expected a finite reg >= 0, got -1.0"),
+        (lambda: L.l2_penalty(W, "0.1"), TypeError, "expected reg to be a number"),
+        # a dict where a model goes: "'dict' object has no attribute 'params'"
+        (lambda: check_gradients({"params": {}}, x, np.array([0, 1])), TypeError,
+         r"expected a model with \.params .* got dict; pass the model, not its params"),
+        (lambda: train({"W1": W}, x, np.array([0, 1])), TypeError,
+         r"expected a model with \.params .* got dict; pass the model, not its params"),
+        (lambda: numerical_gradient(np.ones(2), np.ones(2)), TypeError,
+         "expected f to be a function of the array"),
+        (lambda: directional_check("f", np.ones(2), np.ones(2)), TypeError,
+         "expected f to be a function"),
+        (lambda: MLP(3, "50", 2), TypeError, "expected hidden_sizes to be a list of layer widths"),
+        (lambda: MLP(3, [True], 2), ValueError, "expected positive integer layer sizes"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("index", range(21))
+def test_student_mistakes_get_messages_a_student_understands(index: int) -> None:
+    cases = _messages()
+    assert len(cases) == 21
+    make, error, match = cases[index]
+    with pytest.raises(error, match=match):
+        make()  # type: ignore[operator]

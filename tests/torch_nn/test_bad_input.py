@@ -172,15 +172,15 @@ def test_checkpoint_missing_keys(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- divergence
 
 
-def test_a_nan_loss_stops_the_run_when_asked(tmp_path: Path) -> None:
+def test_a_nan_loss_stops_the_run_unless_a_study_asks_otherwise(tmp_path: Path) -> None:
     cfg = TrainConfig(
         data="fake", model="mlp", max_train=32, max_test=8, batch_size=16, epochs=2, lr=1e30,
         optimizer="sgd", momentum=0.0,
     )  # fmt: skip
     with pytest.raises(TrainingDiverged, match="epoch 1 is nan"):
-        Trainer(cfg).fit(checkpoint=tmp_path / "c.pt", stop_on_nonfinite=True)
+        Trainer(cfg).fit(checkpoint=tmp_path / "c.pt")  # the default: fit(lr=1e9) returned nan
     assert not (tmp_path / "c.pt").exists()  # the diverged epoch is not checkpointed
-    history = Trainer(cfg).fit()  # studies keep the record of a diverging run
+    history = Trainer(cfg).fit(stop_on_nonfinite=False)  # studies keep a diverging run
     assert math.isnan(history[0]["train_loss"])
 
 
@@ -250,3 +250,13 @@ def test_a_model_argument_given_twice_is_an_error() -> None:
     assert parse_model_args(["n_linear=3"]) == {"n_linear": 3}
     with pytest.raises(ValueError, match=r"--model-arg n_linear given twice \(3 and '4'\)"):
         parse_model_args(["n_linear=3", "n_linear=4"])
+
+
+def test_a_checkpoint_without_rng_state_is_named(tmp_path: Path) -> None:
+    cfg = TrainConfig(data="fake", model="mlp", max_train=16, max_test=8, batch_size=16, epochs=1)
+    Trainer(cfg).fit(checkpoint=tmp_path / "c.pt")
+    state = torch.load(tmp_path / "c.pt", weights_only=True)
+    del state["rng"]["torch"]  # was "error: 'torch'" on resume
+    torch.save(state, tmp_path / "c.pt")
+    with pytest.raises(ValueError, match=r"its rng state lacks \['torch'\]"):
+        load_checkpoint(tmp_path / "c.pt")
