@@ -36,6 +36,7 @@ extensions = [
     "backprop_book.sphinxext",
     "backprop_book.book.notebooks",
     "backprop_book.book.rendering",
+    "backprop_book.book.excerpts",
 ]
 
 exclude_patterns = [

@@ -2,6 +2,8 @@
 
 * :mod:`backprop_book.book.notation` -- the one table of the book's symbols and the
   code's names, rendered as the notation page;
+* :mod:`backprop_book.book.excerpts` -- the ``excerpt`` directive: a function of the
+  package without its docstring and its input checks, cut by its syntax tree;
 * :mod:`backprop_book.book.notebooks` -- each chapter as a Jupyter notebook (jupytext),
   offered by the page's download button;
 * :mod:`backprop_book.book.sitecheck` -- the built site opened in headless Chromium and

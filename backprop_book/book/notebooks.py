@@ -7,8 +7,9 @@ outside the book's checkout:
 
 * the code a page shows with ``{literalinclude}`` (a function of the package, read
   with Sphinx's own reader, so ``:pyobject:`` and ``:lines:`` pick the same lines as
-  on the page) is written into the notebook as a code block, not left as directive
-  text;
+  on the page) or with ``{excerpt}`` (the function without docstring and checks, cut
+  by :mod:`backprop_book.book.excerpts` as on the page) is written into the notebook
+  as a code block, not left as directive text;
 * a first code cell (:func:`install_check`) says what to install -- the book's
   wheel with its ``notebook`` extra -- and checks it: the package's version and every
   library the notebook imports.
@@ -74,6 +75,12 @@ _FENCE_RE = re.compile(
     r"(?P=fence)[ \t]*$",
     re.MULTILINE,
 )
+_EXCERPT_RE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{excerpt\}[ \t]+(?P<name>\S+)[ \t]*\n"
+    r"(?P<options>(?:[ \t]*:[\w-]+:.*\n)*)"
+    r"(?P=fence)[ \t]*$",
+    re.MULTILINE,
+)
 _OPTION_RE = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>.*?)[ \t]*$", re.MULTILINE)
 
 _KERNELSPEC_RE = re.compile(r"\A---\s*\n.*?^kernelspec:", re.DOTALL | re.MULTILINE)
@@ -91,12 +98,14 @@ def is_notebook_source(text: str) -> bool:
 
 
 def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
-    """Replace each ``{literalinclude}`` directive of a Markdown cell by the code it shows.
+    """Replace each ``{literalinclude}`` and ``{excerpt}`` directive of a Markdown cell by
+    the code it shows.
 
     The code is read with Sphinx's :class:`~sphinx.directives.code.LiteralIncludeReader`
     (the reader of the directive itself), so ``:pyobject:``, ``:lines:``,
     ``:start-at:`` and the like select what the page shows.  A relative path is taken
-    from ``source_dir``, the chapter's folder.
+    from ``source_dir``, the chapter's folder.  An ``{excerpt}`` shows what
+    :func:`backprop_book.book.excerpts.excerpt` gives (its ``:end-before:`` too).
 
     Raises
     ------
@@ -136,7 +145,16 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
         fence = "````" if "```" in text else "```"
         return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
-    return _FENCE_RE.sub(code, markdown)
+    def excerpt_code(match: re.Match[str]) -> str:
+        from backprop_book.book.excerpts import excerpt
+
+        options = {m["key"]: m["value"] for m in _OPTION_RE.finditer(match["options"])}
+        end = options.get("end-before")
+        text = excerpt(match["name"], yaml.safe_load(f"v: {end}")["v"] if end else None)
+        fence = "````" if "```" in text else "```"
+        return f"{fence}python\n{text.rstrip()}\n{fence}"
+
+    return _EXCERPT_RE.sub(excerpt_code, _FENCE_RE.sub(code, markdown))
 
 
 def _imported_modules(code_cells: list[str]) -> list[str]:
@@ -245,12 +263,14 @@ def chapter_notebook(text: str, *, title: str = "", source_dir: str | Path | Non
     nb.metadata.pop("mystnb", None)  # the build's execution settings
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
-        if cell.cell_type == "markdown" and "{literalinclude}" in cell.source:
-            if source_dir is None:
-                raise ValueError(
-                    "expected the chapter's folder (source_dir) to read its {literalinclude} code"
-                )
-            cell.source = inline_literalincludes(cell.source, source_dir)
+        if cell.cell_type != "markdown":
+            continue
+        if "{literalinclude}" in cell.source and source_dir is None:
+            raise ValueError(
+                "expected the chapter's folder (source_dir) to read its {literalinclude} code"
+            )
+        if "{literalinclude}" in cell.source or "{excerpt}" in cell.source:
+            cell.source = inline_literalincludes(cell.source, source_dir or ".")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     note = nbformat.v4.new_markdown_cell(RUN_NOTE.format(title=title or "this chapter"))
     check = nbformat.v4.new_code_cell(install_check(_imported_modules(code)))

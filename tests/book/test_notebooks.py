@@ -20,6 +20,7 @@ import jupytext
 import nbformat
 import pytest
 
+from backprop_book.book.excerpts import excerpt
 from backprop_book.book.notebooks import RUN_NOTE, chapter_notebook, is_notebook_source
 
 pytestmark = [pytest.mark.site]
@@ -129,6 +130,7 @@ def test_included_code_is_written_into_the_download(tmp_path: Path) -> None:
 
 
 _INCLUDE_RE = re.compile(r"^(`{3,}|:{3,})\{literalinclude\}", re.MULTILINE)
+_EXCERPT_RE = re.compile(r"^`{3,}\{excerpt\} (\S+)\n((?::[\w-]+:.*\n)*)`{3,}", re.MULTILINE)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.relative_to(DOCS).as_posix())
@@ -148,7 +150,13 @@ def test_every_download_holds_the_code_its_page_shows(path: Path) -> None:
         name = obj.rsplit(".", 1)[-1]
         assert re.search(rf"^\s*(async def|def|class) {re.escape(name)}\b", markdown, re.M), obj
     blocks = len(re.findall(r"^(`{3,})python$", markdown, re.MULTILINE))
-    assert blocks >= len(_INCLUDE_RE.findall(text))
+    assert blocks >= len(_INCLUDE_RE.findall(text)) + len(_EXCERPT_RE.findall(text))
+    # an excerpt arrives as the code the page shows, from its def line on
+    assert "{excerpt}" not in markdown
+    for name, end in _EXCERPT_RE.findall(text):
+        marker = re.search(r":end-before:\s*\"(.*)\"", end)
+        code = excerpt(name, marker[1] if marker else None).rstrip()
+        assert f"```python\n{code}\n```" in markdown, name
 
 
 def test_only_the_pages_that_say_why_reach_into_the_checkout() -> None:

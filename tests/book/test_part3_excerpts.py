@@ -1,5 +1,10 @@
 """Part III's chapters show the package's code as short excerpts: one function or
-method each, no validation code, valid Python, and the whole file one click away."""
+method each, no validation code, valid Python, and the whole file one click away.
+
+A whole short function is a ``literalinclude`` with ``:pyobject:``; one shown without
+its docstring and its checks is the ``excerpt`` directive
+(:mod:`backprop_book.book.excerpts`), whose cut no added check can shift.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,21 @@ import pytest
 from sphinx.config import Config
 from sphinx.directives.code import LiteralIncludeReader
 
+from backprop_book.book.excerpts import excerpt_of_source, object_source
 from backprop_book.book.rendering import KEEP_AS_IS
 
 pytestmark = [pytest.mark.part3]
 
 PART3 = Path(__file__).resolve().parents[2] / "docs" / "part3"
 INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::[^\n]*\n)*)```", re.MULTILINE)
+EXCERPT = re.compile(r"^```\{excerpt\} (\S+)\n((?::[^\n]*\n)*)```", re.MULTILINE)
 ROLE = re.compile(r":(?:math|data|func|class|meth|mod|attr):`")
 CHAPTERS = sorted(p for p in PART3.glob("*.md") if INCLUDE.search(p.read_text(encoding="utf-8")))
+EXCERPTS = sorted(
+    (p.name, m[1], m[2])
+    for p in PART3.glob("*.md")
+    for m in EXCERPT.finditer(p.read_text(encoding="utf-8"))
+)
 
 
 def excerpts(chapter: Path) -> list[tuple[str, dict[str, object], str]]:
@@ -54,6 +66,7 @@ def test_excerpts_are_one_function_without_validation(chapter: Path) -> None:
             f"{where}: shows validation code (a raise)"
         )
         assert ".setter" not in code, f"{where}: shows a property's setter"
+        assert "lines" not in options, f"{where}: cut by line numbers; use {{excerpt}}"
         assert len(code.splitlines()) <= 70, f"{where}: {len(code.splitlines())} lines"
         if KEEP_AS_IS & options.keys():  # shown as is: a docstring's roles would be raw text
             assert not ROLE.search(code), f"{where}: a reST role shown raw: {ROLE.search(code)}"
@@ -77,3 +90,48 @@ def test_the_grad_excerpt_is_the_getter() -> None:
 def test_a_cut_range_is_caught() -> None:
     with pytest.raises(SyntaxError):
         ast.parse(textwrap.dedent("    def f(x):\n        if x:\n"))
+
+
+def shown(name: str, code: str | None = None) -> str:
+    src = object_source(name)
+    return excerpt_of_source(code or src.code, checkers=src.checkers)
+
+
+def test_the_chapters_have_excerpts_of_validated_functions() -> None:
+    names = {name for _, name, _ in EXCERPTS}
+    assert "backprop_book.autograd.nn.cross_entropy" in names
+    assert "backprop_book.autograd.core.TensorNode.__init__" in names
+
+
+@pytest.mark.parametrize(("chapter", "name", "options"), EXCERPTS, ids=lambda v: str(v))
+def test_excerpt_is_one_function_without_docstring_or_validation(
+    chapter: str, name: str, options: str
+) -> None:
+    assert not options, f"{chapter}: {name}: options {options!r} (a marker cut is Part II's)"
+    code = shown(name)
+    tree = ast.parse(code)
+    assert len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef), name
+    assert tree.body[0].name == name.rsplit(".", 1)[-1]
+    assert ast.get_docstring(tree.body[0]) is None, f"{chapter}: {name} shows its docstring"
+    assert not any(isinstance(n, ast.Raise) for n in ast.walk(tree)), f"{chapter}: {name}"
+    assert len(code.splitlines()) <= 70, f"{chapter}: {name}: too long"
+
+
+@pytest.mark.parametrize(("chapter", "name", "options"), EXCERPTS, ids=lambda v: str(v))
+def test_an_added_check_changes_no_excerpt(chapter: str, name: str, options: str) -> None:
+    src = object_source(name)
+    func = ast.parse(src.code).body[0]
+    assert isinstance(func, ast.FunctionDef)
+    last = func.body[-1]  # a check just before the last statement
+    lines = src.code.splitlines(keepends=True)
+    pad = " " * last.col_offset
+    check = f"{pad}if False:\n{pad}    raise TypeError('expected a TensorNode')\n"
+    edited = "".join(lines[: last.lineno - 1]) + check + "".join(lines[last.lineno - 1 :])
+    assert shown(name, edited) == shown(name), f"{chapter}: {name}"
+
+
+def test_the_excerpted_modules_are_in_the_api_reference() -> None:
+    api = (PART3.parent / "api" / "part3.md").read_text(encoding="utf-8")
+    for chapter, name, _ in EXCERPTS:
+        module = name.removesuffix("." + object_source(name).qualname)
+        assert f".. automodule:: {module}\n" in api, f"{chapter}: {module}"
