@@ -431,14 +431,7 @@ def run_backward(root: TensorNode, seed: Array) -> None:
     """
     grads: dict[TensorNode, Array] = {root: seed}
     order = topological_order(root)
-    for opnode in order:
-        for inp in opnode.inputs:
-            if inp._freed:
-                raise RuntimeError(
-                    f"backward() reaches a node (shape {inp.shape}) whose graph was freed by "
-                    "backward(free=True) or free_graph(); run the forward pass again to "
-                    "rebuild it"
-                )
+    _check_not_freed(order)
     for opnode in reversed(order):
         out = opnode.output
         if out is None or (goutput := grads.pop(out, None)) is None:
@@ -448,6 +441,18 @@ def run_backward(root: TensorNode, seed: Array) -> None:
             grads[inp] = grads[inp] + g if inp in grads else g
     for leaf, g in grads.items():
         _store(leaf, g)
+
+
+def _check_not_freed(order: list[OpNode]) -> None:
+    """Refuse a backward pass through a graph that ``free_graph`` has cut."""
+    for opnode in order:
+        for inp in opnode.inputs:
+            if inp._freed:
+                raise RuntimeError(
+                    f"backward() reaches a node (shape {inp.shape}) whose graph was freed by "
+                    "backward(free=True) or free_graph(); run the forward pass again to "
+                    "rebuild it"
+                )
 
 
 def _input_gradients(opnode: OpNode, goutput: Array) -> Iterator[tuple[TensorNode, Array]]:
