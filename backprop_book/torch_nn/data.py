@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -107,13 +108,28 @@ class ImageTensors:
         return cls(images, labels, tuple(split.classes), split.source.describe())
 
 
+def _check_batch(images: Any, where: str) -> None:
+    """Refuse what is not a batch of images ``(N, C, H, W)`` as a tensor."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(
+            f"{where}: expected a torch.Tensor of images (N, C, H, W), got {type(images).__name__}"
+            + ("; convert it with torch.from_numpy" if isinstance(images, np.ndarray) else "")
+        )
+    if images.ndim != 4:
+        raise ValueError(
+            f"{where}: expected a batch of images of shape (N, C, H, W), got shape "
+            f"{tuple(images.shape)}"
+        )
+
+
 def to_grayscale(images: torch.Tensor) -> torch.Tensor:
     """ITU-R 601 luma of a uint8 RGB batch, :math:`Y = 0.2989 R + 0.587 G + 0.114 B`, rounded.
 
     >>> to_grayscale(torch.full((1, 3, 2, 2), 200, dtype=torch.uint8))[0, 0, 0, 0].item()
     200
     """
-    if images.ndim != 4 or images.shape[1] != 3:
+    _check_batch(images, "to_grayscale")
+    if images.shape[1] != 3:
         raise ValueError(f"expected RGB images of shape (N, 3, H, W), got {tuple(images.shape)}")
     w = torch.tensor(_GRAY, device=images.device).view(1, 3, 1, 1)
     y = (images.float() * w).sum(1, keepdim=True).round().clamp_(0, 255)
@@ -162,6 +178,7 @@ def normalize(
     >>> x.flatten().tolist()
     [-1.0, 1.0]
     """
+    _check_batch(images, "normalize")
     x = images.to(torch.float32).div_(255.0)
     if mean is None or std is None:
         return x
@@ -242,6 +259,7 @@ def random_crop_flip(
     >>> random_crop_flip(x, g, padding=0, flip=False).equal(x)
     True
     """
+    _check_batch(images, "random_crop_flip")
     n, _, h, w = images.shape
     out = images
     if padding > 0:
@@ -547,4 +565,7 @@ def n_batches(n: int, batch_size: int) -> int:
     >>> n_batches(50000, 4)
     12500
     """
+    for name, v, low in (("n", n, 0), ("batch_size", batch_size, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"n_batches: expected {name} to be an integer >= {low}, got {v!r}")
     return math.ceil(n / batch_size)

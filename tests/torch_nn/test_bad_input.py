@@ -6,10 +6,13 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
+from backprop_book.torch_nn import data as d
 from backprop_book.torch_nn.checkpoint import load_checkpoint
 from backprop_book.torch_nn.config import TrainConfig, check_model_args, parse_model_args
 from backprop_book.torch_nn.data import (
@@ -260,3 +263,20 @@ def test_a_checkpoint_without_rng_state_is_named(tmp_path: Path) -> None:
     torch.save(state, tmp_path / "c.pt")
     with pytest.raises(ValueError, match=r"its rng state lacks \['torch'\]"):
         load_checkpoint(tmp_path / "c.pt")
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: d.normalize(np.zeros((1, 3, 2, 2), np.uint8), None, None), TypeError,
+         r"normalize: expected a torch.Tensor of images .* got ndarray; convert it with"),
+        (lambda: d.to_grayscale(torch.zeros(3, 2, 2, dtype=torch.uint8)), ValueError,
+         r"to_grayscale: expected a batch of images of shape \(N, C, H, W\), got shape \(3, 2, 2\)"),
+        (lambda: d.random_crop_flip([1, 2], torch.Generator()), TypeError,
+         "random_crop_flip: expected a torch.Tensor of images"),
+        (lambda: d.n_batches(10, 0), ValueError, "n_batches: expected batch_size to be an integer >= 1"),
+    ],
+)  # fmt: skip
+def test_image_helpers_name_what_they_expect(make: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        make()
