@@ -67,6 +67,7 @@ __all__ = [
     "read_json",
     "record_path",
     "reproduce_command",
+    "run_base",
     "run_file",
     "seed_outputs",
     "write_index",
@@ -317,9 +318,18 @@ class RunRow:
 
     @property
     def base(self) -> str:
-        """The run's name without a study's own ``_s<k>`` seed suffix."""
-        base, _, tail = self.name.rpartition("_s")
-        return base if base and tail.isdigit() else self.name
+        """The run's name without a study's own ``_s<k>`` seed suffix (:func:`run_base`)."""
+        return run_base(self.name)
+
+
+def run_base(name: str) -> str:
+    """A run's name without a study's own ``_s<k>`` seed suffix: the one decoder of it.
+
+    >>> run_base("fc2_s3"), run_base("fc2"), run_base("lr_small")
+    ('fc2', 'fc2', 'lr_small')
+    """
+    base, _, tail = name.rpartition("_s")
+    return base if base and tail.isdigit() else name
 
 
 class StudyRecord(dict[str, Any]):

@@ -99,6 +99,7 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     array([[12.],
            [12.]])
     """
+    _check_unbroadcast(g, shape)
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
@@ -108,6 +109,22 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
+
+
+def _check_unbroadcast(g: Array, shape: tuple[int, ...]) -> None:
+    """Refuse a gradient that no broadcast of ``shape`` could have produced."""
+    shape_g = getattr(g, "shape", None)
+    if shape_g is None:
+        raise TypeError(f"unbroadcast: expected a gradient array, got {type(g).__name__}")
+    try:
+        fits = np.broadcast_shapes(tuple(shape), shape_g) == shape_g
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"unbroadcast: a gradient of shape {shape_g} cannot come from broadcasting "
+            f"shape {tuple(shape)}"
+        )
 
 
 def _broadcast_shape(op: str, a: Array, b: Array) -> tuple[int, ...]:

@@ -55,6 +55,7 @@ from backprop_book.records import (
     list_records,
     load_record,
     reproduce_command,
+    run_base,
 )
 from backprop_book.records import seed_outputs as _seed_outputs
 from backprop_book.reports.stats import Spread, Tolerance, binomial_se, pooled_spread, tolerance
@@ -531,8 +532,7 @@ def seed_rows(data: Mapping[str, Any], run: str) -> list[dict[str, Any]]:
     for output in seed_outputs(data):
         for r in output.get("runs", []):
             name = r.get("name", "")
-            base, _, tail = name.rpartition("_s")
-            if name == run or (base == run and tail.isdigit()):
+            if name == run or run_base(name) == run:
                 out.append(r)
     return out
 

@@ -154,6 +154,8 @@ def normalization_constants(
     """
     if name not in NORMALIZATIONS:
         raise ValueError(f"expected a normalization, one of {tuple(NORMALIZATIONS)}; got {name!r}")
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"expected channels as a positive integer, got {channels!r}")
     consts = NORMALIZATIONS[name]
     if consts is None:
         return None, None
@@ -192,6 +194,10 @@ def normalize(
     return x.sub_(m).div_(s)
 
 
+def _finite_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 class Normalizer:
     """:func:`normalize` with its constants made once, for use at every training step.
 
@@ -216,6 +222,8 @@ class Normalizer:
         channels: int,
         device: torch.device | str = "cpu",
     ):
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"expected channels as a positive integer, got {channels!r}")
         self.channels = channels
         if mean is None or std is None:
             self.scale: torch.Tensor | None = None
@@ -225,6 +233,10 @@ class Normalizer:
             raise ValueError(
                 f"expected mean and std with {channels} values for {channels} channels, "
                 f"got {tuple(mean)}, {tuple(std)}"
+            )
+        if not all(_finite_number(v) for v in (*mean, *std)):
+            raise ValueError(
+                f"expected mean and std as finite numbers, got {tuple(mean)}, {tuple(std)}"
             )
         if any(s <= 0 for s in std):
             raise ValueError(f"expected positive standard deviations, got {tuple(std)}")

@@ -293,3 +293,27 @@ def test_engine_mistakes_get_messages_a_student_understands(
 ) -> None:
     with pytest.raises(error, match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    ("g", "shape", "words"),
+    [
+        (
+            np.ones((2, 3)),
+            (4,),
+            r"gradient of shape \(2, 3\) cannot come from broadcasting shape \(4,\)",
+        ),
+        (
+            np.ones(3),
+            (2, 3),
+            r"gradient of shape \(3,\) cannot come from broadcasting shape \(2, 3\)",
+        ),
+    ],
+)
+def test_unbroadcast_refuses_a_gradient_no_broadcast_could_make(g, shape, words):
+    from backprop_book.autograd.ops import unbroadcast
+
+    with pytest.raises(ValueError, match=words):
+        unbroadcast(g, shape)
+    with pytest.raises(TypeError, match="expected a gradient array, got str"):
+        unbroadcast("x", shape)

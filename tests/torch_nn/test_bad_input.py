@@ -280,3 +280,17 @@ def test_a_checkpoint_without_rng_state_is_named(tmp_path: Path) -> None:
 def test_image_helpers_name_what_they_expect(make: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: d.Normalizer(("a",), (0.5,), channels=1), "finite numbers"),
+        (lambda: d.Normalizer((0.5,), (float("nan"),), channels=1), "finite numbers"),
+        (lambda: d.Normalizer((0.5,), (0.5,), channels="3"), "channels as a positive integer"),
+        (lambda: d.normalization_constants("tutorial", channels=0), "positive integer, got 0"),
+    ],
+)
+def test_normalisation_constants_are_checked_where_they_enter(make, words):
+    with pytest.raises(ValueError, match=words):
+        make()
