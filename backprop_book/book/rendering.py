@@ -74,12 +74,12 @@ def split_docstring(code: str) -> tuple[str, str | None]:
         return code, None
     indent, quote = m.group(1), m.group(3)
     after = lines[first][m.end() :]
-    if quote in after:
-        last = first
-    else:
-        last = next((i for i in range(first + 1, len(lines)) if quote in lines[i]), None)
-        if last is None:
-            return code, None  # the excerpt cut the docstring short
+    closing = first if quote in after else None
+    if closing is None:
+        closing = next((i for i in range(first + 1, len(lines)) if quote in lines[i]), None)
+    if closing is None:
+        return code, None  # the excerpt cut the docstring short
+    last = closing
     literal = "".join(lines[first : last + 1]).strip()
     try:
         value = ast.literal_eval(literal)
