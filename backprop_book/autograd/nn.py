@@ -285,6 +285,8 @@ class Dropout(Module):
     rng
         Seed or generator of the masks.
 
+    Examples
+    --------
     >>> drop = Dropout(0.5, rng=0); h = drop(np.ones((2, 4))); h.value
     array([[2., 0., 0., 0.],
            [2., 2., 2., 2.]])

@@ -112,6 +112,8 @@ def inline_literalincludes(markdown: str, source_dir: str | Path) -> str:
     FileNotFoundError
         If an included file does not exist.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "m.py").write_text("def f(x):\\n    return 2 * x\\n\\n\\ny = 3\\n")

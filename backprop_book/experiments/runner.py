@@ -106,7 +106,7 @@ def resolve_study(name: str) -> Study:
 
     Raises
     ------
-    UnknownStudyError
+    ~backprop_book.studies.UnknownStudyError
         If nothing matches; the one-line message names the nearest ids.
     """
     if not isinstance(name, str) or not name.strip():
@@ -532,7 +532,7 @@ def run_study(
 
     Raises
     ------
-    UnknownStudyError
+    ~backprop_book.studies.UnknownStudyError
         If ``name`` names no study.
     ValueError
         If ``seeds`` < 1, or > 1 for a study that takes no seed.

@@ -225,9 +225,13 @@ class Verdict:
         :func:`check_many` was given a claim the checker refuses).  An undecided
         verdict has ``correct=False`` and ``method="none"``.
 
+    Notes
+    -----
     A verdict is truthy exactly when the claim is correct; :attr:`outcome` names the
     three answers.
 
+    Examples
+    --------
     >>> v = check_gradient(sp.Symbol("x") ** 2, sp.Symbol("x"), 2 * sp.Symbol("x"))
     >>> bool(v), v.method
     (True, 'symbolic')
