@@ -195,15 +195,17 @@ def _not_better(name: str, claim_worse: bool) -> Rule:
         bs = [float(v) for v in seed_field(base, "val_acc")]
         os_ = [float(v) for v in seed_field(other, "val_acc")]
         b, o = statistics.fmean(bs), statistics.fmean(os_)
-        tol = accuracy_tolerance(b, N_VAL, os_, N_VAL)
+        tol = accuracy_tolerance(bs, N_VAL, os_, N_VAL)
         ours = f"best {fmt_spread(bs, 3)}, {name} {fmt_spread(os_, 3)}"
         if claim_worse:
             if b - o > tol:
-                return Verdict("reproduced", ours, f"worse by more than 2 SE ({tol:.3f})")
-            return Verdict("differs", ours, f"not worse: the difference is within 2 SE ({tol:.3f})")
+                return Verdict("reproduced", ours, f"worse by more than the tolerance ({tol:.3f})")
+            return Verdict(
+                "differs", ours, f"not worse: the difference is within the tolerance ({tol:.3f})"
+            )
         if o - b <= tol:
-            return Verdict("reproduced", ours, f"no gain beyond 2 SE ({tol:.3f})")
-        return Verdict("differs", ours, f"a gain of more than 2 SE ({tol:.3f})")
+            return Verdict("reproduced", ours, f"no gain beyond the tolerance ({tol:.3f})")
+        return Verdict("differs", ours, f"a gain of more than the tolerance ({tol:.3f})")
 
     return rule
 
@@ -212,7 +214,8 @@ def _augmentation(c: Claim) -> Verdict:
     base = _part2("best")
     if base is None:
         return pending("part2/best")
-    b = statistics.fmean(float(v) for v in seed_field(base, "val_acc"))
+    bs = [float(v) for v in seed_field(base, "val_acc")]
+    b = statistics.fmean(bs)
     readings, missing = [], None
     for label, name in (("random flips and scaling of each mini-batch", "best_flip_scale"),
                         ("B's: one flipped, darkened copy appended", "best_appended_flip_scale")):  # fmt: skip
@@ -223,7 +226,7 @@ def _augmentation(c: Claim) -> Verdict:
             continue
         os_ = [float(v) for v in seed_field(data, "val_acc")]
         o = statistics.fmean(os_)
-        tol = accuracy_tolerance(b, N_VAL, os_, N_VAL)
+        tol = accuracy_tolerance(bs, N_VAL, os_, N_VAL)
         readings.append(Reading(label, o - b > tol, f"{o:.3f} against {b:.3f} without"))
     if missing:
         done = "; ".join(f"{r.label}: {r.ours}" for r in readings if r.reproduces is not None)

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import re
 import statistics
 from collections.abc import Callable, Mapping, Sequence
@@ -58,7 +57,14 @@ from backprop_book.records import (
     run_base,
 )
 from backprop_book.records import seed_outputs as _seed_outputs
-from backprop_book.reports.stats import Spread, Tolerance, binomial_se, pooled_spread, tolerance
+from backprop_book.reports.stats import (
+    Spread,
+    Tolerance,
+    between,
+    binomial_se,
+    pooled_spread,
+    tolerance,
+)
 
 __all__ = [
     "CHECK",
@@ -83,6 +89,7 @@ __all__ = [
     "seed_outputs",
     "seed_rows",
     "seed_values",
+    "similar_runs",
     "study_spread",
 ]
 
@@ -564,31 +571,65 @@ def seed_field(data: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def accuracy_tolerance(
-    published: float, n_published: int, ours: Sequence[float], n_ours: int
+    first: Sequence[float],
+    n_first: int,
+    second: Sequence[float],
+    n_second: int,
+    *,
+    experiment: str | None = None,
+    key: str = "test_acc",
 ) -> float:
-    """Two standard errors of the gap between two of the book's own runs (same data).
+    """The tolerance of the gap between two of the book's own runs (same data).
 
-    A report's figure against the book's runs goes through :func:`compare_accuracy`
-    and :mod:`backprop_book.reports.stats` instead.
+    The verdict statistic itself, :func:`backprop_book.reports.stats.between`: the
+    two test sets' binomial errors and the seed spread counted :math:`1/k_a + 1/k_b`
+    times, with no data shift and no rounding (both sides ran on the same copy, and
+    nobody typed their figures).  The spread is the study's, pooled over its runs,
+    when ``experiment`` names a record that measured one (as for a report's figure,
+    :func:`compare_accuracy`); else it is pooled over the two runs' seeds.
 
-    .. math:: \\text{tol} = 2\\sqrt{\\frac{p(1-p)}{n_r} + \\frac{p(1-p)}{k\\,n_b} + \\frac{s^2}{k}}
-
-    with :math:`p` the published accuracy, :math:`n_r`, :math:`n_b` the report's and
-    the book's test-set sizes, :math:`k` the book's seeds and :math:`s` their standard
-    deviation (0 for one seed: then only the test-set noise is counted).
-
-    >>> round(accuracy_tolerance(0.5, 10_000, [0.5], 10_000), 4)
-    0.0141
-    >>> round(accuracy_tolerance(0.5, 10_000, [0.49, 0.51], 10_000), 4)
-    0.0235
+    >>> round(accuracy_tolerance([0.5], 10_000, [0.5], 10_000), 4)
+    0.0139
+    >>> round(accuracy_tolerance([0.5, 0.5], 10_000, [0.49, 0.51], 10_000), 4)
+    0.0452
     """
-    if not ours:
-        raise ValueError("expected at least one result of the book's runs, got none")
-    k = len(ours)
-    s = statistics.stdev(ours) if k > 1 else 0.0
-    p = published
-    var = p * (1 - p) / n_published + p * (1 - p) / (k * n_ours) + s * s / k
-    return 2 * math.sqrt(var)
+    spread = None
+    if experiment is not None:
+        found = study_spread(experiment, key)
+        spread = found if found.measured else None
+    return between(first, n_first, second, n_second, spread=spread).total
+
+
+#: The widest tolerance under which two runs can be called *similar* (five points):
+#: a wider one says the seeds spread too much to tell, not that the runs agree.
+SIMILAR_CAP = 0.05
+
+
+def similar_runs(
+    first: Sequence[float],
+    n_first: int,
+    second: Sequence[float],
+    n_second: int,
+    *,
+    floor: float = 0.01,
+    experiment: str | None = None,
+    key: str = "test_acc",
+) -> tuple[bool, float]:
+    """Whether two of the book's runs are *similar*, and the tolerance used.
+
+    Similar: the gap of the means is within :func:`accuracy_tolerance` (or within
+    ``floor``, the claim's reading of "similar"), and that tolerance is at most
+    :data:`SIMILAR_CAP`.  A gap inside a tolerance of twenty points is no evidence
+    of similarity, only of seeds that disagree.
+
+    >>> similar_runs([0.99, 0.99, 0.995], 10_000, [0.75, 0.96, 0.76], 10_000)[0]
+    False
+    >>> similar_runs([0.99, 0.99, 0.995], 10_000, [0.99, 0.985, 0.99], 10_000)[0]
+    True
+    """
+    tol = accuracy_tolerance(first, n_first, second, n_second, experiment=experiment, key=key)
+    gap = abs(statistics.fmean(first) - statistics.fmean(second))
+    return gap <= max(tol, floor) and tol <= SIMILAR_CAP, tol
 
 
 def fmt_spread(values: Sequence[float], digits: int = 4) -> str:

@@ -32,6 +32,7 @@ from backprop_book.reports.claims import (
     reproduce_command,
     seed_outputs,
     seed_rows,
+    similar_runs,
 )
 from backprop_book.symbolic.rules import (
     divide_rule,
@@ -172,14 +173,13 @@ def _fig7(c: Claim) -> Verdict:
     early = 2
     faster = statistics.fmean(cv[early] for cv in sig) > statistics.fmean(cv[early] for cv in relu)
     s10, r10 = [cv[10] for cv in sig], [cv[10] for cv in relu]
-    tol = accuracy_tolerance(statistics.fmean(r10), N_VAL, s10, N_VAL)
-    same = abs(statistics.fmean(s10) - statistics.fmean(r10)) <= max(tol, 0.01)
+    same, _ = similar_runs(r10, N_VAL, s10, N_VAL, floor=0.01)
     ours = (f"epoch {early}: sigmoid {fmt_spread([cv[early] for cv in sig], 3)}, ReLU "
             f"{fmt_spread([cv[early] for cv in relu], 3)}; epoch 10: sigmoid {fmt_spread(s10, 3)}, "
             f"ReLU {fmt_spread(r10, 3)}")  # fmt: skip
     if faster and same:
         return Verdict("reproduced", ours, f"sigmoid ahead at epoch {early}; equal at epoch 10 "
-                       "(within 2 SE or 0.01)")  # fmt: skip
+                       "(within the tolerance or 0.01)")  # fmt: skip
     what = [] if faster else [f"sigmoid is not ahead at epoch {early}"]
     what += [] if same else ["the two differ at epoch 10"]
     return Verdict("differs", ours, "; ".join(what))
@@ -191,14 +191,14 @@ def _fig8(c: Claim) -> Verdict:
         return _q9_pending(missing)
     new = [cv[-1] for cv in got["e_new_lr01"]]
     old = [cv[-1] for cv in got["e_sigmoid2_lr01"]]
-    tol = accuracy_tolerance(statistics.fmean(old), N_VAL, new, N_VAL)
+    tol = accuracy_tolerance(old, N_VAL, new, N_VAL)
     gap = statistics.fmean(new) - statistics.fmean(old)
     ours = f"new {fmt_spread(new)}, old {fmt_spread(old)}"
     if gap > tol:
         return Verdict(
-            "reproduced", ours, f"the new model is ahead by {gap:.4f} (> 2 SE {tol:.4f})"
+            "reproduced", ours, f"the new model is ahead by {gap:.4f} (> tolerance {tol:.4f})"
         )
-    return Verdict("differs", ours, f"the gap {gap:+.4f} is not above 2 SE ({tol:.4f})")
+    return Verdict("differs", ours, f"the gap {gap:+.4f} is not above the tolerance ({tol:.4f})")
 
 
 def _fig9_best(c: Claim) -> Verdict:
@@ -215,12 +215,14 @@ def _fig9_init(c: Claim) -> Verdict:
         return _q9_pending(missing)
     he = [max(cv) for cv in got["e_he_lr01"]]
     new = [max(cv) for cv in got["e_new_lr01"]]
-    tol = accuracy_tolerance(statistics.fmean(new), N_VAL, he, N_VAL)
+    tol = accuracy_tolerance(new, N_VAL, he, N_VAL)
     gap = statistics.fmean(he) - statistics.fmean(new)
     ours = f"best: He {fmt_spread(he)}, course init {fmt_spread(new)}"
     if gap > tol:
-        return Verdict("reproduced", ours, f"He ahead by {gap:.4f} (> 2 SE {tol:.4f})")
-    return Verdict("differs", ours, f"a gap of {gap:+.4f}: not a 'big influence' (2 SE {tol:.4f})")
+        return Verdict("reproduced", ours, f"He ahead by {gap:.4f} (> tolerance {tol:.4f})")
+    return Verdict(
+        "differs", ours, f"a gap of {gap:+.4f}: not a 'big influence' (tolerance {tol:.4f})"
+    )
 
 
 def _table1_order(c: Claim) -> Verdict:
@@ -280,18 +282,20 @@ def _better(winner: str, loser: str, what: str) -> Rule:
             return got
         ws, ls = _acc(got[winner]), _acc(got[loser])
         w, lo = statistics.fmean(ws), statistics.fmean(ls)
-        tol = accuracy_tolerance(w, N_TEST, ls, N_TEST)
+        tol = accuracy_tolerance(ws, N_TEST, ls, N_TEST, experiment=ALEXNET)
         ours = f"{winner} {fmt_spread(ws)}, {loser} {fmt_spread(ls)}"
         if w - lo > tol:
-            return Verdict("reproduced", ours, f"{what}: ahead by {w - lo:.4f} (> 2 SE {tol:.4f})")
+            return Verdict(
+                "reproduced", ours, f"{what}: ahead by {w - lo:.4f} (> tolerance {tol:.4f})"
+            )
         if lo - w > tol:
             return Verdict(
                 "differs",
                 ours,
-                f"the other way round: {loser} ahead by {lo - w:.4f} (> 2 SE {tol:.4f})",
+                f"the other way round: {loser} ahead by {lo - w:.4f} (> tolerance {tol:.4f})",
             )
         return Verdict(
-            "differs", ours, f"{what}: the gap {w - lo:+.4f} is not above 2 SE ({tol:.4f})"
+            "differs", ours, f"{what}: the gap {w - lo:+.4f} is not above the tolerance ({tol:.4f})"
         )
 
     return rule
@@ -314,7 +318,7 @@ def _adam_sgd(c: Claim) -> Verdict:
             missing.append(run)
             continue
         ss = _acc(got[run])
-        tol = accuracy_tolerance(adam, N_TEST, ss, N_TEST)
+        tol = accuracy_tolerance(adams, N_TEST, ss, N_TEST, experiment=ALEXNET)
         readings.append(
             Reading(
                 label,
@@ -324,7 +328,7 @@ def _adam_sgd(c: Claim) -> Verdict:
         )
     if missing:  # every reading must run before a verdict; say what the recorded ones show
         so_far = "; ".join(
-            f"{r.label}: {r.ours}, {'Adam ahead by more than 2 SE' if r.reproduces else 'not'}"
+            f"{r.label}: {r.ours}, {'Adam ahead by more than the tolerance' if r.reproduces else 'not'}"
             for r in readings
         )
         why = f"{ALEXNET} does not hold run(s) {', '.join(missing)} yet"
@@ -340,11 +344,14 @@ def _similar(a: str, b: str) -> Rule:
         if isinstance(got, Verdict):
             return got
         xs, ys = _acc(got[a]), _acc(got[b])
-        x, y = statistics.fmean(xs), statistics.fmean(ys)
-        tol = accuracy_tolerance(x, N_TEST, ys, N_TEST)
+        ok, tol = similar_runs(xs, N_TEST, ys, N_TEST, floor=0.02, experiment=ALEXNET)
         ours = f"{a} {fmt_spread(xs)}, {b} {fmt_spread(ys)}"
-        kind = "reproduced" if abs(x - y) <= max(tol, 0.02) else "differs"
-        return Verdict(kind, ours, f"similar read as within 2 SE or 0.02 ({max(tol, 0.02):.4f})")
+        return Verdict(
+            "reproduced" if ok else "differs",
+            ours,
+            f"similar read as within the tolerance or 0.02 ({max(tol, 0.02):.4f}), "
+            "the tolerance at most 0.05",
+        )
 
     return rule
 
@@ -368,7 +375,7 @@ def overfitting(rows: list[dict], after: int) -> tuple[bool, str]:
 
     The mean test loss is lowest within one epoch of ``after`` and higher at the last
     epoch, and the mean test accuracy at the last epoch is below its value at the
-    loss minimum by more than two standard errors (:func:`accuracy_tolerance` over the
+    loss minimum by more than the verdict tolerance (:func:`accuracy_tolerance` over the
     seeds), not a dip of one epoch.
 
     >>> h = [{"test_loss": l, "test_acc": a} for l, a in
@@ -380,13 +387,13 @@ def overfitting(rows: list[dict], after: int) -> tuple[bool, str]:
     best = min(range(len(loss)), key=loss.__getitem__)  # 0-based: epoch best + 1
     at_best = [float(r["history"][best]["test_acc"]) for r in rows if len(r["history"]) > best]
     last = [float(r["history"][-1]["test_acc"]) for r in rows]
-    tol = accuracy_tolerance(statistics.fmean(at_best), N_TEST, last, N_TEST)
+    tol = accuracy_tolerance(at_best, N_TEST, last, N_TEST)
     near = abs((best + 1) - after) <= 1
     rises = loss[-1] > loss[best]
     falls = acc[best] - acc[-1] > tol
     text = (f"test loss lowest at epoch {best + 1} ({loss[best]:.3f}), {loss[-1]:.3f} at epoch "
             f"{len(loss)}; test accuracy {acc[best]:.4f} there, {acc[-1]:.4f} at the end "
-            f"(2 SE {tol:.4f}; {len(rows)} seed{'s' * (len(rows) != 1)})")  # fmt: skip
+            f"(tolerance {tol:.4f}; {len(rows)} seed{'s' * (len(rows) != 1)})")  # fmt: skip
     return near and rises and falls, text
 
 
@@ -400,7 +407,7 @@ def _overfit(c: Claim) -> Verdict:
     ours = "; ".join(f"{r}: {text}" for r, (_, text) in found.items())
     ok = all(v for v, _ in found.values())
     how = (f"overfitting read as E describes it: after about epoch {after} the test loss "
-           "rises while the test accuracy falls by more than 2 SE, on the mean over seeds")  # fmt: skip
+           "rises while the test accuracy falls by more than the tolerance, on the mean over seeds")  # fmt: skip
     few = [r for r in runs if len(got[r]) < CURVE_SEEDS]
     if few:
         return Verdict("pending", ours,

@@ -30,6 +30,12 @@ from the book's own distribution it says *reproduced* at least 95% of the time,
 and when it is shifted by four standard deviations of the difference it says
 *differs* at least 95% of the time.
 
+Two of the book's own runs are compared with the same statistic (:func:`between`):
+both ran on the same copy, so :math:`\\delta = 0`; their figures are typed by no
+one, so :math:`r = 0`; and the first side is a mean of :math:`k_a` seeds instead of
+one run, so the spread term is :math:`s^2(1/k_a + 1/k)` (the report's case is
+:math:`k_a = 1`).  There is no second formula.
+
 >>> tol = tolerance(0.59, 10_000, [0.60, 0.61, 0.59], 10_000)
 >>> round(tol.sd, 4), tol.seeds, round(tol.total, 4)
 (0.0135, 3, 0.0515)
@@ -48,6 +54,7 @@ import numpy as np
 __all__ = [
     "Spread",
     "Tolerance",
+    "between",
     "binomial_se",
     "pooled_spread",
     "simulate_calibration",
@@ -219,6 +226,9 @@ class Tolerance:
         The data copy's measured shift :math:`\\delta` (0 on the same data).
     rounding
         Half the last printed digit of the report's figure.
+    report_seeds
+        The seeds :math:`k_a` behind the other side: 1 for a report's single run,
+        more when two of the book's runs are compared (:func:`between`).
     """
 
     binomial_report: float
@@ -228,6 +238,7 @@ class Tolerance:
     seeds: int
     shift: float = 0.0
     rounding: float = 0.0
+    report_seeds: int = 1
 
     @property
     def _known(self) -> float:
@@ -235,7 +246,7 @@ class Tolerance:
 
     @property
     def _seed(self) -> float:
-        return self.seed_sd**2 * (1 + 1 / self.seeds)
+        return self.seed_sd**2 * (1 / self.report_seeds + 1 / self.seeds)
 
     @property
     def sd(self) -> float:
@@ -265,6 +276,7 @@ class Tolerance:
             "seed_sd": self.seed_sd,
             "seed_df": self.seed_df,
             "seeds": self.seeds,
+            "report_seeds": self.report_seeds,
             "data_shift": self.shift,
             "rounding": self.rounding,
             "z": self.z,
@@ -299,11 +311,13 @@ def tolerance(
     spread: Spread | None = None,
     shift: float = 0.0,
     rounding: float = 0.0,
+    report_seeds: int = 1,
 ) -> Tolerance:
     """The :class:`Tolerance` for comparing a published accuracy with the book's seeds.
 
     ``spread`` is the study's pooled seed spread; without it the spread of ``ours``
-    is used when it has two values or more.
+    is used when it has two values or more.  ``report_seeds`` is the number of runs
+    behind ``published`` (1 for a report; :func:`between` for two of the book's runs).
 
     >>> t = tolerance(0.5, 10_000, [0.5], 10_000)
     >>> round(t.total, 4), t.seed_df
@@ -317,6 +331,10 @@ def tolerance(
         raise ValueError("expected at least one result of the book's runs, got none")
     if shift < 0 or rounding < 0:
         raise ValueError(f"expected a non-negative shift and rounding, got {shift}, {rounding}")
+    if report_seeds < 1:
+        raise ValueError(
+            f"expected at least one run behind the published figure, got {report_seeds}"
+        )
     if spread is None:
         spread = pooled_spread([ours])
     return Tolerance(
@@ -327,7 +345,44 @@ def tolerance(
         len(ours),
         shift,
         rounding,
+        report_seeds,
     )
+
+
+def between(
+    first: Sequence[float],
+    n_first: int,
+    second: Sequence[float],
+    n_second: int,
+    *,
+    spread: Spread | None = None,
+) -> Tolerance:
+    """The :class:`Tolerance` for the gap between two of the book's runs on the same data.
+
+    The same statistic as a report against the book (:func:`tolerance`), with the data
+    shift and the rounding zero and ``first`` counted as the mean of its
+    :math:`k_a` seeds: :math:`s^2(1/k_a + 1/k)`.  The spread is pooled over both
+    sides' seeds unless ``spread`` (a study's) is given.
+
+    >>> t = between([0.60, 0.61, 0.59], 10_000, [0.62, 0.63, 0.61], 10_000)
+    >>> t.report_seeds, t.seeds, t.seed_df, round(t.total, 4)
+    (3, 3, 4, 0.0264)
+    >>> between(0.6, 10_000, [0.6], 10_000)
+    Traceback (most recent call last):
+    ...
+    TypeError: expected the first run's accuracies over its seeds (a sequence), got float
+    """
+    if isinstance(first, (str, bytes)) or not isinstance(first, Sequence):
+        raise TypeError(
+            "expected the first run's accuracies over its seeds (a sequence), got "
+            f"{type(first).__name__}"
+        )
+    if not first or not second:
+        raise ValueError("expected at least one result on each side, got none")
+    a, b = [float(v) for v in first], [float(v) for v in second]
+    if spread is None:
+        spread = pooled_spread([a, b])
+    return tolerance(statistics.fmean(a), n_first, b, n_second, spread=spread, report_seeds=len(a))
 
 
 def simulate_calibration(
@@ -338,6 +393,7 @@ def simulate_calibration(
     seeds: int = 3,
     runs: int = 8,
     shift_sds: float = 0.0,
+    report_seeds: int = 1,
     studies: int = 2000,
     rng: np.random.Generator | int | None = 0,
 ) -> float:
@@ -347,7 +403,8 @@ def simulate_calibration(
     over them, as a rule pools a record's runs) and draws the report's single run
     from the same distribution, moved by ``shift_sds`` standard deviations of the
     difference.  Every accuracy is a seed effect plus the binomial noise of its test
-    set.
+    set.  With ``report_seeds`` above 1 the other side is one of the book's own runs,
+    the mean of that many seeds, judged by :func:`between`.
 
     >>> round(simulate_calibration(studies=400), 2) >= 0.95
     True
@@ -356,12 +413,17 @@ def simulate_calibration(
     p = mean
     b = math.sqrt(p * (1 - p) / n_test)
     sd_run = math.sqrt(seed_sd**2 + b**2)
-    true_sd_d = math.sqrt(2 * b**2 + seed_sd**2 * (1 + 1 / seeds))
+    true_sd_d = math.sqrt(2 * b**2 + seed_sd**2 * (1 / report_seeds + 1 / seeds))
     hits = 0
     for _ in range(studies):
         x = g.normal(p, sd_run, size=(runs, seeds))
-        report = g.normal(p + shift_sds * true_sd_d, sd_run)
-        sp = pooled_spread(x)
-        tol = tolerance(min(max(report, 0.0), 1.0), n_test, list(x[0]), n_test, spread=sp)
+        if report_seeds == 1:
+            report = float(g.normal(p + shift_sds * true_sd_d, sd_run))
+            sp = pooled_spread(x)
+            tol = tolerance(min(max(report, 0.0), 1.0), n_test, list(x[0]), n_test, spread=sp)
+        else:
+            other = g.normal(p + shift_sds * true_sd_d, sd_run, size=report_seeds)
+            report = float(other.mean())
+            tol = between(list(other), n_test, list(x[0]), n_test)
         hits += abs(float(x[0].mean()) - report) <= tol.total
     return hits / studies

@@ -8,6 +8,7 @@ import pytest
 
 from backprop_book.reports.stats import (
     Spread,
+    between,
     pooled_spread,
     simulate_calibration,
     student_t_cdf,
@@ -45,6 +46,45 @@ def test_tolerance_combines_its_parts() -> None:
     assert parts["data_shift"] == 0.01 and parts["seeds"] == 1 and parts["rounding"] == 0.005
     with pytest.raises(ValueError, match="non-negative"):
         tolerance(p, n, [p], n, shift=-0.1)
+
+
+def test_two_of_our_runs_use_the_same_statistic_with_the_shift_zero() -> None:
+    """Ours against ours: s^2 (1/k_a + 1/k_b), t at the pooled df, no shift, no rounding."""
+    p, n = 0.62, 10_000
+    a, b = [0.60, 0.62, 0.64], [0.58, 0.60, 0.62]
+    t = between(a, n, b, n)
+    assert t.report_seeds == 3 and t.seeds == 3 and t.shift == 0 and t.rounding == 0
+    assert t.seed_sd == pytest.approx(0.02) and t.seed_df == 4  # pooled over both runs
+    binom = p * (1 - p) / n
+    expect = math.sqrt(1.959964**2 * 2 * binom + 2.776445**2 * 0.02**2 * (1 / 3 + 1 / 3))
+    assert t.total == pytest.approx(expect, rel=1e-4)
+    # one run against a mean of k is the report's case exactly
+    one = between([0.61], n, b, n)
+    assert one.total == pytest.approx(tolerance(0.61, n, b, n).total, rel=1e-12)
+    assert between([0.6, 0.62], n, b, n, spread=Spread(0.01, 16, 8)).seed_df == 16
+    with pytest.raises(TypeError, match="sequence"):
+        between(0.6, n, b, n)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="each side"):
+        between([], n, b, n)
+
+
+def test_claims_compare_our_runs_through_the_one_statistic() -> None:
+    from backprop_book.reports.claims import accuracy_tolerance
+
+    a, b = [0.70, 0.72], [0.66, 0.69, 0.70]
+    assert accuracy_tolerance(a, 10_000, b, 10_000) == between(a, 10_000, b, 10_000).total
+    with pytest.raises(TypeError):
+        accuracy_tolerance(0.7, 10_000, b, 10_000)  # type: ignore[arg-type]
+
+
+def test_calibration_of_our_runs_against_each_other() -> None:
+    """Two of the book's runs of three seeds each, judged by :func:`between`."""
+    same = simulate_calibration(seed_sd=0.01, runs=1, seeds=3, report_seeds=3, studies=1500, rng=5)
+    assert same >= 0.95, same
+    far = simulate_calibration(
+        seed_sd=0.002, runs=1, seeds=3, report_seeds=3, shift_sds=4, studies=1500, rng=6
+    )
+    assert 1 - far >= 0.95, far
 
 
 def test_pooled_spread_pools_the_runs_with_seeds() -> None:
