@@ -37,6 +37,7 @@ from backprop_book.reports.claims import (
     seed_rows,
     seed_values,
 )
+from backprop_book.symbolic.counting import conv_output_size
 from backprop_book.symbolic.mlp import verify_mlp_backward
 
 __all__ = ["CLAIMS", "TABLE1_EPOCH10", "TABLE2", "TABLE3", "TABLE4", "TABLE5", "claims"]
@@ -95,6 +96,83 @@ CONV3_LAYOUT = Open(
         "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4": None,
     },
 )
+
+
+#: The tutorial's two convolutions: (in, out, kernel, padding) each.
+TUTORIAL_CONVS = ((3, 6, 5, 0), (6, 16, 5, 0))
+#: A's Figure 6 (Net2, "the channels were doubled"): its two convolutions, the
+#: poolings its ``forward`` applies, and ``fc1``'s inputs as printed (32 * 4 * 4).
+NET2 = {"convs": ((3, 12, 3, 1), (12, 32, 3, 1)), "pools": 2, "fc1_in": (32, 4, 4)}
+
+
+def _net2_listing(c: Claim) -> Verdict:
+    """A's Figure 6 against its own sentence: channels doubled, and the listing runnable."""
+    convs, side = NET2["convs"], 32
+    for _, _, k, pad in convs:
+        side = conv_output_size(side, k, pad)  # the convolution
+        side = conv_output_size(side, 2, 0, 2)  # the 2 x 2 pooling after it
+    reach = convs[-1][1] * side * side
+    ch, kh, kw = NET2["fc1_in"]
+    fc1 = ch * kh * kw
+    doubled = all(o == 2 * t[1] for (_, o, _, _), t in zip(convs, TUTORIAL_CONVS, strict=True))
+    same_kernels = all(
+        (k, p) == (t[2], t[3]) for (_, _, k, p), t in zip(convs, TUTORIAL_CONVS, strict=True)
+    )
+    ours = f"the listing's forward reaches fc1 with {reach} features; fc1 takes {fc1}"
+    if reach == fc1 and same_kernels:
+        return Verdict("reproduced", ours, "the listing runs and only the channels change")
+    held = "the channels hold: " + ", ".join(
+        f"{t[1]} -> {o}" for (_, o, _, _), t in zip(convs, TUTORIAL_CONVS, strict=True)
+    )
+    held += " are doubled" if doubled else " are not all doubled"
+    wrong = []
+    if reach != fc1:
+        wrong.append(
+            f"the listing as printed cannot run on a 32 x 32 image: after {NET2['pools']} "
+            f"poolings its forward gives {reach} features to an fc1 of {ch} * {kh} * {kw} = "
+            f"{fc1} inputs (the size after three poolings)"
+        )
+    if not same_kernels:
+        wrong.append(
+            "and it is not the default with channels doubled: its kernels are 3 x 3 with "
+            "padding 1 where the tutorial's are 5 x 5 without"
+        )
+    return Verdict("report_wrong", ours, f"{held}; {' '.join(wrong)}")
+
+
+#: Table 2's "Train Loss" against Table 1's epoch-10 loss of the same networks.
+FC_LOSS_SCALE = Open(
+    "what Table 2's Train Loss measures",
+    {"the same loss as Table 1 (the mean cross-entropy)": CHECK,
+     "the batch-4 mean divided once more by the batch size": CHECK},
+)  # fmt: skip
+
+
+def _fc_loss_scale(c: Claim) -> Verdict:
+    """Table 1 and Table 2 give two epoch-10 training losses for each network."""
+    ratio = {k: float(TABLE1_EPOCH10[k]) / float(TABLE2[k][0]) for k in TABLE2}
+    per_image = {k: 4 * float(TABLE2[k][0]) for k in TABLE2}
+    # Table 1's running loss is the mean over the last 2000 batches of epoch 10; a loss
+    # measured over the training set after the epoch is at most about that.
+    fits = all(per_image[k] <= float(TABLE1_EPOCH10[k]) for k in TABLE2)
+    same = all(math.isclose(r, 1.0, rel_tol=0.25) for r in ratio.values())
+    rs = ", ".join(f"{k} {r:.2f}" for k, r in ratio.items())
+    scaled = ", ".join(f"{k} {v:.3f}" for k, v in per_image.items())
+    readings = [
+        Reading("the same loss as Table 1 (the mean cross-entropy)", same,
+                f"Table 1 / Table 2 at epoch 10: {rs}"),
+        Reading("the batch-4 mean divided once more by the batch size", fits,
+                f"times 4: {scaled}, each below Table 1's running loss"),
+    ]  # fmt: skip
+    v = from_readings(readings)
+    return Verdict(
+        v.kind, f"ratios {rs}",
+        f"{v.explanation}: Table 2's training losses are {min(ratio.values()):.1f} to "
+        f"{max(ratio.values()):.1f} times smaller than Table 1's for the same networks at the "
+        "same epoch, so they cannot be the same quantity; A does not say how either was "
+        "computed",
+        v.readings,
+    )  # fmt: skip
 
 
 def _n_test(data: dict) -> int:
@@ -541,6 +619,11 @@ def claims() -> list[Claim]:
               "as the number of linear layer increases, the training and testing loss and "
               "accuracy increases", TABLE2["fc2"][0], _fig2_text,
               check="A's Table 2 losses against the sentence", chapter="part4/report_a"),
+        Claim("A.tables.fc_loss_scale", "A", "Tables 1 and 2",
+              "Please note that the numbers represent values for the 10th epoch",
+              TABLE2["fc2"][0], _fc_loss_scale, open=(FC_LOSS_SCALE.setting,),
+              readings=(FC_LOSS_SCALE,), check="A's Table 2 losses against its Table 1",
+              chapter="part4/report_a"),
         Claim("A.fig4.sample", "A", "Figure 4",
               "a total of five images have been labelled incorrectly which means that for the 20 "
               "random sample, the testing accuracy is 75%", "75%", _sample_20,
@@ -585,6 +668,11 @@ def claims() -> list[Claim]:
               "compared with the networks with either one or two conv", "", _conv3_params,
               check="torch_nn.models.ConvNet's parameter counts", chapter="part4/report_a",
               open=(CONV3_PARAMS_LAYOUT.setting,), readings=(CONV3_PARAMS_LAYOUT,)),
+        Claim("A.fig6.listing", "A", "Figure 6",
+              "For the double channel, the network structure used is shown in Figure 6",
+              "", _net2_listing,
+              check="A's Net2 listing: shapes through its forward, channels against the "
+                    "tutorial's", chapter="part4/report_a"),
         Claim("A.fig7.double_channels", "A", "Figure 7",
               "when the channels are doubled, both the training and testing accuracy increases",
               "", _best_of("double_channels", ("relu_lr0.001_conv2",)), experiment=B4,

@@ -10,6 +10,7 @@ without a verdict of agreement.  D's derivations and counts are checked by Part 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -31,7 +32,8 @@ from backprop_book.symbolic.activations import sigmoid
 from backprop_book.symbolic.counting import conv_output_size, lenet5_table, report_d_q3
 from backprop_book.symbolic.slips import SLIPS
 
-__all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK_ROWS", "claims", "loss_floor"]
+__all__ = ["BEST_LRS", "CLAIMS", "LENET", "Q2", "Q3", "TASK4_TEST", "TASK_ROWS", "claims",
+           "loss_floor"]  # fmt: skip
 
 #: Q2: D's numbers in its last line, and its result.
 Q2 = {"y_hat": "0.64545", "z3": "0.599098", "z2": "1.432", "w6": "-0.2", "x3": "-0.3",
@@ -59,6 +61,9 @@ TASK_ROWS = {
     "task5 without dropout (from task 2)": ("1.508800297037", "1.5416110725", "0.9542",
                                             "0.9239999999523"),
 }  # fmt: skip
+#: Task 4's test table: (testing loss, testing accuracy).
+TASK4_TEST = {"two layer": ("1.5676022591219774", "0.8957415567970836"),
+              "one layer": ("1.56034973119324", "0.9034508075483045")}  # fmt: skip
 #: Task 3: test accuracy of the 100-unit model.
 HIDDEN100_TEST = "0.8939060206455282"
 
@@ -332,6 +337,59 @@ def _dropout_text(c: Claim) -> Verdict:
     return Verdict("reproduced", "", "the table agrees with the text")
 
 
+#: The one model D's Tasks 4 and 5 both take from Task 2 (SGD, lr 0.5, one layer).
+ONE_MODEL = Open(
+    "what the rows of the one-layer SGD model are",
+    {"one run of Task 2, reported twice": CHECK, "Task 4 retrained it (two runs)": CHECK},
+)
+
+
+def _one_model_two_rows(c: Claim) -> Verdict:
+    """Task 4's 'One Layer' row and Task 5's 'Without Dropout (From task 2)' row."""
+    t4 = [float(v) for v in TASK_ROWS["task4 one layer"]]
+    t5 = [float(v) for v in TASK_ROWS["task5 without dropout (from task 2)"]]
+    same = all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(t4, t5, strict=True))
+    rows = (f"Task 4: validation accuracy {t4[3]:.4f}, training accuracy {t4[2]:.4f}; "
+            f"Task 5: {t5[3]:.4f} and {t5[2]:.4f}")  # fmt: skip
+    readings = [
+        Reading("one run of Task 2, reported twice", same, rows),
+        Reading("Task 4 retrained it (two runs)", True,
+                "two trainings of one model may differ; the report gives no seed and no "
+                "second run to say by how much"),
+    ]  # fmt: skip
+    v = from_readings(readings)
+    if same:
+        return v
+    return dataclasses.replace(
+        v,
+        ours=rows,
+        explanation=(
+            f"{v.explanation}. Both rows name the same model (Task 4: 'the one layer model "
+            f"(in task 2)', Task 5: 'From task 2') and give two validation accuracies, "
+            f"{t4[3]:.4f} and {t5[3]:.4f}; if both are Task 2's figures the report "
+            "contradicts itself, if Task 4 ran the model again they are two runs. Task 5's "
+            "row is the one equal to Task 2's RMSProp row (D.task2.duplicate_rows)"
+        ),
+    )
+
+
+def _task4_test_order(c: Claim) -> Verdict:
+    """D's sentence on Task 4's test table, and the results 'generated before'."""
+    one, two = (float(TASK4_TEST[k][1]) for k in ("one layer", "two layer"))
+    r1, r2 = TASK_ROWS["task4 one layer"], TASK_ROWS["task4 two layer"]
+    before = float(r1[3]) > float(r2[3]) and float(r1[2]) > float(r2[2])
+    lower_loss = float(r1[1]) < float(r2[1]) and float(r1[0]) < float(r2[0])
+    ours = f"test accuracy: one layer {one:.4f}, two layers {two:.4f}"
+    if one > two and before and lower_loss:
+        return Verdict(
+            "reproduced", ours,
+            f"D's own tables agree: the one-layer model is ahead on test accuracy (by "
+            f"{one - two:.4f}), on validation and training accuracy and on both losses of "
+            "Task 4's first table, as the sentence says",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, "D's own Task 4 tables do not order the models so")
+
+
 def claims() -> list[Claim]:
     """Report D's claims, in the report's order.
 
@@ -416,6 +474,15 @@ def claims() -> list[Claim]:
               "layer models", TASK_ROWS["task4 one layer"][1],
               _proxy("on grayscale CIFAR-10 two layers do slightly better", _layers_proxy),
               experiment="part4/d_grid", **task),
+        Claim("D.task4.test_order", "D", "Task 4",
+              "the one layer model does in fact have a higher testing accuracy than the two "
+              "layer model", TASK4_TEST["one layer"][1], _task4_test_order,
+              check="D's sentence against its two Task 4 tables", chapter="part4/report_d"),
+        Claim("D.task4_5.one_model_two_rows", "D", "Tasks 4 and 5",
+              "One Layer ... 0.919 ... Without Dropout (From task 2) ... 0.9239999999523",
+              TASK_ROWS["task4 one layer"][3], _one_model_two_rows,
+              open=(ONE_MODEL.setting,), readings=(ONE_MODEL,),
+              check="D's Task 4 row against its Task 5 row", chapter="part4/report_d"),
         Claim("D.task5.dropout_text", "D", "Task 5",
               "the final validation accuracy from the model with dropout is slightly higher than "
               "that of the model without dropout", TASK_ROWS["task5 with dropout"][3],
