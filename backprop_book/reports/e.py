@@ -16,10 +16,13 @@ import statistics
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from backprop_book.reports import c as report_c
 from backprop_book.reports.claims import (
+    CHECK,
     Claim,
+    Open,
     Reading,
     Rule,
     Verdict,
@@ -418,11 +421,52 @@ def _overfit(c: Claim) -> Verdict:
     return Verdict("reproduced" if ok else "differs", ours, how)
 
 
+#: E's section 2.1: "Since ReLU is linear and the derivative are always 1 or 0".
+RELU_LINEAR = Open(
+    "what 'linear' means",
+    {"linear: relu(a + b) = relu(a) + relu(b) and relu(k a) = k relu(a)": CHECK,
+     "piecewise linear: linear on each side of 0": CHECK},
+)  # fmt: skip
+
+
+def _relu_linear(c: Claim) -> Verdict:
+    """Which part of E's sentence on ReLU holds: its derivative, and 'linear' by reading."""
+    x = sp.Symbol("x", real=True)
+    relu = sp.Max(0, x)
+    slopes = {sp.diff(relu, x).subs(x, v) for v in (-2, -1, 1, 2)}  # away from 0
+    derivative_ok = slopes <= {0, 1}
+    additive = all(
+        relu.subs(x, a + b) == relu.subs(x, a) + relu.subs(x, b)
+        for a, b in ((1, -1), (2, 3), (-1, -2))
+    )
+    homogeneous = all(relu.subs(x, k * a) == k * relu.subs(x, a) for k, a in ((-1, 1), (2, 3)))
+    # on one side of 0 (a and b of one sign, k > 0) both laws hold
+    piecewise = all(
+        relu.subs(x, k * a) == k * relu.subs(x, a)
+        and relu.subs(x, a + b) == relu.subs(x, a) + relu.subs(x, b)
+        for k, a, b in ((2, 3, 1), (3, -1, -2))
+    )
+    readings = [
+        Reading("linear: relu(a + b) = relu(a) + relu(b) and relu(k a) = k relu(a)",
+                additive and homogeneous, "relu(1 + (-1)) = 0, relu(1) + relu(-1) = 1"),
+        Reading("piecewise linear: linear on each side of 0", piecewise,
+                "on a < 0 it is 0, on a > 0 it is a"),
+    ]  # fmt: skip
+    v = from_readings(readings)
+    part = (
+        f"the derivative part holds (slopes {sorted(int(s) for s in slopes)} away from 0, "
+        "undefined at 0)"
+        if derivative_ok
+        else "the derivative part does not hold"
+    )
+    return Verdict(v.kind, "", f"{part}; 'linear': {v.explanation}", v.readings)
+
+
 def claims() -> list[Claim]:
     """Report E's claims, in the report's order (AlexNet first, as E writes it).
 
     >>> [c.id for c in claims()][:2]
-    ['E.table1.order', 'E.fig3.batch_norm']
+    ['E.alexnet.relu_linear', 'E.table1.order']
     """
     alex: dict[str, Any] = {
         "stated": ALEX_STATED,
@@ -431,6 +475,10 @@ def claims() -> list[Claim]:
     }
     q9: dict[str, Any] = {"stated": Q9_STATED, "chapter": "part3/training"}
     return [
+        Claim("E.alexnet.relu_linear", "E", "Section 2.1",
+              "Since ReLU is linear and the derivative are always 1 or 0", "", _relu_linear,
+              open=(RELU_LINEAR.setting,), readings=(RELU_LINEAR,),
+              check="ReLU's additivity and slopes checked with sympy", chapter="part4/alexnet"),
         Claim("E.table1.order", "E", "Table 1 vs section 4.3",
               "0.001 learning rate is chose to tune batch size because it has decent accuracy", "",
               _table1_order, check="E's Table 1 against the order of its text",
