@@ -242,3 +242,42 @@ def test_the_profile_is_kept_once_in_the_provenance(tmp_path: Path) -> None:
     path = _write(tmp_path, _payload(data={"profile": "full", "runs": []}))
     with pytest.raises(RecordError, match=rf"^{re.escape(str(path))} .*the provenance is the one"):
         load_record("part9/s", tmp_path)
+
+
+def _migrate_script() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("migrate", ROOT / "scripts/migrate_records.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_migration_moves_device_and_data_source_into_the_provenance_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scripts/migrate_records.py: a file's data, an index entry's fields, a run's row."""
+    migrate = _migrate_script()
+    twice = {"device": "cpu", "data_source": "synthetic"}
+    _write(tmp_path, _payload(data={**twice, "acc": 0.5, "seeds": [0, 1],
+                                    "by_seed": {"1": {**twice, "acc": 0.6}}}))  # fmt: skip
+    folder = tmp_path / "part9" / "f"
+    records.write_run(folder, "part9/f", 0, "c1", {"name": "a", "acc": 0.7, **twice})
+    index = records.write_index(folder, "part9/f", "c1", _prov(), {0: {"runs": ["a"]}}, [])
+    payload = json.loads(index.read_text())
+    payload["outputs"]["0"].update(twice)
+    index.write_text(json.dumps(payload))
+    with pytest.raises(RecordError, match="its data hold 'device'"):
+        load_record("part9/s", tmp_path)
+    assert migrate.main([str(tmp_path)]) == 0  # type: ignore[attr-defined]
+    single, study = load_record("part9/s", tmp_path), load_record("part9/f", tmp_path)
+    assert [(s, o) for s, o in single.outputs()] == [(0, {"acc": 0.5}), (1, {"acc": 0.6})]
+    assert study.runs()[0].row == {"name": "a", "acc": 0.7, "device": "cpu"}  # its own device
+    assert (study.provenance.device, study.provenance.data_source) == ("cpu", "synthetic")
+    assert "part9/f: 2 files" in capsys.readouterr().out
+    assert migrate.main([str(tmp_path)]) == 0 and capsys.readouterr().out == ""  # type: ignore[attr-defined]
+    # a row whose data source is not its call's provenance's is not dropped silently
+    records.write_run(folder, "part9/f", 0, "c1", {"name": "b", "data_source": "CIFAR-10"})
+    with pytest.raises(SystemExit, match=r"row data_source 'CIFAR-10', its call's 'synthetic'"):
+        migrate.main([str(tmp_path)])  # type: ignore[attr-defined]
