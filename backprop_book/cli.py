@@ -171,7 +171,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         only=args.runs,
     )
-    print(result_banner(str(run.data.get("device")), run.data.get("data_source"), run.profile))
+    print(result_banner(run.device, run.data_source, run.profile))
     print(
         f"{run.study.id}: {run.study.description} -- {len(run.seeds)} seed(s), "
         f"{run.wall_time_s:.1f} s"

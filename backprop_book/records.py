@@ -510,10 +510,20 @@ def parse_provenance(raw: Any, path: Path) -> Provenance:
     return Provenance(**raw)
 
 
-_PROFILE_TWICE = (
-    "its data hold a 'profile'; the provenance is the one place of a record's profile "
-    "(scripts/migrate_records.py moves it there)"
-)
+#: What only the provenance keeps, never a study's data.  A run row repeats no
+#: ``data_source`` either (every call recording a study's folder read the same data:
+#: the runner takes no row trained on other data), but keeps its own ``device``: the
+#: runs of a study recorded by several calls may have trained on several machines,
+#: and the folder's provenance names the newest call's.
+PROVENANCE_ONLY = ("profile", "device", "data_source")
+ROW_PROVENANCE_ONLY = ("data_source",)
+
+
+def _twice(key: str, where: str) -> str:
+    return (
+        f"{where} hold {key!r}; the provenance is the one place of a record's {key} "
+        "(scripts/migrate_records.py moves it there)"
+    )
 
 
 def _check_data(data: Any, path: Path) -> dict[str, Any]:
@@ -532,7 +542,8 @@ def _check_data(data: Any, path: Path) -> dict[str, Any]:
             _expect(isinstance(by_seed.get(str(s)), dict), path, f"'by_seed' lacks seed {s}")
             outputs.append(by_seed[str(s)])
     for out in outputs:
-        _expect("profile" not in out, path, _PROFILE_TWICE)
+        for key in PROVENANCE_ONLY:
+            _expect(key not in out, path, _twice(key, "its data"))
         runs = out.get("runs")
         if runs is None:
             _expect("pending_runs" not in out and "recording_log" not in out, path,
@@ -542,6 +553,8 @@ def _check_data(data: Any, path: Path) -> dict[str, Any]:
         for r in runs:
             _expect(isinstance(r, dict) and isinstance(r.get("name"), str), path,
                     f"every run must be an object with a 'name', got {_got(r)}")  # fmt: skip
+            for key in ROW_PROVENANCE_ONLY:
+                _expect(key not in r, path, _twice(key, f"run {r['name']!r}"))
     return data
 
 
@@ -729,7 +742,8 @@ def _read_index(path: Path, name: str) -> _Index:
         k.isdigit() and isinstance(v, dict) for k, v in outputs.items()), path,
         f"'outputs' must map seeds to objects, got {_got(outputs)}")  # fmt: skip
     for k, out in outputs.items():
-        _expect("profile" not in out, path, _PROFILE_TWICE)
+        for key in PROVENANCE_ONLY:
+            _expect(key not in out, path, _twice(key, "its data"))
         runs = out.get("runs")
         _expect(isinstance(runs, list) and all(isinstance(r, str) for r in runs), path,
                 f"outputs of seed {k} need 'runs', the list of its run names, got {_got(runs)}")  # fmt: skip
@@ -751,6 +765,8 @@ def _read_runs(folder: Path, name: str) -> dict[int, dict[str, dict[str, Any]]]:
                 f"seed {_got(seed)} is not its folder's ({path.parent.name})")  # fmt: skip
         _expect(isinstance(row, dict) and row.get("name") == path.stem, path,
                 f"expected the row of run {path.stem!r}, got {_got(row)}")  # fmt: skip
+        for key in ROW_PROVENANCE_ONLY:
+            _expect(key not in row, path, _twice(key, "its row"))
         rows.setdefault(seed, {})[path.stem] = row
     return rows
 

@@ -34,8 +34,8 @@ from typing import Any
 from backprop_book._io import atomic_write_text
 from backprop_book.data.cifar10 import find_cifar10
 from backprop_book.profiles import Profile, get_profile
-from backprop_book.records import RESULTS_ENV as RESULTS_ENV  # re-exported
 from backprop_book.records import (
+    PROVENANCE_ONLY,
     SCHEMA_VERSION,
     UNKNOWN,
     Provenance,
@@ -48,7 +48,9 @@ from backprop_book.records import (
     list_records,
     load_record,
     now_utc,
+    seed_outputs,
 )
+from backprop_book.records import RESULTS_ENV as RESULTS_ENV  # re-exported
 from backprop_book.records import DirtyTreeError as DirtyTreeError  # re-exported
 from backprop_book.runtime import command_line, git_state, hardware, library_versions
 
@@ -299,8 +301,22 @@ def write_record(
     data: Mapping[str, Any],
     results_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Write a record with the given provenance as it is (atomically); see :func:`record_result`."""
+    """Write a record with the given provenance as it is (atomically); see :func:`record_result`.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` (any seed's output) holds what only the provenance keeps
+        (:data:`~backprop_book.records.PROVENANCE_ONLY`).
+    """
     check_name(name)
+    for seed, out in seed_outputs(data):
+        twice = [k for k in PROVENANCE_ONLY if k in out]
+        if twice:
+            raise ValueError(
+                f"the data of {name!r} (seed {seed}) hold {', '.join(twice)}: only its "
+                "provenance keeps them, so pass them as the provenance's, not in the data"
+            )
     payload = {
         "schema": SCHEMA_VERSION,
         "name": name,

@@ -9,7 +9,8 @@ decorator (or :func:`register` for a variant built with :func:`functools.partial
 The id is ``<part>/<name>``: the part of the book (``part2`` ... ``part4``) and the
 name its recorded result carries (``docs/results/part4/a_cnn_studies``).  A
 study is a function of the profile (passed as a value) that returns a mapping of
-plain data with at least ``device`` and ``data_source``; it may also accept
+plain data with at least ``device`` and ``data_source`` (its record keeps them in
+the provenance only, and a run row keeps its own ``device``); it may also accept
 ``seed`` (a training seed, so that the runner can repeat it over seeds),
 ``checkpoint_dir`` (where it checkpoints and resumes), ``progress`` and ``hooks``
 (a :class:`StudyHooks`: a study of several runs takes the runs its record already

@@ -316,6 +316,9 @@ class StudyRun:
     wall_time_s: float
     training: Training
     command: str
+    #: the first seed's device and data (a record keeps them only in its provenance)
+    device: str
+    data_source: str | None
     path: Path | None = None
 
 
@@ -433,15 +436,22 @@ class Recording:
         for p in old:
             p.unlink(missing_ok=True)
 
-    def study_fields(self, out: Mapping[str, Any]) -> dict[str, Any]:
-        """A study's output as a record keeps it: without ``profile``, which only the
-        provenance holds (a study that ran under another profile is an error)."""
-        ran = out.get("profile", self.profile.value)
-        if ran != self.profile.value:
-            raise ValueError(
-                f"study {self.study.id!r} reports profile {ran!r}, recorded as {self.profile.value!r}"
-            )
-        return {k: v for k, v in out.items() if k != "profile"}
+    def study_fields(self, out: Mapping[str, Any], prov: Provenance) -> dict[str, Any]:
+        """A study's output as a record keeps it: without ``profile``, ``device`` and
+        ``data_source``, which only the provenance ``prov`` holds.
+
+        An output that ran under another profile or read other data than ``prov`` says
+        is an error.  Its ``device`` may differ from the provenance's (the first seed's)
+        only in a study of several runs whose first row was taken from a record made on
+        another machine; each run row keeps its own ``device``, so nothing is lost.
+        """
+        kept = {"profile": prov.profile, "data_source": prov.data_source}
+        for key, value in kept.items():
+            if out.get(key, value) != value:
+                raise ValueError(
+                    f"study {self.study.id!r} reports {key} {out[key]!r}, recorded as {value!r}"
+                )
+        return {k: v for k, v in out.items() if k not in (*kept, "device")}
 
     def provenance(self, outputs: Sequence[Mapping[str, Any]]) -> Provenance:
         """This call's provenance over ``outputs`` (seed by seed)."""
@@ -456,12 +466,13 @@ class Recording:
         )  # fmt: skip
 
     def _write_index(self, outputs: Sequence[Mapping[str, Any]]) -> Path:
+        prov = self.provenance(outputs)
         fields: dict[int, dict[str, Any]] = {}
         names = []
         for seed, out in zip(self.seeds, outputs, strict=False):
             runs = [str(r["name"]) for r in _run_rows(out)]
             names += [self.label(n, seed) for n in runs]
-            fields[seed] = {k: v for k, v in self.study_fields(out).items()
+            fields[seed] = {k: v for k, v in self.study_fields(out, prov).items()
                             if k not in ("runs", "pending_runs")}  # fmt: skip
             fields[seed]["runs"] = runs + [str(n) for n in out.get("pending_runs") or ()]
         taken = self.taken()
@@ -469,13 +480,12 @@ class Recording:
                  "call": self.call, "hardware": hardware(str(outputs[0].get("device", "cpu"))),
                  "seeds": list(self.seeds[: len(outputs)]),
                  "trained": [n for n in names if n not in taken], "taken": taken}  # fmt: skip
-        prov = self.provenance(outputs)
         return write_index(self.folder, self.study.id, self.call, prov, fields, [entry])
 
     def write_single(self, outputs: Sequence[Mapping[str, Any]]) -> Path:
         """Write a study of one run (over its seeds) as one file."""
         prov = self.provenance(outputs)
-        pairs = [(s, self.study_fields(o)) for s, o in zip(self.seeds, outputs, strict=False)]
+        pairs = [(s, self.study_fields(o, prov)) for s, o in zip(self.seeds, outputs, strict=False)]
         self.path = write_record(self.study.id, prov, outputs_by_seed(pairs), self.results_dir)
         return self.path
 
@@ -559,6 +569,6 @@ def run_study(
     wall = time.perf_counter() - rec.t0
     if record and not (study.takes_hooks and rec.path is not None):
         rec.write_single(rec.outs)
-    training = training_of(rec.outs, rec.dirs, wall, rec.current)
-    data = rec.data()
-    return StudyRun(study, prof, rec.seeds, data, wall, training, rec.command, rec.path)
+    training, first = training_of(rec.outs, rec.dirs, wall, rec.current), rec.outs[0]
+    return StudyRun(study, prof, rec.seeds, rec.data(), wall, training, rec.command,
+                    str(first["device"]), first["data_source"], rec.path)  # fmt: skip

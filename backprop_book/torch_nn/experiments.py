@@ -133,7 +133,6 @@ def run_one(
         "epochs_done": trainer.epoch,
         "stopped_early": trainer.stopped_early,
         "device": str(trainer.device),
-        "data_source": trainer.train_data.source,
         "wall_time_s": time.perf_counter() - t0,
         "train_time_s": float(sum(h["time_s"] for h in trainer.history)),
         "sample": {

@@ -99,6 +99,14 @@ def test_missing_and_corrupt_results(tmp_path: Path) -> None:
         load_result("bad", results_dir=tmp_path)
 
 
+def test_data_repeating_the_provenance_are_refused(tmp_path: Path) -> None:
+    for data in ({"device": "cpu"}, {"a": 1, "seeds": [0, 1], "by_seed": {"1": {"profile": "q"}}}):
+        with pytest.raises(ValueError, match=r"hold (device|profile): only its provenance keeps"):
+            record_result("r", data, device="cpu", data_source=None, seed=0, wall_time_s=1.0,
+                          results_dir=tmp_path, allow_dirty=True)  # fmt: skip
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_unrecordable_values_and_bad_wall_time(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="cannot record a value of type object"):
         _record(tmp_path, x=object())

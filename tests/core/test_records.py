@@ -40,7 +40,7 @@ def _write(tmp_path: Path, payload: object, name: str = "part9/s") -> Path:
 
 
 def _payload(**changes: object) -> dict[str, object]:
-    data = {"device": "cpu", "data_source": "synthetic", "runs": [{"name": "a", "test_acc": 0.5}]}
+    data = {"runs": [{"name": "a", "test_acc": 0.5, "device": "cpu"}]}
     out: dict[str, object] = {
         "schema": 2, "name": "part9/s", "provenance": dict(PROVENANCE), "data": data,
     }  # fmt: skip
@@ -79,8 +79,14 @@ def test_a_file_nested_100000_deep_is_refused_naming_it(tmp_path: Path) -> None:
         ({"provenance": {k: v for k, v in PROVENANCE.items() if k != "device"}},
          r"provenance lacks device"),
         ({"provenance": {**PROVENANCE, "colour": 1}}, r"unknown provenance fields \['colour'\]"),
-        ({"data": {"recording_log": [], "device": "cpu"}},
+        ({"data": {"recording_log": [], "acc": 0.5}},
          r"a study recorded run by run must have a 'runs' list, got none"),
+        # the provenance is the one place of the profile, the device and the data source
+        ({"data": {"runs": [], "device": "cpu"}}, r"its data hold 'device'; the provenance is"),
+        ({"data": {"runs": [], "seeds": [0, 1], "by_seed": {"1": {"data_source": "x"}}}},
+         r"its data hold 'data_source'; the provenance is the one place"),
+        ({"data": {"runs": [{"name": "a", "data_source": "x"}]}},
+         r"run 'a' hold 'data_source'; the provenance is the one place"),
         ({"data": {"runs": {"a": 1}}}, r"'runs' must be a list, got \{'a': 1\}"),
         ({"data": {"runs": [{"test_acc": 1}]}}, r"every run must be an object with a 'name'"),
         ({"data": {"seeds": [0, 1], "by_seed": {}}}, r"'by_seed' lacks seed 1"),
@@ -100,7 +106,7 @@ def test_schema_errors_name_the_file_and_what_came(
 
 
 def test_a_record_without_runs_read_as_a_study_of_runs_names_the_file(tmp_path: Path) -> None:
-    path = _write(tmp_path, _payload(data={"device": "cpu", "acc": 0.5}))
+    path = _write(tmp_path, _payload(data={"acc": 0.5}))
     rec = load_record("part9/s", tmp_path)
     with pytest.raises(
         RecordError, match=rf"^{re.escape(str(path))}: expected a study of several runs"
@@ -163,7 +169,7 @@ def _prov(**changes: object) -> records.Provenance:
 def test_a_study_folder_joins_each_calls_runs_and_index(tmp_path: Path) -> None:
     """Two calls, each writing only its own files, read back as one record."""
     folder = tmp_path / "part9" / "s"
-    fields = {0: {"device": "cpu", "data_source": "synthetic", "runs": ["a", "b", "c"]}}
+    fields = {0: {"sizes": "tiny", "runs": ["a", "b", "c"]}}
     records.write_run(folder, "part9/s", 0, "c2", {"name": "b", "train_time_s": 2.0})
     records.write_index(
         folder,
@@ -200,11 +206,12 @@ def test_a_study_folder_joins_each_calls_runs_and_index(tmp_path: Path) -> None:
         (lambda p: p.pop("log"), r"expected fields \['log'\], got none"),
         (lambda p: p.update(call="other"), r"call 'other' is not its file's"),
         (lambda p: p["provenance"].update(profile="bogus"), r"must be 'quick' or 'full'"),
+        (lambda p: p["outputs"]["0"].update(device="cpu"), r"its data hold 'device'"),
     ],
 )
 def test_a_bad_index_entry_is_named(tmp_path: Path, edit: object, message: str) -> None:
     folder = tmp_path / "part9" / "s"
-    fields = {0: {"device": "cpu", "runs": ["a"]}}
+    fields = {0: {"sizes": "tiny", "runs": ["a"]}}
     path = records.write_index(folder, "part9/s", "c1", _prov(), fields, [])
     payload = json.loads(path.read_text())
     edit(payload)  # type: ignore[operator]
@@ -235,3 +242,42 @@ def test_the_profile_is_kept_once_in_the_provenance(tmp_path: Path) -> None:
     path = _write(tmp_path, _payload(data={"profile": "full", "runs": []}))
     with pytest.raises(RecordError, match=rf"^{re.escape(str(path))} .*the provenance is the one"):
         load_record("part9/s", tmp_path)
+
+
+def _migrate_script() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("migrate", ROOT / "scripts/migrate_records.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_migration_moves_device_and_data_source_into_the_provenance_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scripts/migrate_records.py: a file's data, an index entry's fields, a run's row."""
+    migrate = _migrate_script()
+    twice = {"device": "cpu", "data_source": "synthetic"}
+    _write(tmp_path, _payload(data={**twice, "acc": 0.5, "seeds": [0, 1],
+                                    "by_seed": {"1": {**twice, "acc": 0.6}}}))  # fmt: skip
+    folder = tmp_path / "part9" / "f"
+    records.write_run(folder, "part9/f", 0, "c1", {"name": "a", "acc": 0.7, **twice})
+    index = records.write_index(folder, "part9/f", "c1", _prov(), {0: {"runs": ["a"]}}, [])
+    payload = json.loads(index.read_text())
+    payload["outputs"]["0"].update(twice)
+    index.write_text(json.dumps(payload))
+    with pytest.raises(RecordError, match="its data hold 'device'"):
+        load_record("part9/s", tmp_path)
+    assert migrate.main([str(tmp_path)]) == 0  # type: ignore[attr-defined]
+    single, study = load_record("part9/s", tmp_path), load_record("part9/f", tmp_path)
+    assert [(s, o) for s, o in single.outputs()] == [(0, {"acc": 0.5}), (1, {"acc": 0.6})]
+    assert study.runs()[0].row == {"name": "a", "acc": 0.7, "device": "cpu"}  # its own device
+    assert (study.provenance.device, study.provenance.data_source) == ("cpu", "synthetic")
+    assert "part9/f: 2 files" in capsys.readouterr().out
+    assert migrate.main([str(tmp_path)]) == 0 and capsys.readouterr().out == ""  # type: ignore[attr-defined]
+    # a row whose data source is not its call's provenance's is not dropped silently
+    records.write_run(folder, "part9/f", 0, "c1", {"name": "b", "data_source": "CIFAR-10"})
+    with pytest.raises(SystemExit, match=r"row data_source 'CIFAR-10', its call's 'synthetic'"):
+        migrate.main([str(tmp_path)])  # type: ignore[attr-defined]

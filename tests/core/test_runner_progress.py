@@ -41,7 +41,8 @@ def three_runs(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                 row = {"name": name, "config": cfg, "history": hist, "train_time_s": 2.0,
                        "test_acc": 0.5 + i / 10 + seed / 100}  # fmt: skip
             rows.append(row)
-            data = {"device": "cpu", "data_source": "synthetic (demo)", "runs": list(rows),
+            source = state.get("sources", {}).get(seed, "synthetic (demo)")
+            data = {"device": "cpu", "data_source": source, "runs": list(rows),
                     "profile": state.get("profile", "full")}  # fmt: skip
             if hooks is not None:
                 hooks.finished({**data, "pending_runs": names[i + 1 :]} if i < 2 else data)
@@ -137,6 +138,19 @@ def test_the_record_keeps_the_profile_once_and_refuses_a_study_that_ran_another(
     three_runs["profile"] = "quick"
     with pytest.raises(ValueError, match=r"reports profile 'quick', recorded as 'full'"):
         run(tmp_path, fresh=True)
+
+
+def test_the_record_keeps_device_and_data_once_and_refuses_a_seed_on_other_data(
+    three_runs: dict, tmp_path: Path, clean_git: str
+) -> None:
+    done = run(tmp_path)
+    rec = load_result("part9/three", results_dir=tmp_path / "res")
+    assert not {"device", "data_source"} & set(rec.data)
+    assert (rec.provenance.device, rec.provenance.data_source) == ("cpu", "synthetic (demo)")
+    assert (done.device, done.data_source) == ("cpu", "synthetic (demo)")
+    three_runs["sources"] = {1: "synthetic (other)"}
+    with pytest.raises(ValueError, match=r"reports data_source 'synthetic \(other\)', recorded"):
+        run(tmp_path, fresh=True, seeds=2)
 
 
 def test_a_damaged_record_is_refused_before_training_unless_fresh(

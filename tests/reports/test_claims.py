@@ -205,8 +205,7 @@ def test_a_partial_alexnet_record_settles_only_its_runs(
     shutil.rmtree(dst / "part4" / "alexnet_study")  # replaced by a single file below
     base = [0.5, 0.6, 0.65, 0.68, 0.70, 0.705, 0.71, 0.70, 0.69, 0.69]
     bn = [0.4, 0.5, 0.55, 0.6, 0.62, 0.63, 0.64, 0.64, 0.63, 0.63]
-    data = {"runs": [_alexnet_run("adam_lr1e-3_b100", base), _alexnet_run("batch_norm", bn)],
-            "device": "cpu", "data_source": "test"}  # fmt: skip
+    data = {"runs": [_alexnet_run("adam_lr1e-3_b100", base), _alexnet_run("batch_norm", bn)]}
     record_result("part4/alexnet_study", data, device="cpu", data_source="test", seed=0,
                   wall_time_s=1.0, profile="full", command="test", results_dir=dst,
                   data_checksum="0" * 64, allow_dirty=True)  # fmt: skip
