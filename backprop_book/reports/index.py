@@ -168,7 +168,7 @@ def study_for(name: str) -> Study:
 
     Raises
     ------
-    UnknownStudyError
+    ~backprop_book.studies.UnknownStudyError
         If neither a study nor a claim has that id (one line, nearest ids named), or
         the claim is judged by a check rather than a run.
     """
