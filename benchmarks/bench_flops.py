@@ -42,7 +42,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -97,6 +97,12 @@ def matmul_rate(n: int = MATMUL_N, repeats: int = 5) -> float:
     return 2 * n**3 / statistics.median(times)
 
 
+def _io_shape(model: torch.nn.Module) -> tuple[tuple[int, ...], int]:
+    """A model's input image shape and its number of classes (``ImageClassifier`` fields)."""
+    shape = cast(tuple[int, ...], model.input_shape)
+    return tuple(shape), int(cast(int, model.num_classes))
+
+
 def training_flops(model: torch.nn.Module, batch: int) -> int:
     r"""FLOPs of one training step's forward and backward pass on ``batch`` images.
 
@@ -111,8 +117,9 @@ def training_flops(model: torch.nn.Module, batch: int) -> int:
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    x = torch.randn(batch, *model.input_shape)
-    y = torch.randint(0, model.num_classes, (batch,))
+    shape, classes = _io_shape(model)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, classes, (batch,))
     counter = FlopCounterMode(display=False)
     with counter:
         torch.nn.functional.cross_entropy(model(x), y).backward()
@@ -146,12 +153,14 @@ def _bare_step(
     from backprop_book.torch_nn.devices import cpu_update_kwargs
 
     gen = torch.Generator().manual_seed(0)
-    x = torch.randn(batch, *model.input_shape, generator=gen)
-    y = torch.randint(0, model.num_classes, (batch,), generator=gen)
+    shape, classes = _io_shape(model)
+    x = torch.randn(batch, *shape, generator=gen)
+    y = torch.randint(0, classes, (batch,), generator=gen)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     cls = torch.optim.Adam if opt_name == "adam" else torch.optim.SGD
-    opt = cls(model.parameters(), lr=1e-3, **(update or cpu_update_kwargs(opt_name)))
+    kwargs: dict[str, Any] = dict(update or cpu_update_kwargs(opt_name))
+    opt = cls(model.parameters(), lr=1e-3, **kwargs)
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
@@ -248,7 +257,8 @@ def _adam_update(
 
     gen = torch.Generator().manual_seed(0)
     params = [p.detach().clone().requires_grad_() for p in _alexnet().parameters()]
-    opt = torch.optim.Adam(params, lr=1e-3, **cpu_update_kwargs("adam"))
+    kwargs: dict[str, Any] = dict(cpu_update_kwargs("adam"))
+    opt = torch.optim.Adam(params, lr=1e-3, **kwargs)
     for p in params:
         p.grad = torch.randn(p.shape, generator=gen) * 1e-3
     opt.step()  # the moments exist, all normal numbers

@@ -268,11 +268,11 @@ def to_svg(
         x1 += w_box / 2 if g.nodes[u].kind == "tensor" else w_op / 2
         x2 -= w_box / 2 if g.nodes[v].kind == "tensor" else w_op / 2
         if (u, v) in lane:
-            low, gap = lane[(u, v)], (col_width - w_box) / 2
+            low, bend = lane[(u, v)], (col_width - w_box) / 2
             out.append(
-                f'<path d="M {x1:.1f} {y1:.1f} C {x1 + gap:.1f} {y1:.1f} {x1 + gap:.1f} '
-                f"{low:.1f} {x1 + 2 * gap:.1f} {low:.1f} L {x2 - 2 * gap:.1f} {low:.1f} "
-                f'C {x2 - gap:.1f} {low:.1f} {x2 - gap:.1f} {y2:.1f} {x2:.1f} {y2:.1f}" '
+                f'<path d="M {x1:.1f} {y1:.1f} C {x1 + bend:.1f} {y1:.1f} {x1 + bend:.1f} '
+                f"{low:.1f} {x1 + 2 * bend:.1f} {low:.1f} L {x2 - 2 * bend:.1f} {low:.1f} "
+                f'C {x2 - bend:.1f} {low:.1f} {x2 - bend:.1f} {y2:.1f} {x2:.1f} {y2:.1f}" '
                 'fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>'
             )
             continue

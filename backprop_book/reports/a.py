@@ -102,7 +102,11 @@ CONV3_LAYOUT = Open(
 TUTORIAL_CONVS = ((3, 6, 5, 0), (6, 16, 5, 0))
 #: A's Figure 6 (Net2, "the channels were doubled"): its two convolutions, the
 #: poolings its ``forward`` applies, and ``fc1``'s inputs as printed (32 * 4 * 4).
-NET2 = {"convs": ((3, 12, 3, 1), (12, 32, 3, 1)), "pools": 2, "fc1_in": (32, 4, 4)}
+NET2: dict[str, Any] = {
+    "convs": ((3, 12, 3, 1), (12, 32, 3, 1)),
+    "pools": 2,
+    "fc1_in": (32, 4, 4),
+}
 
 
 def _net2_listing(c: Claim) -> Verdict:
