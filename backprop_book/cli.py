@@ -151,8 +151,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         study_id = index.study_for(args.id).id
     except experiments.UnknownStudyError as exc:
         raise UsageError(str(exc)) from exc
-    if args.runs is not None and not experiments.runner.resolve_study(study_id).takes_hooks:
+    several = experiments.runner.resolve_study(study_id).takes_hooks
+    if args.runs is not None and not several:
         raise UsageError(f"--runs goes with a study of several runs; {study_id} is a single run")
+    if args.seed_runs is not None and not (args.record and several and args.seeds >= 2):
+        raise UsageError(
+            "--seed-runs goes with --record, --seeds 2 or more and a study of several runs"
+            + ("" if several else f"; {study_id} is a single run")
+        )
     if args.seeds > MAX_SEEDS:
         raise UsageError(
             f"--seeds takes at most {MAX_SEEDS} (each seed trains the study once more: "
@@ -170,6 +176,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         progress=args.progress,
         fresh=args.fresh,
         only=args.runs,
+        seed_runs=args.seed_runs,
     )
     print(result_banner(run.device, run.data_source, run.profile))
     print(
@@ -355,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --record: train only these runs of a study of several runs, take the "
         "others from its record or leave them pending (a second process can then train "
         "other runs of the same study beside it)",
+    )  # fmt: skip
+    p_rep.add_argument(
+        "--seed-runs", type=_run_names, default=None, metavar="NAME[,NAME...]",
+        help="with --record and --seeds N: seeds 1..N-1 hold only these runs of a study of "
+        "several runs (seed 0 holds every run), e.g. more seeds for a costly study's "
+        "close findings",
     )  # fmt: skip
     p_rep.add_argument("--progress", action="store_true", help="show progress bars")
     p_rep.set_defaults(func=_cmd_reproduce)

@@ -191,17 +191,24 @@ def reproduce_command(
     seeds: int | None = 1,
     *,
     allow_dirty: bool = False,
+    seed_runs: Sequence[str] | None = None,
 ) -> str:
     """The command that reruns and records a study, as a record and a verdict name it.
+
+    ``seed_runs`` names the runs that the seeds beyond the first hold (``--seed-runs``).
 
     >>> reproduce_command("part4/alexnet_study")
     'backprop-book reproduce part4/alexnet_study --profile full --record'
     >>> reproduce_command("part3/relu2", "quick", seeds=3, allow_dirty=True)
     'backprop-book reproduce part3/relu2 --profile quick --seeds 3 --record --allow-dirty'
+    >>> reproduce_command("part4/alexnet_study", seeds=3, seed_runs=["a", "b"])
+    'backprop-book reproduce part4/alexnet_study --profile full --seeds 3 --seed-runs a,b --record'
     """
     parts = ["backprop-book", "reproduce", study_id, "--profile", Profile(profile).value]
     if seeds is not None and seeds != 1:
         parts += ["--seeds", str(seeds)]
+    if seed_runs:
+        parts += ["--seed-runs", ",".join(seed_runs)]
     parts.append("--record")
     if allow_dirty:
         parts.append("--allow-dirty")

@@ -72,6 +72,11 @@ class StudyHooks:
     other run from the record or leaves it pending (:meth:`trains`).  ``fresh`` trains
     those runs again even where the record holds them.
 
+    ``subset``, when given, names the runs this seed holds at all (a seed beyond the
+    first, recorded with ``seed_runs``: a costly study gets more seeds for only the
+    runs behind a close finding): the others are neither trained, nor taken, nor
+    pending in this seed (:meth:`holds`).
+
     Examples
     --------
     >>> hooks = StudyHooks({"a": {"name": "a", "config": {"lr": 0.1}}})
@@ -81,6 +86,8 @@ class StudyHooks:
     True
     >>> StudyHooks(only=frozenset({"b"})).trains("a"), StudyHooks().trains("a")
     (False, True)
+    >>> StudyHooks(subset=frozenset({"b"})).holds("a"), StudyHooks().holds("a")
+    (False, True)
     """
 
     recorded: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -89,20 +96,25 @@ class StudyHooks:
     refresh: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
     only: frozenset[str] | None = None
     fresh: bool = False
+    subset: frozenset[str] | None = None
 
     def trains(self, name: str) -> bool:
         """Whether this call may train run ``name`` (``only`` is unset or names it)."""
-        return self.only is None or name in self.only
+        return self.holds(name) and (self.only is None or name in self.only)
+
+    def holds(self, name: str) -> bool:
+        """Whether this seed holds run ``name`` at all (``subset`` is unset or names it)."""
+        return self.subset is None or name in self.subset
 
     def check_names(self, names: Sequence[str]) -> None:
-        """Raise ``ValueError`` if ``only`` names a run that is not among the study's ``names``.
+        """Raise ``ValueError`` if ``only`` or ``subset`` names a run not among the study's ``names``.
 
         >>> StudyHooks(only=frozenset({"a", "z"})).check_names(["a", "b"])
         Traceback (most recent call last):
         ...
         ValueError: expected run names of this study (a, b), got unknown run(s): z
         """
-        unknown = sorted(set(self.only or ()) - set(names))
+        unknown = sorted((set(self.only or ()) | set(self.subset or ())) - set(names))
         if unknown:
             raise ValueError(
                 f"expected run names of this study ({', '.join(names)}), "

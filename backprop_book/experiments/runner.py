@@ -351,12 +351,15 @@ class Recording:
         runs_dir: str | Path | None = None,
         fresh: bool = False,
         only: Sequence[str] | None = None,
+        seed_runs: Sequence[str] | None = None,
     ) -> None:
         self.study, self.profile, self.seeds, self.state = study, profile, tuple(seeds), state
         self.allow_dirty, self.results_dir, self.fresh = allow_dirty, results_dir, fresh
         self.only = None if only is None else frozenset(only)
+        self.seed_runs = None if seed_runs is None else frozenset(seed_runs)
         self.current = state.label
-        self.command = reproduce_command(study.id, profile, len(seeds), allow_dirty=state.dirty)
+        self.command = reproduce_command(study.id, profile, len(seeds), allow_dirty=state.dirty,
+                                         seed_runs=seed_runs)  # fmt: skip
         self.t0, self.started = time.perf_counter(), time.time()
         self.call = call_id(self.started, os.getpid(), uuid.uuid4().hex[:8])
         self.dirs = (
@@ -394,6 +397,7 @@ class Recording:
             refresh=functools.partial(self.rows_now, seed) if self.only is not None else None,
             only=self.only,
             fresh=self.fresh,
+            subset=self.seed_runs if seed != self.seeds[0] else None,
         )
         hooks.on_run = functools.partial(self.on_run, seed)
         self.hooks[seed] = hooks
@@ -489,6 +493,15 @@ class Recording:
         self.path = write_record(self.study.id, prov, outputs_by_seed(pairs), self.results_dir)
         return self.path
 
+    def add(self, out: dict[str, Any]) -> None:
+        """Keep a seed's output; it must name its ``device`` and ``data_source``."""
+        missing = [k for k in ("device", "data_source") if k not in out]
+        if missing:
+            raise TypeError(
+                f"study {self.study.id!r} returned no {' or '.join(missing)} in its data"
+            )
+        self.outs.append(out)
+
     def data(self) -> dict[str, Any]:
         """The study's data as recorded (or, before anything is written, as run)."""
         if self.path is not None and self.study.takes_hooks:
@@ -496,11 +509,30 @@ class Recording:
         return outputs_by_seed(list(zip(self.seeds, self.outs, strict=False)))
 
 
-def _check_arguments(study: Study, seeds: int, record: bool, only: Sequence[str] | None) -> None:
+def _check_names(what: str, names: Sequence[str]) -> None:
+    if isinstance(names, str) or not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"{what} must name at least one run, got {names!r}")
+
+
+def _check_arguments(
+    study: Study,
+    seeds: int,
+    record: bool,
+    only: Sequence[str] | None,
+    seed_runs: Sequence[str] | None = None,
+) -> None:
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if seeds > 1 and not study.takes_seed:
         raise ValueError(f"study {study.id!r} takes no seed, so --seeds must be 1, got {seeds}")
+    if seed_runs is not None:
+        if not record or not study.takes_hooks or seeds < 2:
+            raise ValueError(
+                "seed_runs (--seed-runs) goes with record (--record), a study of several runs "
+                f"and seeds >= 2, got record={record}, seeds={seeds} for {study.id!r}"
+                + ("" if study.takes_hooks else ", which is a single run")
+            )
+        _check_names("seed_runs", seed_runs)
     if only is not None:
         if not record or not study.takes_hooks:
             raise ValueError(
@@ -508,8 +540,7 @@ def _check_arguments(study: Study, seeds: int, record: bool, only: Sequence[str]
                 f"got record={record} for {study.id!r}"
                 + ("" if study.takes_hooks else ", which is a single run")
             )
-        if isinstance(only, str) or not only or not all(isinstance(n, str) and n for n in only):
-            raise ValueError(f"only must name at least one run, got {only!r}")
+        _check_names("only", only)
 
 
 def run_study(
@@ -524,6 +555,7 @@ def run_study(
     progress: bool = False,
     fresh: bool = False,
     only: Sequence[str] | None = None,
+    seed_runs: Sequence[str] | None = None,
 ) -> StudyRun:
     """Run the study ``name`` (see :func:`resolve_study`) under ``profile``, over ``seeds`` seeds.
 
@@ -538,34 +570,33 @@ def run_study(
 
     ``only`` (with ``record``, for a study of several runs) names the runs this call
     trains, taking the others from the record or leaving them pending: a second process
-    can train other runs beside the first; each writes only its own files.
+    can train other runs beside the first; each writes only its own files.  ``seed_runs``
+    (with ``record``, ``seeds`` >= 2) names the only runs that seeds 1 .. seeds-1 hold.
 
     Raises
     ------
     ~backprop_book.studies.UnknownStudyError
         If ``name`` names no study.
     ValueError
-        If ``seeds`` < 1, or > 1 for a study that takes no seed.
+        If ``seeds`` < 1, or > 1 for a study that takes no seed; if ``only`` or
+        ``seed_runs`` is given without ``record`` or names no run.
     DirtyTreeError
         If ``record`` is asked from a checkout with uncommitted changes and not
         ``allow_dirty`` (checked before anything runs).
     RecordError
         If the study's record breaks the schema (before anything runs; unless ``fresh``).
     """
-    study = resolve_study(name)
-    prof = get_profile(profile)
-    _check_arguments(study, seeds, record, only)
+    study, prof = resolve_study(name), get_profile(profile)
+    _check_arguments(study, seeds, record, only, seed_runs)
     state = check_clean_tree(study.id, allow_dirty or not record, git_state())
     rec = Recording(study, prof, range(seeds), state, allow_dirty=allow_dirty,
-                    results_dir=results_dir, runs_dir=runs_dir, fresh=fresh, only=only)  # fmt: skip
+                    results_dir=results_dir, runs_dir=runs_dir, fresh=fresh, only=only,
+                    seed_runs=seed_runs)  # fmt: skip
     for i, s in enumerate(rec.seeds):
         hooks = rec.hooks_for(s) if study.takes_hooks and record else None
         out = dict(study.run(prof, seed=s, checkpoint_dir=rec.dirs[i] if rec.dirs else None,
                              progress=progress, hooks=hooks))  # fmt: skip
-        missing = [k for k in ("device", "data_source") if k not in out]
-        if missing:
-            raise TypeError(f"study {study.id!r} returned no {' or '.join(missing)} in its data")
-        rec.outs.append(out)
+        rec.add(out)
     wall = time.perf_counter() - rec.t0
     if record and not (study.takes_hooks and rec.path is not None):
         rec.write_single(rec.outs)

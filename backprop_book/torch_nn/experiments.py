@@ -200,11 +200,13 @@ def _study(
 
     With ``hooks.only`` the runs it does not name are taken from the record (re-read
     before every report, so that runs another process records meanwhile are taken)
-    or listed under ``pending_runs``.
+    or listed under ``pending_runs``.  With ``hooks.subset`` (a seed that holds only
+    some runs) the runs it does not name are left out altogether.
     """
     names = [name for name, _ in runs]
     if hooks is not None:
         hooks.check_names(names)
+        names = [n for n in names if hooks.holds(n)]
     configs: dict[str, dict[str, Any]] = {}
     for name, kw in runs:
         # the row keeps how many images it saw (the subsets and split keep data seed 0)

@@ -63,6 +63,21 @@ CASES: list[tuple[list[str], int, str]] = [
     (["reproduce", "part4/alexnet_study", "--runs", "sgd"], 2, "--runs goes with --record"),
     (["reproduce", "part3/relu2", "--record", "--runs", "a"], 2, "part3/relu2 is a single run"),
     (["reproduce", "part4/alexnet_study", "--runs", "sgd,,b"], 2, "expected run names separated"),
+    (
+        ["reproduce", "part4/alexnet_study", "--seeds", "3", "--seed-runs", "sgd"],
+        2,
+        "--seed-runs goes with --record",
+    ),
+    (
+        ["reproduce", "part4/alexnet_study", "--record", "--seed-runs", "sgd"],
+        2,
+        "--seeds 2 or more",
+    ),
+    (
+        ["reproduce", "part2/best", "--record", "--seeds", "2", "--seed-runs", "a"],
+        2,
+        "part2/best is a single run",
+    ),
     (["reproduce", "--list", "--report", "F"], 2, "invalid choice: 'F'"),
     (["reproduce", "part3/relu2", "--profile", "huge"], 2, "invalid choice: 'huge'"),
     (["reproduce", "part3/relu2", "--seeds", "1000000"], 2, "--seeds takes at most 100"),

@@ -232,6 +232,57 @@ def test_two_calls_record_one_study_side_by_side(monkeypatch, tmp_path, clean_gi
         run_study("part9/pair", only=["a"], profile="full", results_dir=tmp_path / "res")
 
 
+def test_seeds_beyond_the_first_hold_only_the_seed_runs(monkeypatch, tmp_path, clean_git):
+    """--seed-runs: seed 0 holds every run, seeds 1.. only the named ones, none pending;
+    a later call with more seeds takes what is recorded and trains only the new seed."""
+    from backprop_book.experiments import run_study, runner
+    from backprop_book.profiles import Profile
+    from backprop_book.records import load_record
+    from backprop_book.studies import Registry
+
+    reg = Registry()
+    runs, data, sizes = _pair({"a": 0.001, "b": 0.01, "c": 0.1})
+
+    @reg.study("part9/trio", description="three runs")
+    def trio(profile, seed=0, checkpoint_dir=None, hooks=None):
+        return X._study(runs, data, sizes, Profile.FULL, checkpoint_dir, seed=seed, hooks=hooks)
+
+    monkeypatch.setattr(runner, "REGISTRY", reg)
+    monkeypatch.setattr(runner, "PART_MODULES", {**runner.PART_MODULES, "part9": "json"})
+    kw = {"profile": "full", "record": True, "results_dir": tmp_path / "res",
+          "runs_dir": tmp_path / "runs", "seed_runs": ["c", "a"]}  # fmt: skip
+    real = X.run_one
+    trained = []
+
+    def train(*args, **k):
+        trained.append((k["seed"], k["name"]))
+        return real(*args, **k)
+
+    monkeypatch.setattr(X, "run_one", train)
+    first = run_study("part9/trio", seeds=2, **kw)
+    assert trained == [(0, "a"), (0, "b"), (0, "c"), (1, "a"), (1, "c")]
+    rec = load_record("part9/trio", tmp_path / "res")
+    assert rec.pending_runs == []
+    assert [(r.seed, r.name) for r in rec.runs()] == [
+        (0, "a"), (0, "b"), (0, "c"), (1, "a"), (1, "c")]  # fmt: skip
+    assert [r.seed for r in rec.runs("b")] == [0] and len(rec.runs("a")) == 2
+    assert rec.provenance.command.endswith("--seeds 2 --seed-runs c,a --record")
+    assert first.command == rec.provenance.command
+    # one more seed: seeds 0 and 1 are taken from the record, seed 2 trains a and c only
+    run_study("part9/trio", seeds=3, **kw)
+    assert trained[5:] == [(2, "a"), (2, "c")]
+    rec = load_record("part9/trio", tmp_path / "res")
+    assert [len(rec.runs(n)) for n in "abc"] == [3, 1, 3] and rec.provenance.seeds == [0, 1, 2]
+    # the names are checked before anything trains; the setting needs seeds >= 2 and a record
+    with pytest.raises(ValueError, match=r"got unknown run\(s\): z"):
+        run_study("part9/trio", seeds=4, **{**kw, "seed_runs": ["a", "z"]})
+    assert len(trained) == 7
+    with pytest.raises(ValueError, match=r"seed_runs \(--seed-runs\) goes with record"):
+        run_study("part9/trio", seeds=1, **kw)
+    with pytest.raises(ValueError, match=r"seed_runs must name at least one run"):
+        run_study("part9/trio", seeds=2, **{**kw, "seed_runs": []})
+
+
 def test_same_run_ignores_exactly_the_result_neutral_fields():
     """A recorded run counts for a config that differs only in a field of
     RESULT_NEUTRAL (threads, progress bars, denormal flushing), and for no other;
