@@ -171,6 +171,9 @@ class Verdict:
         and its parts.
     records
         The records the rule read (set by :meth:`Claim.verdict`).
+    compared
+        The tolerances of the comparisons between the book's own runs the rule made
+        (:func:`accuracy_tolerance`; set by :meth:`Claim.verdict`).
 
     >>> Verdict("maybe", "", "")
     Traceback (most recent call last):
@@ -189,6 +192,7 @@ class Verdict:
     command: str | None = None
     tolerance: Tolerance | None = field(default=None, compare=False)
     records: tuple[str, ...] = field(default=(), compare=False)
+    compared: tuple[Tolerance, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -275,10 +279,11 @@ class Claim:
         The verdict's ``records`` name every record the rule read.
         """
         _READ.clear()
+        _COMPARED.clear()
         v = self.rule(self)
         if not isinstance(v, Verdict):
             raise TypeError(f"claim {self.id!r}: its rule returned {type(v).__name__}, not Verdict")
-        v = dataclasses.replace(v, records=tuple(dict.fromkeys(_READ)))
+        v = dataclasses.replace(v, records=tuple(dict.fromkeys(_READ)), compared=tuple(_COMPARED))
         unrun = [f"{o.setting}: {label}" for o in self.readings for label in o.unrun()]
         final = v.kind == "report_wrong" or (v.kind == "differs" and bool(v.readings))
         if unrun and final:
@@ -293,23 +298,31 @@ class Claim:
     def basis(self, v: Verdict | None = None) -> dict[str, Any]:
         """What the verdict rests on, for the listing: seeds, tolerance, open settings, readings.
 
-        ``seeds`` maps every record the rule read to its number of seeds.
+        ``seeds`` maps every record the rule read to its number of seeds; for the
+        claim's own experiment, when the claim names its ``runs``, the fewest seeds
+        any of those runs holds (a seed beyond the first may hold only some runs), and
+        ``run_seeds`` gives each run's count.
 
         >>> from backprop_book.reports import claim
         >>> b = claim("A.table3.tanh").basis()
         >>> b["seeds"]
         {'part4/a_cnn_studies': 1, 'part4/a_cnn_studies_b32': 3}
         >>> sorted(b), len(b["readings"])
-        (['declared', 'open', 'readings', 'seeds', 'tolerance'], 2)
+        (['compared', 'declared', 'open', 'readings', 'run_seeds', 'seeds', 'tolerance'], 2)
         """
         v = self.verdict() if v is None else v
-        seeds = {}
+        seeds, run_seeds = {}, {}
         for name in v.records:
             data = record(name)
             seeds[name] = len(seed_outputs(data)) if data is not None else 0
+            if data is not None and self.runs and name == self.experiment:
+                run_seeds = {r: len(seed_rows(data, r)) for r in self.runs}
+                seeds[name] = min(run_seeds.values())
         return {
             "seeds": seeds,
+            "run_seeds": run_seeds,
             "tolerance": v.tolerance.parts() if v.tolerance is not None else None,
+            "compared": [t.parts() for t in v.compared],
             "open": list(self.open),
             "declared": [
                 {"setting": o.setting, "values": dict(o.values), "unrun": o.unrun()}
@@ -403,6 +416,9 @@ def record_problem(name: str) -> str | None:
 
 #: The records read since the last :meth:`Claim.verdict` began.
 _READ: list[str] = []
+#: The tolerances of the comparisons between the book's own runs that the rule being
+#: judged made (:func:`accuracy_tolerance`), for the listing.
+_COMPARED: list[Tolerance] = []
 
 
 def record(name: str) -> StudyRecord | None:
@@ -597,7 +613,9 @@ def accuracy_tolerance(
     if experiment is not None:
         found = study_spread(experiment, key)
         spread = found if found.measured else None
-    return between(first, n_first, second, n_second, spread=spread).total
+    tol = between(first, n_first, second, n_second, spread=spread)
+    _COMPARED.append(tol)  # the listing gives every comparison a rule made (Claim.basis)
+    return tol.total
 
 
 #: The widest tolerance under which two runs can be called *similar* (five points):

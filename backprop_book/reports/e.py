@@ -412,6 +412,17 @@ def _overfit(c: Claim) -> Verdict:
     how = (f"overfitting read as E describes it: after about epoch {after} the test loss "
            "rises while the test accuracy falls by more than the tolerance, on the mean over seeds")  # fmt: skip
     few = [r for r in runs if len(got[r]) < CURVE_SEEDS]
+    # "both ... has overfitting": a run with enough seeds that does not show it settles it
+    against = [r for r in runs if r not in few and not found[r][0]]
+    if against:
+        held = [r for r in runs if r not in few and found[r][0]]
+        return Verdict(
+            "differs", ours,
+            f"{how}; not shown by {', '.join(against)} over {CURVE_SEEDS} or more seeds, so "
+            "'both ... has overfitting' does not hold"
+            + (f" (shown by {', '.join(held)})" if held else "")
+            + (f"; {', '.join(few)} has fewer seeds, which cannot change that" if few else ""),
+        )  # fmt: skip
     if few:
         return Verdict("pending", ours,
                        f"{how}; one seed's curve swings by points from epoch to epoch, so the "

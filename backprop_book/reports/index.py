@@ -130,13 +130,14 @@ def listing(report: str | None = None) -> list[dict[str, Any]]:
     ``verdict()``.  Each row also has ``experiment`` (the registry id that tests it,
     or ``None``), ``explanation`` and the verdict's basis
     (:meth:`~backprop_book.reports.claims.Claim.basis`): ``seeds`` (every record read,
-    with its number of seeds), ``tolerance`` (its parts, for an accuracy compared
-    with the report's), ``open`` (the settings the report leaves open), ``declared``
+    with its number of seeds), ``run_seeds`` (each of the claim's runs, with its
+    seeds), ``tolerance`` (its parts, for an accuracy compared with the report's),
+    ``compared`` (the parts of every tolerance between two of the book's runs), ``open`` (the settings the report leaves open), ``declared``
     (their readings, and which are not run) and ``readings`` (every reading run).
 
     >>> rows = listing(report="D")
     >>> sorted(rows[0])[:8]
-    ['declared', 'experiment', 'explanation', 'id', 'item', 'open', 'ours', 'published']
+    ['compared', 'declared', 'experiment', 'explanation', 'id', 'item', 'open', 'ours']
     """
     wanted = None if report is None else report.strip().upper()
     rows: list[dict[str, Any]] = []

@@ -460,6 +460,12 @@ def test_the_listing_shows_the_basis() -> None:
     assert fc2["seeds"] == {"part4/a_fc_depth": 1}
     assert fc2["tolerance"]["binomial_report"] == pytest.approx(0.005, abs=2e-4)
     assert rows["A.q1.backprop"]["seeds"] == {} and rows["A.q1.backprop"]["tolerance"] is None
+    assert rows["A.q1.backprop"]["compared"] == [] and rows["A.q1.backprop"]["run_seeds"] == {}
+    # a comparison of two of the book's runs lists its tolerance's parts too
+    bn = {r["id"]: r for r in listing(report="E")}["E.fig3.batch_norm"]
+    assert len(bn["compared"]) == 1 and bn["tolerance"] is None
+    assert f"tolerance {bn['compared'][0]['total']:.4f}" in bn["explanation"]
+    assert bn["compared"][0]["report_seeds"] == bn["run_seeds"]["adam_lr1e-3_b100"]
 
 
 def test_an_open_setting_without_a_record_cannot_make_a_report_wrong() -> None:
@@ -525,6 +531,15 @@ def test_e_overfitting_is_judged_over_seeds_as_e_describes_it(
     assert ok and "lowest at epoch 8" in text
     late = [*loss[:7], 0.95, 0.94, 0.93]  # still falling at the end: no overfitting
     assert not e.overfitting([_curve_run(falls, late)] * 3, after=8)[0]
+    # "both": batch 100 over 3 seeds without it settles the claim, whatever batch 500 has
+    runs.update({"adam_lr1e-3_b100": [_curve_run(flat, loss)] * 3,
+                 "batch500": [_curve_run(falls, loss)]})  # fmt: skip
+    v = c.verdict()
+    assert v.kind == "differs" and "not shown by adam_lr1e-3_b100" in v.explanation
+    assert "batch500 has fewer seeds" in v.explanation
+    # it shows on 3 seeds and batch 500 has 1: that waits
+    runs["adam_lr1e-3_b100"] = [_curve_run(falls, loss)] * 3
+    assert c.verdict().kind == "pending"
 
 
 def test_alexnet_seeds_added_run_by_run_reach_e_rules(
@@ -555,3 +570,7 @@ def test_alexnet_seeds_added_run_by_run_reach_e_rules(
     assert "(2 seeds)" in v.ours and v.kind in ("reproduced", "differs")
     basis = claim("E.fig3.batch_norm").basis()
     assert basis["seeds"] == {name: 2}
+    assert basis["run_seeds"] == {"adam_lr1e-3_b100": 2, "batch_norm": 2}
+    basis = claim("E.fig5.lr_similar").basis()  # lr1e-4 has seed 0 only
+    assert basis["seeds"] == {name: 1}
+    assert basis["run_seeds"] == {"adam_lr1e-3_b100": 2, "lr1e-4": 1}
