@@ -6,6 +6,7 @@ hold 1,000 images each (the exercise's split; Figure 9: "the 1000 test images").
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import statistics
@@ -16,6 +17,7 @@ import numpy as np
 from backprop_book.numpy_nn.gradcheck import check_gradients
 from backprop_book.numpy_nn.two_layer_net import TOY_REFERENCE, toy_data, toy_model
 from backprop_book.reports.claims import (
+    CHECK,
     Claim,
     Open,
     Reading,
@@ -549,7 +551,170 @@ def claims() -> list[Claim]:
               _collapse(("mlp_50_70_50", "mlp_50_70_70_50")),
               runs=("mlp_50_70_50", "mlp_50_70_70_50"), **q4),
     ]  # fmt: skip
+    out += _audit_claims()
     return out
+
+
+# ----------------------------------------------------------------------------- audit items
+# Items of B that the audit of every report item (docs/part5/audit.md) found unclaimed.
+
+#: Q3 part B: "The obtained loss achieved is approx 28.7%", and Figure 5's last loss line.
+Q3B_TEXT = "28.7%"
+FIG5_LAST_LOSS = "1.951473"
+#: The two readings of the word "loss" in Q3 part B's sentence.
+LOSS_WORD = Open(
+    "what 'loss' names in Q3 part B's sentence",
+    {"the loss Figure 5 prints": CHECK, "an error rate (1 - accuracy)": CHECK},
+)
+#: Table 1's settings (hidden size, iterations, learning rate, reg.), by model, and
+#: Figure 6's (the best model's).
+TABLE1_SETTINGS = {"Model 1": ("80", "2000", "0.0025", "0.25"),
+                   "Model 2": ("70", "2000", "0.0025", "0.25"),
+                   "Model 3": ("80", "4500", "0.0015", "0.29"),
+                   "Model 4": ("80", "4500", "0.0025", "0.25")}  # fmt: skip
+FIG6_SETTINGS = ("80", "4500", "0.0015", "0.29")
+#: Q4 part C: "Model 5 would be the best choice ... It uses 3 layers in total with 70
+#: neurons each in the two hidden layers"; Figure 9's printed model: (in, out) per layer.
+Q4C_BEST = ("Model 5", "70,70")
+FIG9_LAYERS = ((3072, 70), (70, 70), (70, 10))
+#: Figure 8: the printed training and validation accuracy, the steps of an epoch and the
+#: training time.
+FIG8 = {"train": "49.319161335369174", "val": "53.6", "steps": "490",
+        "time": "85.39659833908081"}  # fmt: skip
+
+
+def _loss_word(c: Claim) -> Verdict:
+    share = float(Q3B_TEXT.rstrip("%")) / 100
+    loss, acc = float(FIG5_LAST_LOSS), float(DEFAULT_VAL)
+    as_loss = math.isclose(share, loss, abs_tol=5e-4)
+    as_error = math.isclose(share, 1 - acc, abs_tol=5e-4)
+    as_acc = math.isclose(share, acc, abs_tol=5e-4)
+    readings = (
+        Reading("the loss Figure 5 prints", as_loss,
+                f"Figure 5's last loss is {FIG5_LAST_LOSS}"),
+        Reading("an error rate (1 - accuracy)", as_error,
+                f"Figure 5's error rate is {1 - acc:.3f}"),
+    )  # fmt: skip
+    v = from_readings(readings, wrong_check="B's sentence against its own Figure 5")
+    if v.kind == "report_wrong" and as_acc:
+        return dataclasses.replace(
+            v, explanation=f"{v.explanation}: the figure {Q3B_TEXT} holds, as Figure 5's "
+            f"validation accuracy {DEFAULT_VAL}; the word 'loss' does not (the last loss printed "
+            f"is {FIG5_LAST_LOSS}, and the error rate is {1 - acc:.1%})",
+        )  # fmt: skip
+    return v
+
+
+def _best_row(c: Claim) -> Verdict:
+    best = max(TABLE1.values(), key=lambda mv: float(mv[1]))
+    same = TABLE1_SETTINGS[best[0]] == FIG6_SETTINGS
+    pct = float(BEST_TEXT["val"].rstrip("%")) / 100
+    ours = f"Table 1's best: {best[0]} ({best[1]})"
+    if same and math.isclose(pct, float(best[1])) and math.isclose(float(FIG6["val"]), pct):
+        return Verdict(
+            "reproduced", ours,
+            f"the best of Table 1's four is {best[0]}, whose settings (hidden size, iterations, "
+            "learning rate, regularisation) are Figure 6's and whose validation accuracy is the "
+            f"text's {BEST_TEXT['val']}; only the text's width differs (B.best.text_width)",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, "Figure 6 is not Table 1's best row")
+
+
+def _q4c_best(c: Claim) -> Verdict:
+    widths = dict(Q4_WIDTHS)
+    rows = {m: (widths[m], float(v.rstrip("%"))) for m, v, _ in TABLE2.values()}
+    top = max(rows, key=lambda m: rows[m][1])
+    printed = ",".join(str(o) for _, o in FIG9_LAYERS[:-1])
+    ok = top == Q4C_BEST[0] and rows[top][0] == Q4C_BEST[1] == printed
+    data = record("part4/b_mlps")
+    ours = f"B's Table 2: {top} highest"
+    extra = ""
+    if data is not None:
+        runs = {run: [float(r["history"][-1]["val_acc"]) for r in seed_rows(data, run)]
+                for run in TABLE2}  # fmt: skip
+        runs = {k: v for k, v in runs.items() if v}
+        mine = next(r for r, (m, _, _) in TABLE2.items() if m == Q4C_BEST[0])
+        lead = max(runs, key=lambda r: statistics.fmean(runs[r]))
+        ours += f"; the book's highest: {TABLE2[lead][0]} {fmt_spread(runs[lead])}"
+        if lead != mine:
+            tol = accuracy_tolerance(runs[lead], N_VAL, runs[mine], N_VAL)
+            gap = statistics.fmean(runs[lead]) - statistics.fmean(runs[mine])
+            inside = "within" if gap <= tol else "outside"
+            extra = (f". In the book's runs {TABLE2[lead][0]} leads {Q4C_BEST[0]} by "
+                     f"{gap:.4f}, {inside} the tolerance {tol:.4f}")  # fmt: skip
+    if ok:
+        return Verdict(
+            "reproduced", ours,
+            f"in B's own Table 2, {Q4C_BEST[0]} has the highest validation accuracy and two "
+            f"hidden layers of widths {Q4C_BEST[1]}, the network Figure 9 prints{extra}",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, f"B's Table 2 does not make {Q4C_BEST[0]} the best")
+
+
+#: Table 2's widths per model (its "No. of neurons/hidden layer" column).
+Q4_WIDTHS = (("Model 1", "50"), ("Model 2", "30"), ("Model 3", "70"), ("Model 4", "50,70"),
+             ("Model 5", "70,70"), ("Model 6", "50,70,50"), ("Model 7", "50,70,70,50"))  # fmt: skip
+
+
+def _fig8(c: Claim) -> Verdict:
+    model = TABLE2["mlp_70_70"]
+    train_ok = round(float(FIG8["train"]), 1) == float(model[2].rstrip("%"))
+    val_ok = float(FIG8["val"]) == float(model[1].rstrip("%"))
+    batch = N_TRAIN_Q4 / int(FIG8["steps"])
+    ours = f"{N_TRAIN_Q4:,} / {FIG8['steps']} steps = batch {batch:g}"
+    if train_ok and val_ok and batch.is_integer():
+        return Verdict(
+            "reproduced", ours,
+            f"Figure 8's accuracies are Table 2's {model[0]} row ({model[1]} validation, "
+            f"{model[2]} training), and {FIG8['steps']} steps an epoch over {N_TRAIN_Q4:,} "
+            f"training images make batches of {batch:g}, the batch the book runs",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, "Figure 8 and Table 2 disagree")
+
+
+def _fig8_time(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible",
+        "",
+        "a training time on B's machine ('Using device: cuda', Figure 9), which the report "
+        "does not name further",
+    )
+
+
+def _relu_choice(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "B gives no figure for its MLPs with sigmoid or tanh, and the book runs B's Table 2 "
+        "with ReLU only (part4/b_mlps); the book's sigmoid-against-ReLU runs are on other "
+        "data and nets (C.q9.sigmoid_worse, E.fig7.activations)",
+    )  # fmt: skip
+
+
+def _audit_claims() -> list[Claim]:
+    q4: dict[str, Any] = {"stated": Q4_STATED, "chapter": "part4/report_b"}
+    return [
+        Claim("B.q3b.loss_word", "B", "Q3 part B vs Figure 5",
+              "The obtained loss achieved is approx 28.7%", Q3B_TEXT, _loss_word,
+              open=(LOSS_WORD.setting,), readings=(LOSS_WORD,),
+              check="B's sentence against its own Figure 5", chapter="part2/cifar_experiments"),
+        Claim("B.table1.best_row", "B", "Q3 text, Table 1 and Figure 6",
+              "Best model's validation accuracy : 53%", BEST_TEXT["val"], _best_row,
+              check="B's text, Table 1 and Figure 6 compared", chapter="part2/cifar_experiments"),
+        Claim("B.q4c.best_model", "B", "Q4 part C, Table 2 and Figure 9",
+              "Model 5 would be the best choice to classify data in CIFAR-10 as it provides the "
+              "highest validation accuracy", TABLE2["mlp_70_70"][1], _q4c_best,
+              experiment="part4/b_mlps", runs=tuple(TABLE2), **q4),
+        Claim("B.fig8.figures", "B", "Figure 8 vs Table 2",
+              "Train accuracy is: 49.319161335369174 %", FIG8["train"], _fig8,
+              check="Figure 8's printout against Table 2; its steps per epoch counted", **q4),
+        Claim("B.fig8.time", "B", "Figure 8",
+              "Total training time : 85.39659833908081", FIG8["time"], _fig8_time,
+              check="none possible: a time on B's machine", **q4),
+        Claim("B.q4c.relu_choice", "B", "Q4 part C",
+              "ReLu activation function was chosen to add non linearity in the models as it "
+              "provides a better performance than Sigmoid and Hyperbolic tangent", "",
+              _relu_choice, check="none possible: no sigmoid or tanh run of B's MLPs", **q4),
+    ]  # fmt: skip
 
 
 #: Report B's claims.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import statistics
 from typing import Any
 
@@ -569,6 +570,83 @@ def claims() -> list[Claim]:
               "network", "", _q10_contradiction, check="C's own Q10 figures compared",
               chapter="part4/tutorial_optimizers", open=(ADAM_RUN.setting,),
               readings=(ADAM_RUN,)),
+        *_audit_claims(),
+    ]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- audit items
+# Items of C that the audit of every report item (docs/part5/audit.md) found unclaimed.
+
+#: Figure 1: the tutorial's per-class test accuracy (%) for each of Q10's four runs, as
+#: C's figure prints them (plane, car, bird, cat, deer, dog, frog, horse, ship, truck);
+#: ``None`` where the report's text of the figure has lost the number.
+FIG1_PER_CLASS: dict[str, tuple[int | None, ...]] = {
+    "sgd": (57, 78, 51, 43, 60, 17, 63, 56, 68, 57),
+    "adam": (49, 53, 49, 35, 40, 34, 55, 68, 75, 67),
+    "adam_lr0.1": (0, 0, 0, 0, 100, 0, 0, 0, 0, 0),
+    "adam_5_epochs": (66, None, 39, 25, None, 61, 68, None, 67, 79),
+}
+
+
+def _per_class(c: Claim) -> Verdict:
+    """The tutorial prints each class's accuracy and the overall one truncated to a whole
+    percent; with 1,000 test images a class the overall accuracy is the mean of the ten,
+    so the printed overall lies between the floor of their mean and that mean plus one."""
+    agree, lost = [], []
+    for run, accs in FIG1_PER_CLASS.items():
+        overall = int(Q10[run].rstrip("%"))
+        known = [a for a in accs if a is not None]
+        missing = len(accs) - len(known)
+        lo = sum(known) / len(accs)  # the missing ones at 0
+        hi = (sum(known) + 100 * missing) / len(accs)  # at 100
+        fits = math.floor(lo) <= overall <= hi + 1
+        if missing:
+            lost.append(f"{run} ({missing} of {len(accs)} classes lost; the rest allow it)"
+                        if fits else f"{run} (does not fit even with the lost classes)")  # fmt: skip
+            if not fits:
+                agree.append((run, False))
+        else:
+            agree.append((run, fits))
+    ours = "; ".join(
+        f"{run}: mean {statistics.fmean(a):.1f}%" for run, a in FIG1_PER_CLASS.items()
+        if None not in a
+    )  # fmt: skip
+    bad = [r for r, ok in agree if not ok]
+    if bad:
+        return Verdict(
+            "report_wrong",
+            ours,
+            f"the per-class figures do not average to the overall one for {bad}",
+        )
+    return Verdict(
+        "reproduced", ours,
+        f"Figure 1's ten per-class accuracies average to the overall figure the text gives for "
+        f"{', '.join(r for r, _ in agree)} (each printed truncated to a whole percent); "
+        f"{'; '.join(lost) or 'no class lost'}; the runs themselves: C.q10.sgd ... "
+        "C.q10.adam_5_epochs",
+    )  # fmt: skip
+
+
+def _q1_bullets(c: Claim) -> Verdict:
+    checked = divide_rule().check({m: 2, n: 2})  # G / Y for X and -G X / Y**2 for Y
+    ok = all(v.correct for v in checked.values())
+    return _rule_verdict(
+        ok,
+        "both bullets, 1/Y_ij for X and -X_ij/Y_ij^2 for Y (times the incoming gradient), "
+        "pass the checker; the summary sentence after them drops the minus (C.q1.summary)",
+        "the checker rejects the bullets",
+    )
+
+
+def _audit_claims() -> list[Claim]:
+    return [
+        Claim("C.q1.bullets", "C", "Q1",
+              r"\sum_{kl} \frac{\delta(\frac{X_{kl}}{Y_{kl}})}{\delta Y_{ij}} = "
+              r"-\frac{X_{ij}}{Y_{ij}^2}", "", _q1_bullets,
+              check="Part I: divide_rule", chapter="part1/slips"),
+        Claim("C.fig1.per_class", "C", "Figure 1 vs Q10 a-d",
+              "Performance of MLP build using pytorch", Q10["sgd"], _per_class, check="C's Figure 1 per-class figures against Q10's text",
+              chapter="part4/tutorial_optimizers"),
     ]  # fmt: skip
 
 

@@ -494,6 +494,150 @@ def claims() -> list[Claim]:
               _proxy("losses near 1.5 at 95% accuracy fit a softmax layer before "
                      "CrossEntropyLoss, but D's model code is not in the report", _loss_floor_proxy),
               experiment="part4/d_grid", **task),
+        *_audit_claims(),
+    ]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- audit items
+# Items of D that the audit of every report item (docs/part5/audit.md) found unclaimed.
+
+#: Task 1: the mean and standard deviation of ``transforms.Normalize((0.5,), (0.5,))`` and
+#: the range D says it gives ("normalize image in the range of [-1, 1]").
+NORMALIZE = ("0.5", "0.5")
+NORMALIZED_RANGE = ("-1", "1")
+#: Question 6b: the three lines of D's derivative of the logistic function.
+TANH_READING = Open(
+    "which f D's 'tanh(x) = 2f(2x) - 1' uses",
+    {"f as D defines it, (1 - e^-x) / (1 + e^-x)": CHECK,
+     "f the logistic 1 / (1 + e^-x), as D's next derivation writes it": CHECK},
+)  # fmt: skip
+
+
+def _q2_forward(c: Claim) -> Verdict:
+    y_hat = 1 / (1 + math.exp(-float(Q2["z3"])))
+    ok = abs(y_hat - float(Q2["y_hat"])) < 5e-6
+    return _ok(
+        ok,
+        f"sigma(z3) at D's z3 = {Q2['z3']} is {y_hat:.5f}: D's forward numbers agree with "
+        "D's equation 2 (D's final value: D.q2.w3)",
+        f"sigma(z3) at D's z3 = {Q2['z3']} is {y_hat:.5f}, not D's {Q2['y_hat']}",
+        f"{y_hat:.5f}",
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _q6() -> dict[str, bool]:
+    x = sp.Symbol("x", real=True)
+    s = sigmoid(x)
+    d_fig = (1 - sp.exp(-x)) / (1 + sp.exp(-x))
+    ds = sp.diff(s, x)
+    oo = sp.oo
+    return {
+        "ranges": (sp.limit(sp.tanh(x), x, -oo), sp.limit(sp.tanh(x), x, oo),
+                   sp.limit(s, x, -oo), sp.limit(s, x, oo)) == (-1, 1, 0, 1),
+        "first": sp.simplify(ds - sp.exp(-x) / (1 + sp.exp(-x)) ** 2) == 0,
+        "middle": sp.simplify(ds - (s - 1) * ds) == 0,
+        "last": sp.simplify(ds - (s - s**2)) == 0,
+        "tanh_logistic": sp.simplify((sp.tanh(x) - 2 * s.subs(x, 2 * x) + 1).rewrite(sp.exp)) == 0,
+        "tanh_d_f": sp.simplify((sp.tanh(x) - 2 * d_fig.subs(x, 2 * x) + 1).rewrite(sp.exp)) == 0,
+        "peak": (sp.diff(sp.tanh(x), x).subs(x, 0), ds.subs(x, 0)) == (1, sp.Rational(1, 4)),
+    }  # fmt: skip
+
+
+def _logistic_derivative(c: Claim) -> Verdict:
+    q = _q6()
+    if q["first"] and q["last"] and not q["middle"]:
+        return Verdict(
+            "report_wrong", "",
+            "sympy: the first line, e^-x / (1 + e^-x)^2, and the last, f(x) - f^2(x), are the "
+            "logistic's derivative; the middle line, [f(x) - 1] f'(x), is not (it equals f' "
+            "only where f = 2, which the logistic never reaches); [1 - f(x)] f(x) would be",
+        )  # fmt: skip
+    return Verdict("reproduced", "", "sympy accepts every line")
+
+
+def _tanh_identity(c: Claim) -> Verdict:
+    q = _q6()
+    d_f, logistic = TANH_READING.values
+    return from_readings([
+        Reading(d_f, q["tanh_d_f"], "sympy: with that f (tanh(x/2)), 2f(2x) - 1 is "
+                "2 tanh(x) - 1, not tanh(x)"),
+        Reading(logistic, q["tanh_logistic"], "sympy: tanh(x) = 2 sigma(2x) - 1"),
+    ])  # fmt: skip
+
+
+def _ranges(c: Claim) -> Verdict:
+    return _ok(
+        _q6()["ranges"],
+        "sympy's limits: tanh runs from -1 to 1, the logistic from 0 to 1 (neither reaches "
+        "its bounds)",
+        "the limits differ",
+    )
+
+
+def _larger_derivative(c: Claim) -> Verdict:
+    return _ok(
+        _q6()["peak"],
+        "sympy: tanh's derivative peaks at 1, the logistic's at 1/4, so the part on larger "
+        "derivatives holds; 'convergence will be reached faster' is not judged (D runs no "
+        "tanh-against-logistic study, and neither does the book for D)",
+        "the derivatives at 0 differ from 1 and 1/4",
+    )  # fmt: skip
+
+
+def _normalize_range(c: Claim) -> Verdict:
+    mean, std = (float(v) for v in NORMALIZE)
+    lo, hi = ((v - mean) / std for v in (0.0, 1.0))  # ToTensor gives [0, 1]
+    ok = (lo, hi) == tuple(float(v) for v in NORMALIZED_RANGE)
+    return _ok(ok, f"ToTensor's [0, 1] through (x - {mean}) / {std} is [{lo:g}, {hi:g}]",
+               f"ToTensor's [0, 1] maps to [{lo:g}, {hi:g}]")  # fmt: skip
+
+
+def _own_table(first: str, second: str, cols: tuple[int, ...], higher: bool, what: str) -> Rule:
+    """D's sentence that ``first`` beats ``second`` on ``cols`` of its own Task 1 table."""
+
+    def rule(c: Claim) -> Verdict:
+        a, b = TASK_ROWS[first], TASK_ROWS[second]
+        ok = all((float(a[i]) > float(b[i])) == higher for i in cols)
+        names = ("training loss", "valid loss", "train accuracy", "valid accuracy")
+        ours = "; ".join(f"{names[i]} {float(a[i]):.4f} vs {float(b[i]):.4f}" for i in cols)
+        return _ok(ok, f"D's own Task 1 table agrees: {what}",
+                   f"D's own Task 1 table does not show it: {what}", ours)  # fmt: skip
+
+    return rule
+
+
+def _audit_claims() -> list[Claim]:
+    slips = {"chapter": "part1/activations"}
+    task1 = {"check": "D's sentence against its own Task 1 table", "chapter": "part4/report_d"}
+    return [
+        Claim("D.q2.forward", "D", "Question 2",
+              r"-2 ||0.5 - 0.64545|| \frac{e^{-0.599098}}{(1 + e^{-0.599098})^2}", "",
+              _q2_forward, check="D's equation 2 at D's z3", chapter="part1/activations"),
+        Claim("D.q6a.ranges", "D", "Question 6a",
+              "the range of Tanh(x) function is from -1 to 1 whereas it is 0 to 1 for the "
+              "logistic", "", _ranges, check="Part I: sympy limits", **slips),
+        Claim("D.q6b.tanh_identity", "D", "Question 6b", "= 2f(2x) - 1", "", _tanh_identity,
+              open=(TANH_READING.setting,), readings=(TANH_READING,),
+              check="Part I: sympy under both of D's f", **slips),
+        Claim("D.q6b.logistic_derivative", "D", "Question 6b", "= [f(x)-1]f'(x)", "",
+              _logistic_derivative, check="Part I: sympy, line by line", **slips),
+        Claim("D.q6c.derivatives", "D", "Question 6c",
+              "As a result, leads to larger derivatives", "", _larger_derivative,
+              check="Part I: sympy, both derivatives at 0", **slips),
+        Claim("D.task1.range", "D", "Task 1",
+              "normalize image in the range of [-1, 1]", "", _normalize_range,
+              check="Normalize(0.5, 0.5) applied to ToTensor's range", chapter="part4/report_d"),
+        Claim("D.task1.normalise_table", "D", "Task 1",
+              "both the training accuracies and validation accuracies improve with normalization",
+              TASK_ROWS["task1 with normalization"][2],
+              _own_table("task1 with normalization", "task1 without normalization", (2, 3),
+                         True, "both accuracies are higher with normalization"), **task1),
+        Claim("D.task1.blur_table", "D", "Task 1",
+              "the validation loss is actually larger when a gaussian filter is applied",
+              TASK_ROWS["task1 with gaussian"][1],
+              _own_table("task1 with gaussian", "task1 with normalization", (1,), True,
+                         "the validation loss is larger with the Gaussian blur"), **task1),
     ]  # fmt: skip
 
 

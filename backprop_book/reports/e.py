@@ -557,6 +557,146 @@ def claims() -> list[Claim]:
         Claim("E.fig9.init_matters", "E", "Figure 9",
               "Thus weight initialization indeed has big influence on performance", "",
               _fig9_init, experiment="part3/e_he_lr01", runs=("e_he_lr01", "e_new_lr01"), **q9),
+        *_audit_claims(),
+    ]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- audit items
+# Items of E that the audit of every report item (docs/part5/audit.md) found unclaimed.
+
+#: E's AlexNet listing (section 6): the feature layers in order, ("conv", in, out, kernel,
+#: stride, padding) or ("pool", kernel); then the flattened size its classifier takes
+#: (``256 * 2 * 2``) and its linear layers (in, out).
+ALEX_FEATURES: tuple[tuple[Any, ...], ...] = (
+    ("conv", 3, 64, 3, 2, 1), ("pool", 2),
+    ("conv", 64, 192, 3, 1, 1), ("pool", 2),
+    ("conv", 192, 384, 3, 1, 1), ("conv", 384, 256, 3, 1, 1), ("conv", 256, 256, 3, 1, 1),
+    ("pool", 2),
+)  # fmt: skip
+ALEX_FLAT = (256, 2, 2)
+ALEX_LINEAR = ((256 * 2 * 2, 4096), (4096, 4096), (4096, 10))
+#: Section 3.2's basic structure: the layers that end in a max-pool, and those that open
+#: with a dropout, of its eight.
+STRUCTURE = {"layers": 8, "pooled": (1, 2, 5), "dropout": (6, 7), "conv": 5}
+#: Section 4.3: "both test accuracy are all nearly 70% after 9 epochs"; section 4.4: "100
+#: and 500 batch size can both achieve decent test accuracy(70%)".
+NEAR_70 = {"epoch": "9", "acc": "70%"}
+
+
+def _alex_listing(c: Claim) -> Verdict:
+    from backprop_book.symbolic.counting import conv_output_size
+    from backprop_book.torch_nn.models import AlexNetCIFAR, count_parameters
+
+    size, channels, params, convs = 32, 3, 0, 0
+    for layer in ALEX_FEATURES:
+        if layer[0] == "conv":
+            _, cin, cout, k, stride, pad = layer
+            if cin != channels:
+                return Verdict("report_wrong", "", f"a conv takes {cin} channels after {channels}")
+            size, channels, convs = (
+                conv_output_size(size, k, pad, stride, floor=True),
+                cout,
+                convs + 1,
+            )
+            params += cin * cout * k * k + cout
+        else:
+            size = size // layer[1]
+    params += sum(i * o + o for i, o in ALEX_LINEAR)
+    flat_ok = (channels, size, size) == ALEX_FLAT and ALEX_LINEAR[0][0] == channels * size * size
+    book = count_parameters(AlexNetCIFAR())
+    text_ok = convs + len(ALEX_LINEAR) == STRUCTURE["layers"] and convs == STRUCTURE["conv"]
+    ours = f"{channels} x {size} x {size} after the features; {params:,} parameters (book {book:,})"
+    if flat_ok and params == book and text_ok:
+        return Verdict(
+            "reproduced", ours,
+            f"Part I's conv arithmetic takes a 32 x 32 image through E's listing to "
+            f"{channels} x {size} x {size}, the 256 * 2 * 2 its classifier flattens; its "
+            f"{convs} convolutions and {len(ALEX_LINEAR)} linear layers are section 3.2's "
+            f"{STRUCTURE['layers']} layers, and the book's AlexNetCIFAR has the listing's "
+            "parameter count",
+        )  # fmt: skip
+    return Verdict("report_wrong", ours, "E's listing does not reach its own flatten size")
+
+
+def _e_relu_backward(relu: np.ndarray, goutput: np.ndarray) -> np.ndarray:
+    """E's ``ReLu.backward`` as its listing writes it (the check below runs it)."""
+    dZ = np.array(goutput, copy=True)
+    dZ[relu <= 0] = 0
+    return dZ
+
+
+def _relu_code(c: Claim) -> Verdict:
+    from backprop_book.grading import numerical_gradient
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5))
+    x[np.abs(x) < 1e-3] = 0.5  # away from the kink, where no derivative exists
+    go = rng.standard_normal((4, 5))
+    relu = np.maximum(0, x)  # E's forward
+    ours = _e_relu_backward(relu, go)
+    num = numerical_gradient(lambda v: float((np.maximum(0, v) * go).sum()), x)
+    err = float(np.abs(ours - num).max())
+    return Verdict(
+        "reproduced" if err < 1e-6 else "report_wrong", f"max difference {err:.1e}",
+        "E's ReLu backward (the incoming gradient, zeroed where the stored output is 0) "
+        "against central differences of E's forward, away from 0; the listing's comments "
+        "still speak of 'the sigmoid of x' (copied from the course's Sigmoid), which does not "
+        "change the code",
+    )  # fmt: skip
+
+
+def _near(runs: tuple[str, ...], epoch: int | None) -> Rule:
+    """Each run's test accuracy (at ``epoch``, else its best epoch) against the claim's figure."""
+
+    def rule(c: Claim) -> Verdict:
+        got = _need_runs(*runs)
+        if isinstance(got, Verdict):
+            return got
+        verdicts = {}
+        for run in runs:
+            vals = []
+            for row in got[run]:
+                curve = [h for h in row["history"] if h.get("test_acc") is not None]
+                at = [float(h["test_acc"]) for h in curve if int(h["epoch"]) == epoch]
+                vals.append(at[0] if epoch is not None and at else
+                            max(float(h["test_acc"]) for h in curve))  # fmt: skip
+            verdicts[run] = compare_accuracy(c.value, N_TEST, vals, N_TEST,
+                                             resolution=c.resolution, experiment=ALEXNET)  # fmt: skip
+        kinds = {v.kind for v in verdicts.values()}
+        ours = "; ".join(f"{r} {v.ours}" for r, v in verdicts.items())
+        why = "; ".join(f"{r}: {v.explanation}" for r, v in verdicts.items())
+        when = f"at epoch {epoch}" if epoch is not None else "at its best epoch"
+        if "pending" in kinds:
+            cmd = next(v.command for v in verdicts.values() if v.kind == "pending")
+            return Verdict("pending", ours, why, command=cmd)
+        if kinds == {"reproduced"}:
+            return Verdict("reproduced", ours, f"both runs {when}: {why}")
+        off = [r for r, v in verdicts.items() if v.kind != "reproduced"]
+        return Verdict("differs", ours, f"{', '.join(off)} {when} not near {c.published}: {why}")
+
+    return rule
+
+
+def _audit_claims() -> list[Claim]:
+    alex: dict[str, Any] = {"stated": ALEX_STATED, "experiment": ALEXNET,
+                            "chapter": "part4/alexnet"}  # fmt: skip
+    return [
+        Claim("E.listing.alexnet", "E", "Section 3.2 and the AlexNet listing",
+              "x = x.view(x.size(0), 256 * 2 * 2)", "", _alex_listing,
+              check="Part I's conv arithmetic through E's listing; the book's AlexNetCIFAR "
+                    "counted", chapter="part4/alexnet"),
+        Claim("E.fig5.near70", "E", "Section 4.3, Figure 5",
+              "both test accuracy are all nearly 70% after 9 epochs", NEAR_70["acc"],
+              _near(("adam_lr1e-3_b100", "lr1e-4"), int(NEAR_70["epoch"])),
+              runs=("adam_lr1e-3_b100", "lr1e-4"), **alex),
+        Claim("E.fig6.decent70", "E", "Section 4.4, Figure 6",
+              "100 and 500 batch size can both achieve decent test accuracy(70%)", NEAR_70["acc"],
+              _near(("adam_lr1e-3_b100", "batch500"), None),
+              runs=("adam_lr1e-3_b100", "batch500"), **alex),
+        Claim("E.code.relu", "E", "Code snippet, ReLu",
+              "dZ[relu <= 0] = 0", "", _relu_code,
+              check="E's backward against central differences (backprop_book.grading)",
+              chapter="part3/training"),
     ]  # fmt: skip
 
 
