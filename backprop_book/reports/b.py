@@ -690,9 +690,23 @@ def _relu_choice(c: Claim) -> Verdict:
     )  # fmt: skip
 
 
+def _no_loops(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "B's code is not in the report, so whether it loops cannot be read; the book's own "
+        "two-layer net is vectorised (numpy_nn.two_layer_net) and matches the reference scores "
+        "(B.q1a.scores)",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     q4: dict[str, Any] = {"stated": Q4_STATED, "chapter": "part4/report_b"}
     return [
+        Claim("B.q1c.no_loops", "B", "Q1 part C",
+              "All the operations have been implemented using numpy operations on "
+              "matrices/vectors, without the use of any *for* loop", "", _no_loops,
+              check="none possible: B's code is not in the report",
+              chapter="part2/two_layer_net"),
         Claim("B.q3b.loss_word", "B", "Q3 part B vs Figure 5",
               "The obtained loss achieved is approx 28.7%", Q3B_TEXT, _loss_word,
               open=(LOSS_WORD.setting,), readings=(LOSS_WORD,),

@@ -12,6 +12,7 @@ claims whose runs it holds.
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 from typing import Any
 
@@ -677,6 +678,42 @@ def _near(runs: tuple[str, ...], epoch: int | None) -> Rule:
     return rule
 
 
+#: Section 3.1: "60000 colour images in 10 classes ... 50000 training images and 10000 test
+#: images".
+DATASET = {"images": "60000", "classes": "10", "train": "50000", "test": "10000"}
+
+
+def _dataset(c: Claim) -> Verdict:
+    from backprop_book.data.cifar10 import CIFAR10_CLASSES
+
+    data = record(ALEXNET)
+    if data is None:
+        return pending(ALEXNET)
+    sizes = str(data.get("sizes", ""))
+    counts = [int(v.replace(",", "")) for v in re.findall(r"[0-9][0-9,]*", sizes)]
+    train, test = (int(DATASET[k]) for k in ("train", "test"))
+    ok = (
+        train + test == int(DATASET["images"])
+        and len(CIFAR10_CLASSES) == int(DATASET["classes"])
+        and train in counts
+        and test in counts
+    )
+    return Verdict(
+        "reproduced" if ok else "differs", sizes,
+        f"{train:,} + {test:,} = {train + test:,} images of {len(CIFAR10_CLASSES)} classes, "
+        f"as the book's AlexNet record trained and tested on ({ALEXNET}: '{sizes}')"
+        if ok else f"the book's AlexNet record used '{sizes}'",
+    )  # fmt: skip
+
+
+def _q5_example(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "E prints c.value for its own random a and b, which it does not give; what c.value is "
+        "(a + b, element-wise) is checked in E.q5.grad",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     alex: dict[str, Any] = {"stated": ALEX_STATED, "experiment": ALEXNET,
                             "chapter": "part4/alexnet"}  # fmt: skip
@@ -693,6 +730,13 @@ def _audit_claims() -> list[Claim]:
               "100 and 500 batch size can both achieve decent test accuracy(70%)", NEAR_70["acc"],
               _near(("adam_lr1e-3_b100", "batch500"), None),
               runs=("adam_lr1e-3_b100", "batch500"), **alex),
+        Claim("E.dataset.sizes", "E", "Section 3.1",
+              "There are 50000 training images and 10000 test images", "",
+              _dataset, **alex),
+        Claim("E.q5.value", "E", "Question 5",
+              "c.value contains exact results of a+b(element-wise). Here is one example: "
+              "[[-4.59966335, 3.74994202], [-1.61047585, 3.07620961]]", "", _q5_example,
+              check="none possible: E's a and b are not given", chapter="part3/engine"),
         Claim("E.code.relu", "E", "Code snippet, ReLu",
               "dZ[relu <= 0] = 0", "", _relu_code,
               check="E's backward against central differences (backprop_book.grading)",
