@@ -689,14 +689,18 @@ def _dataset(c: Claim) -> Verdict:
     data = record(ALEXNET)
     if data is None:
         return pending(ALEXNET)
-    sizes = str(data.get("sizes", ""))
-    counts = [int(v.replace(",", "")) for v in re.findall(r"[0-9][0-9,]*", sizes)]
+    every = [str(o.get("sizes", "")) for o in seed_outputs(data)]  # each seed's data
+    sizes = "; ".join(dict.fromkeys(every))
     train, test = (int(DATASET[k]) for k in ("train", "test"))
+
+    def full(text: str) -> bool:
+        counts = [int(v.replace(",", "")) for v in re.findall(r"[0-9][0-9,]*", text)]
+        return train in counts and test in counts
+
     ok = (
         train + test == int(DATASET["images"])
         and len(CIFAR10_CLASSES) == int(DATASET["classes"])
-        and train in counts
-        and test in counts
+        and all(full(t) for t in every)
     )
     return Verdict(
         "reproduced" if ok else "differs", sizes,
