@@ -246,6 +246,8 @@ ITEMS: tuple[Item, ...] = (
     It("E", "Questions 6-7", "where the course's core.py runs forward and backward",
       ("E.q6q7.code",)),
     It("E", "Question 8", "the sum's gradient", ("E.q8.sum",)),
+    It("E", "Question 9", "a large learning rate kills the ReLUs, and the log fails",
+      ("E.q9.large_lr",)),
     It("E", "Code snippet", "the ReLu op's backward", ("E.code.relu",)),
     It("E", "Figure 7", "sigmoid faster, then equal to ReLU", ("E.fig7.activations",)),
     It("E", "Figure 8", "the new model better", ("E.fig8.new_model",)),

@@ -662,7 +662,11 @@ def _fig8(c: Claim) -> Verdict:
     val_ok = float(FIG8["val"]) == float(model[1].rstrip("%"))
     batch = N_TRAIN_Q4 / int(FIG8["steps"])
     ours = f"{N_TRAIN_Q4:,} / {FIG8['steps']} steps = batch {batch:g}"
-    if train_ok and val_ok and batch.is_integer():
+    data = record("part4/b_mlps")
+    if data is None:
+        return pending("part4/b_mlps")
+    ran = {int(r["config"]["batch_size"]) for r in seed_rows(data, "mlp_70_70")}
+    if train_ok and val_ok and batch.is_integer() and ran == {int(batch)}:
         return Verdict(
             "reproduced", ours,
             f"Figure 8's accuracies are Table 2's {model[0]} row ({model[1]} validation, "
@@ -720,7 +724,7 @@ def _audit_claims() -> list[Claim]:
               experiment="part4/b_mlps", runs=tuple(TABLE2), **q4),
         Claim("B.fig8.figures", "B", "Figure 8 vs Table 2",
               "Train accuracy is: 49.319161335369174 %", FIG8["train"], _fig8,
-              check="Figure 8's printout against Table 2; its steps per epoch counted", **q4),
+              experiment="part4/b_mlps", runs=("mlp_70_70",), **q4),
         Claim("B.fig8.time", "B", "Figure 8",
               "Total training time : 85.39659833908081", FIG8["time"], _fig8_time,
               check="none possible: a time on B's machine", **q4),

@@ -718,6 +718,17 @@ def _q5_example(c: Claim) -> Verdict:
     )  # fmt: skip
 
 
+def _large_lr(c: Claim) -> Verdict:
+    return Verdict(
+        "not_reproducible", "",
+        "the book runs E's ReLU net at E's 0.01 (part3/e_relu2_lr01) and C's at 0.001 "
+        "(part3/relu2); no study runs a larger rate, so the effect E describes is not rerun. "
+        "The second half does not follow as written: with every hidden ReLU output at zero "
+        "the scores are the output layer's bias, whose softmax is positive, so its log is "
+        "defined; a failing log needs scores that overflow, another cause",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     alex: dict[str, Any] = {"stated": ALEX_STATED, "experiment": ALEXNET,
                             "chapter": "part4/alexnet"}  # fmt: skip
@@ -741,6 +752,12 @@ def _audit_claims() -> list[Claim]:
               "c.value contains exact results of a+b(element-wise). Here is one example: "
               "[[-4.59966335, 3.74994202], [-1.61047585, 3.07620961]]", "", _q5_example,
               check="none possible: E's a and b are not given", chapter="part3/engine"),
+        Claim("E.q9.large_lr", "E", "Question 9",
+              "large learning rate tends to make weight parameters negative, which means most "
+              "of input of ReLU are negative and the output of ReLU becomes zero. In this way, "
+              "we cannot calculate log function", "", _large_lr,
+              check="none possible: no study runs E's net at a larger rate",
+              chapter="part3/training"),
         Claim("E.code.relu", "E", "Code snippet, ReLu",
               "dZ[relu <= 0] = 0", "", _relu_code,
               check="E's backward against central differences (backprop_book.grading)",
