@@ -315,7 +315,8 @@ class Claim:
         for name in v.records:
             data = record(name)
             seeds[name] = len(seed_outputs(data)) if data is not None else 0
-            if data is not None and self.runs and name == self.experiment:
+            several = data is not None and isinstance(data.get("runs"), list)
+            if several and self.runs and name == self.experiment:
                 run_seeds = {r: len(seed_rows(data, r)) for r in self.runs}
                 seeds[name] = min(run_seeds.values())
         return {
