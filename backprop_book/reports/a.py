@@ -11,12 +11,13 @@ images in batches of 4 make 12,500).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
 import statistics
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from backprop_book.reports.claims import (
     CHECK,
@@ -88,14 +89,13 @@ BATCH = Open("batch size", {label: exp for label, exp in READINGS})
 #: The three-conv network: A gives no listing of it; its Net2 listing (Figure 6, for the
 #: doubled channels) has ``fc1 = nn.Linear(32 * 4 * 4, 120)``, the size after three
 #: poolings of a 32 x 32 image, which points to a third conv-and-pool stage.  The book
-#: runs its own third layer (no third pooling); the three-pooling layout is not run.
-CONV3_LAYOUT = Open(
-    "the three-conv layout",
-    {
-        "the book's: conv 16->32 k3 after the second pooling, fc 800-120-84-10": B4,
-        "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4": None,
-    },
-)
+#: runs both layouts: its own third layer (no third pooling; the run ``conv3`` of the two
+#: batch studies) and the three-pooling net (:data:`POOL3`, runs ``batch4`` and
+#: ``batch32``).
+POOL3 = "part4/a_conv3_pool3"
+BOOK_LAYOUT = "the book's: conv 16->32 k3 after the second pooling, fc 800-120-84-10"
+POOL3_LAYOUT = "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4"
+CONV3_LAYOUT = Open("the three-conv layout", {BOOK_LAYOUT: B4, POOL3_LAYOUT: POOL3})
 
 
 #: The tutorial's two convolutions: (in, out, kernel, padding) each.
@@ -294,51 +294,166 @@ def _best_of(claimed: str, others: Sequence[str], *, drop: bool = False) -> Rule
 
 
 #: Table 5's text: "the network with three conv layers have much more parameters to learn
-#: from as compared with the networks with either one or two conv".
-CONV3_PARAMS_LAYOUT = Open(
-    "the three-conv layout",
-    {"the book's: conv 16->32 k3 after the second pooling, fc 800-120-84-10": CHECK,
-     "A's Net2 listing: three poolings before fc1 of 32 * 4 * 4": None},
-)  # fmt: skip
+#: from as compared with the networks with either one or two conv".  A count needs no
+#: training: both layouts are checked.
+CONV3_PARAMS_LAYOUT = Open("the three-conv layout", {BOOK_LAYOUT: CHECK, POOL3_LAYOUT: CHECK})
+#: ``ConvNet``'s ``layout`` argument for each reading of the three-conv layout.
+CONV3_MODEL_LAYOUT: dict[str, Literal["book", "pool3"]] = {
+    BOOK_LAYOUT: "book",
+    POOL3_LAYOUT: "pool3",
+}
 
 
 def _conv3_params(c: Claim) -> Verdict:
-    """Parameter counts of the one-, two- and three-conv nets, under each layout run."""
+    """Parameter counts of the one-, two- and three-conv nets, under both layouts."""
     from backprop_book.torch_nn.models import ConvNet, count_parameters
 
-    n = {k: count_parameters(ConvNet(n_conv=k)) for k in (1, 2, 3)}
-    more = n[3] > n[1] and n[3] > n[2]
-    label = next(iter(CONV3_PARAMS_LAYOUT.values))
-    text = ", ".join(f"{k} conv {v:,}" for k, v in n.items())
-    return from_readings([Reading(label, more, text)])
+    n1, n2 = (count_parameters(ConvNet(n_conv=k)) for k in (1, 2))
+    readings, above_two = [], []
+    for label, layout in CONV3_MODEL_LAYOUT.items():
+        n3 = count_parameters(ConvNet(n_conv=3, layout=layout))
+        above_two.append(n3 > n2)
+        text = f"1 conv {n1:,}, 2 conv {n2:,}, 3 conv {n3:,}"
+        readings.append(Reading(label, n3 > n1 and n3 > n2, text))
+    two = "more than" if all(above_two) else "not always more than"
+    v = from_readings(
+        readings,
+        wrong_check=(
+            f"the three-conv net has {two} the two-conv net's parameters but fewer than the "
+            f"one-conv net's {n1:,}: with one pooling, fc1 takes 6 * 14 * 14 = {6 * 14 * 14:,} inputs "
+            "(6 * 16 * 16 with Net2's 3 x 3 padding-1 conv), more than after two or three"
+        ),
+    )
+    return v
 
 
-def _biggest_impact(c: Claim) -> Verdict:
+@dataclasses.dataclass(frozen=True)
+class _Conv3Source:
+    """One reading of a conv3 claim: a batch reading and a layout.
+
+    ``batch`` is the batch study (conv1 and the two-conv base come from it); the
+    three-conv run is ``run`` of the record ``exp``.
+    """
+
+    label: str
+    batch: str
+    exp: str
+    run: str
+
+
+def _conv3_sources() -> list[_Conv3Source]:
+    """Every reading of a conv3 claim: the book's layout, then three poolings, per batch."""
+    book = [_Conv3Source(label, exp, exp, "conv3") for label, exp in READINGS]
+    pool3 = [
+        _Conv3Source(f"three poolings, {label}", exp, POOL3, run)
+        for (label, exp), run in zip(READINGS, ("batch4", "batch32"), strict=True)
+    ]
+    return book + pool3
+
+
+#: Judges one reading of a conv3 claim: the claim, the source, the batch study's record
+#: and the three-conv run's record; returns its readings, or none when a run is missing.
+_Conv3Judge = Callable[[Claim, _Conv3Source, Any, Any], list[Reading]]
+
+
+def _conv3_rule(judge: _Conv3Judge) -> Rule:
+    """A conv3 claim judged under every batch reading and layout that is recorded.
+
+    The book's layout must be recorded at both batches (else *pending*).  The
+    three-pooling record (:data:`POOL3`) joins when it can carry a verdict; until then
+    its readings are not run, the verdict says so, and :meth:`Claim.verdict` keeps it
+    from being final (:data:`CONV3_LAYOUT` declares the reading).
+    """
+
+    def rule(c: Claim) -> Verdict:
+        readings: list[Reading] = []
+        missing, unrun = None, []
+        for s in _conv3_sources():
+            batch_data, data = record(s.batch), record(s.exp)
+            ready = batch_data is not None and data is not None
+            got = judge(c, s, batch_data, data) if ready else []
+            if got:
+                readings += got
+            elif s.exp == POOL3:
+                unrun.append(s.label)
+            else:
+                readings.append(Reading(s.label, None, "not recorded"))
+                missing = missing or (s.exp if data is None else s.batch)
+        if missing:
+            return _pending_reading(readings, missing)
+        v = from_readings(readings)
+        if unrun and v.kind in ("reproduced", "ambiguous"):
+            why = record_problem(POOL3) or f"{POOL3} does not hold the runs"
+            said = v.explanation.replace("under every reading (", "under every reading run (")
+            v = dataclasses.replace(v, explanation=f"{said}; not run: {', '.join(unrun)} ({why})")
+        return v
+
+    return rule
+
+
+def _conv3_test(c: Claim, s: _Conv3Source, batch: Any, data: Any) -> list[Reading]:
+    vals = seed_values(data, s.run)
+    if not vals:
+        return []
+    v = compare_accuracy(c.value, N_TEST, vals, _n_test(data), resolution=c.resolution,
+                         experiment=s.exp)  # fmt: skip
+    return [Reading(s.label, v.kind == "reproduced", f"{v.ours}, {v.explanation}", v.tolerance)]
+
+
+def _conv3_train(c: Claim, s: _Conv3Source, batch: Any, data: Any) -> list[Reading]:
+    out = []
+    for measure, key in TRAIN_MEASURES:
+        vals = seed_values(data, s.run, key)
+        if not vals:
+            return []
+        v = compare_accuracy(c.value, N_TRAIN, vals, N_TRAIN, resolution=c.resolution,
+                             experiment=s.exp, spread_key=key)  # fmt: skip
+        out.append(
+            Reading(f"{s.label}, {measure}", v.kind == "reproduced",
+                    f"{v.ours}, {v.explanation}", v.tolerance)
+        )  # fmt: skip
+    return out
+
+
+def _conv3_best(c: Claim, s: _Conv3Source, batch: Any, data: Any) -> list[Reading]:
+    """Three conv layers beat one and two by more than the tolerance of each gap."""
+    mine = seed_values(data, s.run)
+    others = {r: seed_values(batch, r) for r in ("conv1", "relu_lr0.001_conv2")}
+    if not mine or not all(others.values()):
+        return []
+    n, n_other = _n_test(data), _n_test(batch)
+    ok = True
+    for vals in others.values():
+        # the spread of the batch study, which ran the nets compared with
+        tol = accuracy_tolerance(mine, n, vals, n_other, experiment=s.batch)
+        ok = ok and statistics.fmean(mine) - statistics.fmean(vals) > tol
+    desc = ", ".join(f"{r} {fmt_spread(v)}" for r, v in {"conv3": mine, **others}.items())
+    return [Reading(s.label, ok, desc)]
+
+
+#: The runs of each of A's CNN studies (the conv layers' ``conv3`` is the layout's).
+IMPACT_STUDIES = {
+    "activation": ("relu_lr0.001_conv2", "leaky_relu", "tanh"),
+    "learning rate": ("lr0.0005", "relu_lr0.001_conv2", "lr0.01"),
+    "conv layers": ("conv1", "relu_lr0.001_conv2", "conv3"),
+    "channels": ("relu_lr0.001_conv2", "double_channels"),
+}
+
+
+def _biggest_impact(c: Claim, s: _Conv3Source, batch: Any, data: Any) -> list[Reading]:
     """A: the number of conv layers changes test accuracy more than any other setting."""
-    studies = {
-        "activation": ("relu_lr0.001_conv2", "leaky_relu", "tanh"),
-        "learning rate": ("lr0.0005", "relu_lr0.001_conv2", "lr0.01"),
-        "conv layers": ("conv1", "relu_lr0.001_conv2", "conv3"),
-        "channels": ("relu_lr0.001_conv2", "double_channels"),
-    }
-    readings, missing = [], None
-    for label, exp in READINGS:
-        data = record(exp)
-        needed = {r for runs in studies.values() for r in runs}
-        if data is None or not all(seed_values(data, r) for r in needed):
-            readings.append(Reading(label, None, "not recorded"))
-            missing = missing or exp
-            continue
-        spans = {}
-        for study, runs in studies.items():
-            means = [statistics.fmean(seed_values(data, r)) for r in runs]
-            spans[study] = max(means) - min(means)
-        top = max(spans, key=spans.__getitem__)
-        desc = ", ".join(f"{k} {v:.3f}" for k, v in spans.items()) + f" (largest: {top})"
-        readings.append(Reading(label, top == "conv layers", desc))
-    if missing:
-        return _pending_reading(readings, missing)
-    return from_readings(readings)
+    needed = {r for runs in IMPACT_STUDIES.values() for r in runs}
+    vals = {r: seed_values(batch, r) for r in needed - {"conv3"}}
+    vals["conv3"] = seed_values(data, s.run)
+    if not all(vals.values()):
+        return []
+    spans = {}
+    for study, runs in IMPACT_STUDIES.items():
+        means = [statistics.fmean(vals[r]) for r in runs]
+        spans[study] = max(means) - min(means)
+    top = max(spans, key=spans.__getitem__)
+    desc = ", ".join(f"{k} {v:.3f}" for k, v in spans.items()) + f" (largest: {top})"
+    return [Reading(s.label, top == "conv layers", desc)]
 
 
 def _loss_scale(c: Claim) -> Verdict:
@@ -609,7 +724,8 @@ def claims() -> list[Claim]:
         out.append(
             Claim(f"A.{table.lower().replace(' ', '')}.{run}_train", "A", table,
                   f"{row} ... Train Accuracy {figures[run][1]}", figures[run][1],
-                  _train_accuracy(run, READINGS), stated=CNN_STATED, experiment=B4, runs=(run,),
+                  _conv3_rule(_conv3_train) if run == "conv3" else _train_accuracy(run, READINGS),
+                  stated=CNN_STATED, experiment=B4, runs=(run,),
                   open=(*CNN_OPEN, TRAIN_OPEN), chapter="part4/report_a",
                   readings=(BATCH, cnn_measure, *((CONV3_LAYOUT,) if run == "conv3" else ())))
         )  # fmt: skip
@@ -662,15 +778,16 @@ def claims() -> list[Claim]:
               _conv1_test, check="an accuracy below chance beside a training accuracy of 0.42",
               experiment=B4, runs=("conv1",), chapter="part4/report_a"),
         Claim("A.table5.conv3", "A", "Table 5", "3 ... Test Accuracy 0.7195", TABLE5["conv3"][3],
-              _cnn_accuracy("conv3"), experiment=B4, runs=("conv3",), **conv3),
+              _conv3_rule(_conv3_test), experiment=B4, runs=("conv3",), **conv3),
         Claim("A.table5.conv3_best", "A", "Table 5",
               "the network with three convolutional layers perform better", TABLE5["conv3"][3],
-              _best_of("conv3", ("conv1", "relu_lr0.001_conv2")), experiment=B4,
+              _conv3_rule(_conv3_best), experiment=B4,
               runs=("conv3", "conv1", "relu_lr0.001_conv2"), **conv3),
         Claim("A.table5.conv3_params", "A", "Table 5 text",
               "the network with three conv layers have much more parameters to learn from as "
               "compared with the networks with either one or two conv", "", _conv3_params,
-              check="torch_nn.models.ConvNet's parameter counts", chapter="part4/report_a",
+              check="torch_nn.models.ConvNet's parameter counts, both layouts",
+              chapter="part4/report_a",
               open=(CONV3_PARAMS_LAYOUT.setting,), readings=(CONV3_PARAMS_LAYOUT,)),
         Claim("A.fig6.listing", "A", "Figure 6",
               "For the double channel, the network structure used is shown in Figure 6",
@@ -683,7 +800,7 @@ def claims() -> list[Claim]:
               runs=("double_channels", "relu_lr0.001_conv2"), **cnn),
         Claim("A.conclusion.conv_layers", "A", "Conclusion",
               "changing the number of convolution layers had the biggest impact in the performance",
-              "", _biggest_impact, experiment=B4,
+              "", _conv3_rule(_biggest_impact), experiment=B4,
               runs=("conv1", "conv3", "lr0.01", "lr0.0005", "tanh", "double_channels"), **conv3),
     ]  # fmt: skip
     out += _audit_claims()

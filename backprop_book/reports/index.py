@@ -57,7 +57,7 @@ CATALOGUE: tuple[Experiment, ...] = (
     Experiment("A", "Tables 1-2: fully connected nets with 2-5 linear layers", ("part4/a_fc_depth",),
                "test accuracy " + " / ".join(r[3] for r in _a.TABLE2.values()) + " after 10 epochs"),
     Experiment("A", "tutorial CNN; activation, learning rate, conv layers, double channels",
-               ("part4/a_cnn_studies", "part4/a_cnn_studies_b32"),
+               ("part4/a_cnn_studies", "part4/a_cnn_studies_b32", "part4/a_conv3_pool3"),
                f"tutorial CNN {_a.OVERALL} test; Tanh {_a.TABLE3['tanh'][3]}; lr 0.01 "
                f"{_a.TABLE4['lr0.01'][3]}; 3 conv {_a.TABLE5['conv3'][3]} (batch size not stated)"),
     Experiment("B", "Q3: default CIFAR-10 run of the two-layer net", ("part2/default",),

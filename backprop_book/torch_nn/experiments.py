@@ -46,10 +46,12 @@ from backprop_book.torch_nn.models import build_model, count_parameters
 from backprop_book.torch_nn.trainer import Trainer
 
 __all__ = [
+    "A_BATCHES",
     "SAMPLE_SIZE",
     "Sizes",
     "a_cnn_studies",
     "a_cnn_studies_b32",
+    "a_conv3_pool3",
     "a_fc_depth",
     "alexnet_study",
     "b_collapse_diagnosis",
@@ -376,6 +378,40 @@ def a_cnn_studies_b32(
         if unknown:
             raise ValueError(f"unknown runs {unknown}; expected some of {[n for n, _ in runs]}")
         runs = [(n, kw) for n, kw in runs if n in only]
+    return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
+
+
+#: The two readings of A's CNN batch size, as run names of :func:`a_conv3_pool3`.
+A_BATCHES = {"batch4": 4, "batch32": 32}
+
+
+@study("part4/a_conv3_pool3")
+def a_conv3_pool3(
+    profile: str | Profile | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
+    hooks: StudyHooks | None = None,
+) -> dict[str, Any]:
+    """A's three-conv net in the layout its Net2 listing points to, at batch 4 and batch 32.
+
+    A gives no listing of its three-conv net; its Net2 listing (Figure 6) feeds
+    ``32 * 4 * 4`` features to ``fc1``, the size after three conv-and-pool stages
+    (:class:`~backprop_book.torch_nn.models.ConvNet` with ``n_conv=3,
+    layout="pool3"``).  The book's own three-conv net (the run ``conv3`` of
+    :func:`a_cnn_studies` and :func:`a_cnn_studies_b32`) is the other reading of the
+    layout.  This study trains the three-pooling net under both readings of A's
+    batch size (runs ``batch4``, the tutorial's, and ``batch32``, Figure 3's "32
+    batches"), with every other setting of those studies: the tutorial's SGD, lr
+    0.001, momentum 0.9, 10 epochs in ``full``.  It is a study of its own so that
+    the records of the two studies stay as they are.
+
+    >>> [n for n in A_BATCHES]
+    ['batch4', 'batch32']
+    """
+    p = get_profile(profile)
+    sizes = pick(Sizes(3000, 1000, 2), Sizes(None, None, 10), p)
+    base = {**TUTORIAL, "model": "cnn", "model_args": {"n_conv": 3, "layout": "pool3"}}
+    runs = [(name, {**base, "batch_size": b}) for name, b in A_BATCHES.items()]
     return _study(runs, _load(sizes), sizes, p, checkpoint_dir, seed=seed, hooks=hooks)
 
 

@@ -31,12 +31,13 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
 __all__ = [
+    "CONV3_LAYOUTS",
     "MODELS",
     "AlexNetCIFAR",
     "ConvNet",
@@ -297,20 +298,67 @@ class MLP(ImageClassifier):
         self._finish(in_shape, num_classes)
 
 
+#: The layouts of :class:`ConvNet`'s three-conv net (``layout``).
+CONV3_LAYOUTS = ("book", "pool3")
+
+
 class ConvNet(ImageClassifier):
     """Report A's CNN variants of the tutorial net: activation and number of conv layers.
 
     * ``n_conv=1``: conv 3->6 k5, pool -> fc 1176-120-84-10;
     * ``n_conv=2``: the tutorial net (62,006 parameters);
-    * ``n_conv=3``: adds conv 16->32 k3 pad 1 after the second pool (A does not
-      give its third layer; this is our choice) -> fc 800-120-84-10.
+    * ``n_conv=3``, ``layout="book"``: adds conv 16->32 k3 pad 1 after the second
+      pool (A does not give its third layer; this is our choice) -> fc 800-120-84-10;
+    * ``n_conv=3``, ``layout="pool3"``: the layout A's Net2 listing (its Figure 6)
+      points to, three conv-and-pool stages before an ``fc1`` of ``32 * 4 * 4``.
+
+    The ``pool3`` layout.  A's Net2 keeps a layer named ``conv3`` (12->32) and an
+    ``fc1 = nn.Linear(32 * 4 * 4, 120)``: 4 x 4 is what three 2 x 2 poolings leave of
+    a 32 x 32 image when every convolution keeps the size, as Net2's 3 x 3, padding-1
+    convolutions do (:math:`32 \\to 16 \\to 8 \\to 4`).  With the tutorial's 5 x 5
+    convolutions without padding, two stages leave 5 x 5 and a third 5 x 5 conv a
+    1 x 1 map that no 2 x 2 pooling can take.  The text fixes the last conv's 32
+    output channels and nothing before it; we take the tutorial's 6 and 16 for the
+    first two (conv 3->6, 6->16, 16->32), as Net2 starts from them (it doubles 6 and
+    16 to 12 and 32).  Net2's 12 channels for the first layer are another choice the
+    text allows, not run; the parameter count hardly depends on it, since ``fc1``
+    alone holds :math:`512 \\cdot 120 + 120 = 61{,}560` of the 78,262.  Shapes for
+    one image:
+
+    ========================  ============  ==========
+    layer                     output        parameters
+    ========================  ============  ==========
+    conv 3->6 k3 p1, pool     (6, 16, 16)          168
+    conv 6->16 k3 p1, pool    (16, 8, 8)           880
+    conv 16->32 k3 p1, pool   (32, 4, 4)         4,640
+    fc 512-120-84-10          (10,)             72,574
+    ========================  ============  ==========
 
     >>> [count_parameters(ConvNet(n_conv=k)) for k in (1, 2, 3)]
     [152710, 62006, 114646]
+    >>> count_parameters(ConvNet(n_conv=3, layout="pool3"))
+    78262
+    >>> ConvNet(n_conv=2, layout="pool3")
+    Traceback (most recent call last):
+    ...
+    ValueError: layout 'pool3' is a layout of the three-conv net (n_conv=3), got n_conv=2
     """
 
-    def __init__(self, activation: str = "relu", n_conv: int = 2, num_classes: int = 10):
+    def __init__(
+        self,
+        activation: str = "relu",
+        n_conv: int = 2,
+        num_classes: int = 10,
+        layout: Literal["book", "pool3"] = "book",
+    ):
         super().__init__()
+        if layout not in CONV3_LAYOUTS:
+            raise ValueError(f"layout must be one of {list(CONV3_LAYOUTS)}, got {layout!r}")
+        if layout != "book" and n_conv != 3:
+            raise ValueError(
+                f"layout {layout!r} is a layout of the three-conv net (n_conv=3), got "
+                f"n_conv={n_conv!r}"
+            )
         act = lambda: _activation(activation)  # noqa: E731
         if n_conv == 1:
             feats = [nn.Conv2d(3, 6, 5), act(), nn.MaxPool2d(2)]
@@ -325,6 +373,13 @@ class ConvNet(ImageClassifier):
                 nn.MaxPool2d(2),
             ]
             n = 16 * 5 * 5
+        elif n_conv == 3 and layout == "pool3":
+            feats = [
+                nn.Conv2d(3, 6, 3, padding=1), act(), nn.MaxPool2d(2),
+                nn.Conv2d(6, 16, 3, padding=1), act(), nn.MaxPool2d(2),
+                nn.Conv2d(16, 32, 3, padding=1), act(), nn.MaxPool2d(2),
+            ]  # fmt: skip
+            n = 32 * 4 * 4
         elif n_conv == 3:
             feats = [
                 nn.Conv2d(3, 6, 5), act(), nn.MaxPool2d(2),
@@ -334,6 +389,7 @@ class ConvNet(ImageClassifier):
             n = 32 * 5 * 5
         else:
             raise ValueError(f"n_conv must be 1, 2 or 3, got {n_conv!r}")
+        self.layout = layout
         self.features = nn.Sequential(*feats)
         self.classifier = nn.Sequential(*_mlp_layers([n, 120, 84, num_classes], activation))
         self._finish((3, 32, 32), num_classes)

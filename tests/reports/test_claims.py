@@ -579,3 +579,85 @@ def test_alexnet_seeds_added_run_by_run_reach_e_rules(
     basis = claim("E.fig5.lr_similar").basis()  # lr1e-4 has seed 0 only
     assert basis["seeds"] == {name: 1}
     assert basis["run_seeds"] == {"adam_lr1e-3_b100": 2, "lr1e-4": 1}
+
+
+def _pool3_record(dst: Path, batch4: list[float], batch32: list[float], **kw: Any) -> None:
+    """A record of ``part4/a_conv3_pool3`` (one row per seed, ``<run>_s<k>``) under ``dst``."""
+    from backprop_book.results import record_result
+
+    runs = [
+        {"name": f"{run}_s{k}", "test_acc": a, "train_acc": a + 0.05, "train_eval_acc": a + 0.1}
+        for run, accs in (("batch4", batch4), ("batch32", batch32))
+        for k, a in enumerate(accs)
+    ]
+    opts: dict[str, Any] = {"profile": "full", **kw}
+    record_result(report_a.POOL3, {"runs": runs}, device="cpu", data_source="test", seed=0,
+                  wall_time_s=1.0, command="test", results_dir=dst, data_checksum="0" * 64,
+                  allow_dirty=True, **opts)  # fmt: skip
+
+
+def _drop_pool3(dst: Path) -> None:
+    shutil.rmtree(dst / "part4" / "a_conv3_pool3", ignore_errors=True)  # a study folder
+    (dst / "part4" / "a_conv3_pool3.json").unlink(missing_ok=True)  # or one file
+
+
+def test_conv3_claims_read_the_three_pooling_record_once_it_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's three-conv layout: the book's and Net2's three poolings, each at batch 4 and 32."""
+    ids = ("A.table5.conv3", "A.table5.conv3_best", "A.table5.conv3_train",
+           "A.conclusion.conv_layers")  # fmt: skip
+    dst = _copy_results(tmp_path)
+    monkeypatch.setenv(RESULTS_ENV, str(dst))
+    assert report_a.CONV3_LAYOUT.values[report_a.POOL3_LAYOUT] == report_a.POOL3
+    # not recorded: judged on the book's layout only, and never final
+    for cid in ids:
+        v = claim(cid).verdict()
+        assert not any(r.label.startswith("three poolings") for r in v.readings), cid
+        assert v.kind == "pending" or "not run the three-conv layout" in v.explanation, cid
+    # a quick-profile record cannot carry the reading: the same as none
+    _pool3_record(dst, [0.30], [0.30], profile="quick")
+    before = claim("A.table5.conv3").verdict()
+    assert "not run the three-conv layout" in before.explanation
+    assert report_a.CONV3_LAYOUT.unrun() == [report_a.POOL3_LAYOUT]
+    # recorded: the three-pooling net at batch 4 has A's 0.7195; at batch 32 it does not
+    _drop_pool3(dst)
+    _pool3_record(dst, [0.715, 0.72, 0.724], [0.57, 0.575, 0.58])
+    assert report_a.CONV3_LAYOUT.unrun() == []
+    v = claim("A.table5.conv3").verdict()
+    labels = [r.label.split(" (")[0] for r in v.readings]
+    assert labels == ["batch 4", "batch 32", "three poolings, batch 4", "three poolings, batch 32"]
+    assert [r.reproduces for r in v.readings] == [False, False, True, False]
+    assert v.kind == "ambiguous" and "not run" not in v.explanation
+    pool3_b4 = v.readings[2]
+    assert pool3_b4.ours.startswith(fmt_spread([0.715, 0.72, 0.724]))  # the new record's seeds
+    assert pool3_b4.tolerance is not None and pool3_b4.tolerance.seed_df == 4  # its own spread
+    assert report_a.POOL3 in v.records
+    best = claim("A.table5.conv3_best").verdict()
+    assert [r.reproduces for r in best.readings] == [False, False, True, False]
+    assert best.readings[2].ours.startswith("conv3 0.7197")
+    from backprop_book.reports.claims import record
+
+    conv1 = fmt_spread(seed_values(record(report_a.B4), "conv1"))
+    assert f"conv1 {conv1}" in best.readings[2].ours  # from the batch-4 study
+    train = claim("A.table5.conv3_train").verdict()
+    assert len(train.readings) == 8
+    assert sum(r.label.startswith("three poolings") for r in train.readings) == 4
+    impact = claim("A.conclusion.conv_layers").verdict()
+    assert len(impact.readings) == 4 and impact.kind != "pending"
+    assert "not run" not in impact.explanation
+    # a wrong conv3 figure everywhere is final now: every declared reading has a record
+    _drop_pool3(dst)
+    _pool3_record(dst, [0.5, 0.51, 0.52], [0.5, 0.51, 0.52])
+    v = claim("A.table5.conv3").verdict()
+    assert v.kind == "differs" and "not reproduced under any reading" in v.explanation
+
+
+def test_conv3_parameter_claim_is_checked_under_both_layouts() -> None:
+    v = claim("A.table5.conv3_params").verdict()
+    assert [r.label for r in v.readings] == [report_a.BOOK_LAYOUT, report_a.POOL3_LAYOUT]
+    assert "3 conv 114,646" in v.readings[0].ours and "3 conv 78,262" in v.readings[1].ours
+    assert all("1 conv 152,710" in r.ours for r in v.readings)
+    # more parameters than two conv layers under both, fewer than one: false as A words it
+    assert v.kind == "report_wrong" and "fewer than the one-conv net's 152,710" in v.explanation
+    assert not report_a.CONV3_PARAMS_LAYOUT.unrun()

@@ -298,3 +298,27 @@ def test_same_run_ignores_exactly_the_result_neutral_fields():
     for name, value in {"lr": 0.1, "seed": 1, "batch_size": 8, "amp": False}.items():
         assert not X.same_run({**row, "config": {**cfg.to_dict(), name: value}}, cfg), name
     assert RESUME_MAY_CHANGE == ("epochs", *RESULT_NEUTRAL)
+
+
+def test_a_conv3_pool3_quick_runs_both_batches_seeded_and_checkpointed(monkeypatch, tmp_path):
+    """The three-pooling net of A's Net2 listing, at batch 4 and 32, on a tiny fake set."""
+    from backprop_book.profiles import Sizes
+
+    tiny = Sizes(48, 16, 1)
+    monkeypatch.setattr(X, "pick", lambda quick, full, p: tiny)
+    monkeypatch.setattr(X, "_load", lambda sizes, seed=0: load_data("fake", max_train=48,
+                                                                    max_test=16, seed=0))  # fmt: skip
+    out = X.a_conv3_pool3("quick", checkpoint_dir=tmp_path, seed=3)
+    assert [r["name"] for r in out["runs"]] == ["batch4", "batch32"]
+    for r, batch in zip(out["runs"], (4, 32), strict=True):
+        cfg = r["config"]
+        assert cfg["batch_size"] == batch and cfg["seed"] == 3
+        assert cfg["model"] == "cnn" and cfg["model_args"] == {"n_conv": 3, "layout": "pool3"}
+        assert (cfg["lr"], cfg["momentum"], cfg["optimizer"]) == (0.001, 0.9, "sgd")
+        assert r["num_parameters"] == 78_262 and r["epochs_done"] == 1
+        assert (tmp_path / f"{r['name']}.pt").is_file()
+    assert "pending_runs" not in out and out["profile"] == "quick"
+    # the same seed and data, another batch size: another training
+    assert out["runs"][0]["test_loss"] != out["runs"][1]["test_loss"]
+    again = X.a_conv3_pool3("quick", checkpoint_dir=tmp_path, seed=3)  # resumed, not retrained
+    assert [r["test_acc"] for r in again["runs"]] == [r["test_acc"] for r in out["runs"]]

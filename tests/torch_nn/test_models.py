@@ -100,3 +100,39 @@ def test_small_init_std_is_applied():
     w = m.classifier[1].weight.detach()
     assert abs(float(w.std()) - 1e-4) < 1e-5
     assert float(m.classifier[1].bias.detach().abs().max()) == 0.0
+
+
+def test_three_pooling_conv3_layout_has_a_net2_fc1_and_its_hand_count():
+    """A's Net2 listing feeds ``32 * 4 * 4`` to fc1: three conv-and-pool stages of 3x3, pad 1."""
+    m = M.ConvNet(n_conv=3, layout="pool3")
+    rows = [(r.kind, r.output_shape[1:], r.parameters) for r in M.summary(m)]
+    pools = [shape for kind, shape, _ in rows if kind == "MaxPool2d"]
+    assert pools == [(6, 16, 16), (16, 8, 8), (32, 4, 4)]
+    assert [n for kind, _, n in rows if kind in ("Conv2d", "Linear")] == [
+        3 * 6 * 9 + 6,  # conv1 3->6 k3: 168
+        6 * 16 * 9 + 16,  # conv2 6->16 k3: 880
+        16 * 32 * 9 + 32,  # conv3 16->32 k3: 4,640
+        32 * 4 * 4 * 120 + 120,  # fc1 512->120: 61,560
+        120 * 84 + 84,  # fc2: 10,164
+        84 * 10 + 10,  # fc3: 850
+    ]
+    # 168 + 880 + 4,640 + 61,560 + 10,164 + 850 = 78,262
+    assert M.count_parameters(m) == 78_262
+    assert m(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    # fewer than the one-conv net still: one pooling leaves fc1 6 * 14 * 14 inputs
+    assert M.count_parameters(M.ConvNet(n_conv=1)) > M.count_parameters(m)
+    # the book's layout is the default and unchanged
+    assert M.count_parameters(M.ConvNet(n_conv=3, layout="book")) == 114_646
+    tanh = M.ConvNet(n_conv=3, layout="pool3", activation="tanh")
+    assert sum(isinstance(x, torch.nn.Tanh) for x in tanh.modules()) == 5
+
+
+def test_conv3_layout_is_checked_at_the_boundary():
+    with pytest.raises(ValueError, match=r"layout must be one of \['book', 'pool3'\], got 'p3'"):
+        M.ConvNet(n_conv=3, layout="p3")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"three-conv net \(n_conv=3\), got n_conv=1"):
+        M.ConvNet(n_conv=1, layout="pool3")
+    M.check_model_args("cnn", {"n_conv": 3, "layout": "pool3"})
+    with pytest.raises(ValueError, match=r"takes layout of type Literal\['book', 'pool3'\]"):
+        M.check_model_args("cnn", {"n_conv": 3, "layout": "three"})
+    assert M.count_parameters(M.build_model("cnn", n_conv=3, layout="pool3")) == 78_262
