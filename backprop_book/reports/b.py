@@ -703,9 +703,42 @@ def _no_loops(c: Claim) -> Verdict:
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1)
+def _intermediate() -> dict[str, bool]:
+    """B's first lines of Q2 (b)-(c), before the lines it corrects them with."""
+    import sympy as sp
+
+    d3, w2, a1, z2, lam, w1 = sp.symbols("delta3 w2 a1 z2 lambda w1", real=True)
+    phi = sp.Function("phi")
+    true_w1 = d3 * w2 * sp.diff(phi(z2), z2) * a1  # dJ/dz3 . w2 . phi'(z2) . a1
+    first_w1 = d3 * w2 * phi(z2)  # B's first line: phi, not phi', and no a1
+    written_reg = sp.diff(w1**2 + w2**2, w2)  # B writes d/dw2 (|w1|^2 + |w2|^2), no lambda
+    return {
+        "w1_first": sp.simplify(first_w1 - true_w1) == 0,
+        "reg_first": sp.simplify(written_reg - 2 * lam * w2) == 0,
+    }
+
+
+def _q2_first_lines(c: Claim) -> Verdict:
+    got = _intermediate()
+    if got["w1_first"] or got["reg_first"]:
+        return Verdict("reproduced", "", "sympy accepts B's first lines")
+    return Verdict(
+        "report_wrong", "",
+        "sympy: B's first line for w^(1) has phi(z^(2)) for phi'(z^(2)) and lacks the "
+        "factor a^(1), and the regulariser it differentiates, |w^(1)|^2 + |w^(2)|^2 without "
+        "lambda, gives 2 w^(2), not the 2 lambda w^(2) of the next line; B's corrected "
+        "lines after them hold (B.q2bc.gradients)",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     q4: dict[str, Any] = {"stated": Q4_STATED, "chapter": "part4/report_b"}
     return [
+        Claim("B.q2bc.first_lines", "B", "Q2 parts b-c",
+              r"$$= \frac{1}{N} (\psi(z^{(3)}) - \Delta) \cdot w^{(2)} \cdot \phi(z^{(2)})$$",
+              "", _q2_first_lines, check="Part I's sympy on B's first lines",
+              chapter="part1/softmax_ce"),
         Claim("B.q1c.no_loops", "B", "Q1 part C",
               "All the operations have been implemented using numpy operations on "
               "matrices/vectors, without the use of any *for* loop", "", _no_loops,

@@ -541,6 +541,7 @@ def _q6() -> dict[str, bool]:
         "tanh_logistic": sp.simplify((sp.tanh(x) - 2 * s.subs(x, 2 * x) + 1).rewrite(sp.exp)) == 0,
         "tanh_d_f": sp.simplify((sp.tanh(x) - 2 * d_fig.subs(x, 2 * x) + 1).rewrite(sp.exp)) == 0,
         "peak": (sp.diff(sp.tanh(x), x).subs(x, 0), ds.subs(x, 0)) == (1, sp.Rational(1, 4)),
+        "odd": sp.simplify(sp.tanh(-x) + sp.tanh(x)) == 0 and sp.simplify(s.subs(x, 0)) != 0,
     }  # fmt: skip
 
 
@@ -615,6 +616,16 @@ def _smoother(c: Claim) -> Verdict:
     )  # fmt: skip
 
 
+def _symmetric(c: Claim) -> Verdict:
+    return _ok(
+        _q6()["odd"],
+        "sympy: tanh(-x) = -tanh(x), so inputs of mean 0 symmetric about 0 give outputs of "
+        "mean 0, while the logistic is 1/2 at 0; that this makes backpropagation 'more "
+        "efficient' is not judged (no study of D's compares them)",
+        "sympy: tanh is not odd",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     slips = {"chapter": "part1/activations"}
     task1 = {"check": "D's sentence against its own Task 1 table", "chapter": "part4/report_d"}
@@ -630,6 +641,8 @@ def _audit_claims() -> list[Claim]:
               check="Part I: sympy under both of D's f", **slips),
         Claim("D.q6b.logistic_derivative", "D", "Question 6b", "= [f(x)-1]f'(x)", "",
               _logistic_derivative, check="Part I: sympy, line by line", **slips),
+        Claim("D.q6c.symmetric", "D", "Question 6c", "It is symmetric around 0", "",
+              _symmetric, check="Part I: sympy, tanh(-x) and the logistic at 0", **slips),
         Claim("D.q6c.derivatives", "D", "Question 6c",
               "As a result, leads to larger derivatives", "", _larger_derivative,
               check="Part I: sympy, both derivatives at 0", **slips),

@@ -729,6 +729,35 @@ def _large_lr(c: Claim) -> Verdict:
     )  # fmt: skip
 
 
+#: Section 4.3: "0.001 learning rate ... can converge faster" (than 0.0001), read as: ahead
+#: in test accuracy at this early epoch.
+EARLY_EPOCH = 2
+
+
+def _faster(c: Claim) -> Verdict:
+    got = _need_runs("adam_lr1e-3_b100", "lr1e-4")
+    if isinstance(got, Verdict):
+        return got
+
+    def at(rows: list[dict]) -> list[float]:
+        return [
+            float(h["test_acc"]) for r in rows for h in r["history"]
+            if int(h["epoch"]) == EARLY_EPOCH and h.get("test_acc") is not None
+        ]  # fmt: skip
+
+    fast, slow = at(got["adam_lr1e-3_b100"]), at(got["lr1e-4"])
+    tol = accuracy_tolerance(fast, N_TEST, slow, N_TEST, experiment=ALEXNET)
+    gap = statistics.fmean(fast) - statistics.fmean(slow)
+    ours = f"epoch {EARLY_EPOCH}: lr 1e-3 {fmt_spread(fast)}, lr 1e-4 {fmt_spread(slow)}"
+    if gap > tol:
+        return Verdict(
+            "reproduced", ours,
+            f"read as 'ahead early': at epoch {EARLY_EPOCH} lr 1e-3 leads by {gap:.4f}, more "
+            f"than the tolerance {tol:.4f}; the two end close (E.fig5.lr_similar)",
+        )  # fmt: skip
+    return Verdict("differs", ours, f"lead {gap:+.4f} at epoch {EARLY_EPOCH}, within {tol:.4f}")
+
+
 def _audit_claims() -> list[Claim]:
     alex: dict[str, Any] = {"stated": ALEX_STATED, "experiment": ALEXNET,
                             "chapter": "part4/alexnet"}  # fmt: skip
@@ -745,6 +774,8 @@ def _audit_claims() -> list[Claim]:
               "100 and 500 batch size can both achieve decent test accuracy(70%)", NEAR_70["acc"],
               _near(("adam_lr1e-3_b100", "batch500"), None),
               runs=("adam_lr1e-3_b100", "batch500"), **alex),
+        Claim("E.fig5.faster", "E", "Section 4.3, Figure 5",
+              "it has decent accuracy and can converge faster", "", _faster, runs=("adam_lr1e-3_b100", "lr1e-4"), **alex),
         Claim("E.dataset.sizes", "E", "Section 3.1",
               "There are 50000 training images and 10000 test images", "",
               _dataset, **alex),
