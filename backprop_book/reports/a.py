@@ -839,18 +839,27 @@ def _net5_listing(c: Claim) -> Verdict:
     return Verdict("report_wrong", ours, "the listing does not add up to Table 2's count")
 
 
+#: What the three lines after "It is formulated as follows" formulate.
+RELU_LINES = Open(
+    "what the three lines after 'It is formulated as follows' formulate",
+    {"A's network, label to hidden layer": CHECK, "the ReLU only (the third line)": CHECK},
+)
+
+
 def _relu_formula(c: Claim) -> Verdict:
     classes = NET5_LAYERS[-1][1]
-    ours = f"Bernoulli: {BERNOULLI_OUTCOMES} outcomes; A's listing: {classes} scores"
-    if classes != BERNOULLI_OUTCOMES:
-        return Verdict(
-            "report_wrong", ours,
-            "the third line, h_ik = max(x_i^T alpha_k, 0), is the ReLU and holds; the first "
-            f"two model the label as a Bernoulli draw of sigmoid(H_i^T beta), an output of "
-            f"{BERNOULLI_OUTCOMES} classes, while A's own listing ends in {classes} scores and "
-            "its next paragraph puts a softmax at the top",
-        )  # fmt: skip
-    return Verdict("reproduced", ours, "a two-class output")
+    # the third line, h = max(s, 0) with s = x^T alpha, against Part I's ReLU
+    from backprop_book.symbolic.mlp import relu
+
+    is_relu = all(relu(v) == max(v, 0) for v in (-2, -1, 0, 3))
+    network, only_relu = RELU_LINES.values
+    return from_readings([
+        Reading(network, classes == BERNOULLI_OUTCOMES,
+                f"the first two lines draw the label from a Bernoulli of sigmoid(H_i^T beta), "
+                f"{BERNOULLI_OUTCOMES} classes, while A's own listing ends in {classes} scores "
+                "and its next paragraph puts a softmax at the top"),
+        Reading(only_relu, is_relu, "h_ik = max(x_i^T alpha_k, 0) is the ReLU"),
+    ])  # fmt: skip
 
 
 def _table1_batches(c: Claim) -> Verdict:
@@ -917,6 +926,7 @@ def _audit_claims() -> list[Claim]:
         Claim("A.fc.relu_formula", "A", "Section 2.1",
               r"The ReLU is used as the baseline activation function. It is formulated as "
               r"follows: $$y_i \sim \text{Bernoulli}(p_i)$$", "", _relu_formula,
+              open=(RELU_LINES.setting,), readings=(RELU_LINES,),
               check="A's formula against its own listing's output layer", **fc),
         Claim("A.sgd.update", "A", "Section 2.1",
               r"$$\theta_{t+1} = \theta_t - \eta_t L'_i(\theta_t),$$", "", _sgd_update,
