@@ -181,6 +181,8 @@ ITEMS: tuple[Item, ...] = (
     It("C", "Q10", "Adam 'gave a significant improvement'", ("C.q10.adam_improvement",)),
     It("C", "Results and discussion", "the figure numbers the text refers to",
       ("C.results.figure_refs",)),
+    It("C", "Methodology", "'total four network' against the set-ups trained",
+      ("C.strategy.four",)),
     It("C", "Q9, Figure 2", "sigmoid flat, then improving after some epochs",
       ("C.q9.sigmoid_plateau",)),
     It("C", "Q9, Figure 2", "sigmoid worse than ReLU", ("C.q9.sigmoid_worse",)),

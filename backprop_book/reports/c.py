@@ -638,8 +638,34 @@ def _q1_bullets(c: Claim) -> Verdict:
     )
 
 
+#: Methodology, "Strategy": "There are total four network was created"; the set-ups its
+#: Experiments section trains, by the book's study that reruns each.
+STRATEGY_COUNT = "four"
+SETUPS = {"2 Layer Sigmoid": "part3/sigmoid2", "2 Layer Relu": "part3/relu2",
+          "3 Layer Relu": "part3/relu3", "Momentum": "part3/c_momentum_decay"}  # fmt: skip
+_WORDS = {"three": 3, "four": 4, "five": 5}
+
+
+def _four_networks(c: Claim) -> Verdict:
+    said = _WORDS[STRATEGY_COUNT]
+    nets = len({k for k in SETUPS if k != "Momentum"})
+    ok = len(SETUPS) == said
+    return Verdict(
+        "reproduced" if ok else "report_wrong", f"{len(SETUPS)} set-ups, {nets} network classes",
+        f"C's Experiments section trains {len(SETUPS)} set-ups ({', '.join(SETUPS)}), as its "
+        f"Strategy says; they are {nets} networks and a learning-rate schedule run on the "
+        "2-layer ReLU net, so 'four network' holds as four trained set-ups, not as four "
+        "network classes"
+        if ok else f"C's Experiments section trains {len(SETUPS)} set-ups, not {said}",
+    )  # fmt: skip
+
+
 def _audit_claims() -> list[Claim]:
     return [
+        Claim("C.strategy.four", "C", "Methodology, Strategy",
+              "There are total four network was created to perform the testing", "",
+              _four_networks, check="a count: C's Strategy against its Experiments section",
+              chapter="part3/training"),
         Claim("C.q1.bullets", "C", "Q1",
               r"\sum_{kl} \frac{\delta(\frac{X_{kl}}{Y_{kl}})}{\delta Y_{ij}} = "
               r"-\frac{X_{ij}}{Y_{ij}^2}", "", _q1_bullets,

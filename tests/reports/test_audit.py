@@ -194,3 +194,10 @@ def test_b_first_lines_d_symmetry_e_faster(monkeypatch: pytest.MonkeyPatch) -> N
     assert v.kind == "reproduced" and v.ours.startswith("epoch 2:")
     monkeypatch.setattr(report_e, "EARLY_EPOCH", 10)  # at the end the two are close
     assert claim("E.fig5.faster").verdict().kind == "differs"
+
+
+def test_c_strategy_counts_the_setups(monkeypatch: pytest.MonkeyPatch) -> None:
+    v = claim("C.strategy.four").verdict()
+    assert v.kind == "reproduced" and v.ours == "4 set-ups, 3 network classes"
+    monkeypatch.setattr(report_c, "STRATEGY_COUNT", "three")
+    assert claim("C.strategy.four").verdict().kind == "report_wrong"
