@@ -607,10 +607,9 @@ def _per_class(c: Claim) -> Verdict:
                 agree.append((run, False))
         else:
             agree.append((run, fits))
-    ours = "; ".join(
-        f"{run}: mean {statistics.fmean(a):.1f}%" for run, a in FIG1_PER_CLASS.items()
-        if None not in a
-    )  # fmt: skip
+    complete = {run: [v for v in a if v is not None] for run, a in FIG1_PER_CLASS.items()
+                if None not in a}  # fmt: skip
+    ours = "; ".join(f"{run}: mean {statistics.fmean(a):.1f}%" for run, a in complete.items())
     bad = [r for r, ok in agree if not ok]
     if bad:
         return Verdict(

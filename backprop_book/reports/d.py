@@ -627,8 +627,11 @@ def _symmetric(c: Claim) -> Verdict:
 
 
 def _audit_claims() -> list[Claim]:
-    slips = {"chapter": "part1/activations"}
-    task1 = {"check": "D's sentence against its own Task 1 table", "chapter": "part4/report_d"}
+    slips: dict[str, Any] = {"chapter": "part1/activations"}
+    task1: dict[str, Any] = {
+        "check": "D's sentence against its own Task 1 table",
+        "chapter": "part4/report_d",
+    }
     return [
         Claim("D.q2.forward", "D", "Question 2",
               r"-2 ||0.5 - 0.64545|| \frac{e^{-0.599098}}{(1 + e^{-0.599098})^2}", "",
