@@ -314,9 +314,11 @@ class Claim:
         seeds, run_seeds = {}, {}
         for name in v.records:
             data = record(name)
-            seeds[name] = len(seed_outputs(data)) if data is not None else 0
-            several = data is not None and isinstance(data.get("runs"), list)
-            if several and self.runs and name == self.experiment:
+            if data is None:
+                seeds[name] = 0
+                continue
+            seeds[name] = len(seed_outputs(data))
+            if isinstance(data.get("runs"), list) and self.runs and name == self.experiment:
                 run_seeds = {r: len(seed_rows(data, r)) for r in self.runs}
                 seeds[name] = min(run_seeds.values())
         return {
