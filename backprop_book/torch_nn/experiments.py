@@ -65,6 +65,7 @@ __all__ = [
     "recorded",
     "run_one",
     "sample_figure",
+    "seed_spread_lines",
     "softmax_loss_floor",
     "tutorial_optimizers",
 ]
@@ -878,6 +879,9 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
     """The recorded full-profile result ``part4/<name>`` as a table with provenance, or the
     command that records it.
 
+    The table is the first seed's; a record of several seeds adds each run's test
+    accuracy over the seeds it holds (:func:`seed_spread_lines`).
+
     >>> "backprop-book reproduce part4/nope --profile full --record" in recorded("nope")
     True
     """
@@ -886,4 +890,33 @@ def recorded(name: str, reported: dict[str, str] | None = None) -> str:
         rec = load_record(f"part4/{name}")
     except FileNotFoundError:
         return f"full profile not recorded yet; record it with\n  {cmd}"
-    return f"recorded: {rec.provenance.describe()}\n" + format_runs(rec.data, reported)
+    table = format_runs(rec.data, reported)
+    spread = seed_spread_lines([(r.name, r.seed, float(r["test_acc"])) for r in rec.runs()])
+    return f"recorded: {rec.provenance.describe()}\n{table}" + (f"\n{spread}" if spread else "")
+
+
+def seed_spread_lines(rows: Sequence[tuple[str, int, float]]) -> str:
+    """Each run's test accuracy over its seeds, mean ± standard deviation, from
+    ``(run, seed, accuracy)`` rows; empty when every run has one seed.
+
+    >>> print(seed_spread_lines([("a", 0, 0.5), ("a", 1, 0.6), ("b", 0, 0.4)]))
+    test acc over seeds (seed 0 above):
+      a                       0.5500 ± 0.0707 (2 seeds)
+      b                       0.4000 (1 seed)
+    >>> seed_spread_lines([("a", 0, 0.5)])
+    ''
+    """
+    by_run: dict[str, list[float]] = {}
+    for name, _, acc in rows:
+        by_run.setdefault(name, []).append(acc)
+    if all(len(v) < 2 for v in by_run.values()):
+        return ""
+    lines = ["test acc over seeds (seed 0 above):"]
+    for name, accs in by_run.items():
+        mean = sum(accs) / len(accs)
+        if len(accs) == 1:
+            lines.append(f"  {name:<24}{mean:.4f} (1 seed)")
+            continue
+        sd = math.sqrt(sum((a - mean) ** 2 for a in accs) / (len(accs) - 1))
+        lines.append(f"  {name:<24}{mean:.4f} ± {sd:.4f} ({len(accs)} seeds)")
+    return "\n".join(lines)
