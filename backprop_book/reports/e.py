@@ -380,25 +380,50 @@ def overfitting(rows: list[dict], after: int) -> tuple[bool, str]:
     The mean test loss is lowest within one epoch of ``after`` and higher at the last
     epoch, and the mean test accuracy at the last epoch is below its value at the
     loss minimum by more than the verdict tolerance (:func:`accuracy_tolerance` over the
-    seeds), not a dip of one epoch.
+    seeds), not a dip of one epoch.  :func:`overfitting_parts` says which of the three
+    held.
 
     >>> h = [{"test_loss": l, "test_acc": a} for l, a in
     ...      [(1.2, .5), (1.0, .6), (0.9, .7), (1.0, .66), (1.1, .64)]]
     >>> overfitting([{"history": h}], after=3)[0]
     True
     """
+    parts, text = overfitting_parts(rows, after)
+    return all(parts.values()), text
+
+
+def overfitting_parts(rows: list[dict], after: int) -> tuple[dict[str, bool], str]:
+    """The three parts of :func:`overfitting`, each with whether it held, and the text.
+
+    >>> h = [{"test_loss": l, "test_acc": a} for l, a in
+    ...      [(1.2, .5), (1.0, .6), (0.9, .7), (1.0, .72), (1.1, .74)]]
+    >>> list(overfitting_parts([{"history": h}], after=3)[0].values())
+    [True, True, False]
+    """
     loss, acc = _mean_curve(rows, "test_loss"), _mean_curve(rows, "test_acc")
     best = min(range(len(loss)), key=loss.__getitem__)  # 0-based: epoch best + 1
     at_best = [float(r["history"][best]["test_acc"]) for r in rows if len(r["history"]) > best]
     last = [float(r["history"][-1]["test_acc"]) for r in rows]
     tol = accuracy_tolerance(at_best, N_TEST, last, N_TEST)
-    near = abs((best + 1) - after) <= 1
-    rises = loss[-1] > loss[best]
-    falls = acc[best] - acc[-1] > tol
+    parts = {
+        f"the test loss rises after its lowest epoch ({best + 1})": loss[-1] > loss[best],
+        f"that lowest epoch is within one of epoch {after}": abs((best + 1) - after) <= 1,
+        "the test accuracy falls by more than the tolerance": acc[best] - acc[-1] > tol,
+    }
     text = (f"test loss lowest at epoch {best + 1} ({loss[best]:.3f}), {loss[-1]:.3f} at epoch "
             f"{len(loss)}; test accuracy {acc[best]:.4f} there, {acc[-1]:.4f} at the end "
             f"(tolerance {tol:.4f}; {len(rows)} seed{'s' * (len(rows) != 1)})")  # fmt: skip
-    return near and rises and falls, text
+    return parts, text
+
+
+def _which_parts(parts: dict[str, bool]) -> str:
+    """``"holds: ...; does not: ..."`` for the parts of :func:`overfitting_parts`."""
+    held = [p for p, ok in parts.items() if ok]
+    failed = [p for p, ok in parts.items() if not ok]
+    return "; ".join(
+        [f"holds: {', '.join(held)}"] * bool(held)
+        + [f"does not: {', '.join(failed)}"] * bool(failed)
+    )
 
 
 def _overfit(c: Claim) -> Verdict:
@@ -407,7 +432,8 @@ def _overfit(c: Claim) -> Verdict:
     if isinstance(got, Verdict):
         return got
     after = int(OVERFIT_EPOCH)
-    found = {r: overfitting(got[r], after) for r in runs}
+    parts = {r: overfitting_parts(got[r], after) for r in runs}
+    found = {r: (all(p.values()), text) for r, (p, text) in parts.items()}
     ours = "; ".join(f"{r}: {text}" for r, (_, text) in found.items())
     ok = all(v for v, _ in found.values())
     how = (f"overfitting read as E describes it: after about epoch {after} the test loss "
@@ -419,7 +445,8 @@ def _overfit(c: Claim) -> Verdict:
         held = [r for r in runs if r not in few and found[r][0]]
         return Verdict(
             "differs", ours,
-            f"{how}; not shown by {', '.join(against)} over {CURVE_SEEDS} or more seeds, so "
+            f"{how}; not shown by {', '.join(against)} over {CURVE_SEEDS} or more seeds "
+            f"({'; '.join(f'{r}: {_which_parts(parts[r][0])}' for r in against)}), so "
             "'both ... has overfitting' does not hold"
             + (f" (shown by {', '.join(held)})" if held else "")
             + (f"; {', '.join(few)} has fewer seeds, which cannot change that" if few else ""),

@@ -541,6 +541,9 @@ def test_e_overfitting_is_judged_over_seeds_as_e_describes_it(
                  "batch500": [_curve_run(falls, loss)]})  # fmt: skip
     v = c.verdict()
     assert v.kind == "differs" and "not shown by adam_lr1e-3_b100" in v.explanation
+    # it says which part of E's description holds and which does not
+    assert "holds: the test loss rises after its lowest epoch (8)" in v.explanation
+    assert "does not: the test accuracy falls" in v.explanation
     assert "batch500 has fewer seeds" in v.explanation
     # it shows on 3 seeds and batch 500 has 1: that waits
     runs["adam_lr1e-3_b100"] = [_curve_run(falls, loss)] * 3
@@ -550,7 +553,7 @@ def test_e_overfitting_is_judged_over_seeds_as_e_describes_it(
 def test_alexnet_seeds_added_run_by_run_reach_e_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A second seed of two AlexNet runs, written as the record contract writes one call
+    """One more seed of two AlexNet runs, written as the record contract writes one call
     (run files + an index entry naming only those runs), is read by E's rules and leaves
     the record verdict-ready (no run pending)."""
     import dataclasses as dc
@@ -564,21 +567,26 @@ def test_alexnet_seeds_added_run_by_run_reach_e_rules(
     rec = load_record(name)
     seed0 = {r["name"]: dict(r) for r in rec["runs"]}
     runs = ("adam_lr1e-3_b100", "batch_norm")
-    call = "20991231T000000.000000Z-seed1"
+    had = {r: len(rec.runs(r)) for r in (*runs, "lr1e-4")}  # what the record holds now
+    new = max(rec.seeds) + 1
+    call = f"20991231T000000.000000Z-seed{new}"
     for r in runs:
-        write_run(dst / name, name, 1, call, {**seed0[r], "test_acc": seed0[r]["test_acc"] - 0.01})
+        write_run(dst / name, name, new, call,
+                  {**seed0[r], "test_acc": seed0[r]["test_acc"] - 0.01})  # fmt: skip
     fields = {k: v for k, v in rec.outputs()[0][1].items() if k not in ("runs", "profile")}
-    write_index(dst / name, name, call, dc.replace(rec.provenance, seeds=[1]),
-                {1: {**fields, "runs": list(runs)}}, [])  # fmt: skip
+    write_index(dst / name, name, call, dc.replace(rec.provenance, seeds=[new]),
+                {new: {**fields, "runs": list(runs)}}, [])  # fmt: skip
     assert record_problem(name) is None
+    k = had["adam_lr1e-3_b100"] + 1
+    assert had["batch_norm"] + 1 == k
     v = claim("E.fig3.batch_norm").verdict()
-    assert "(2 seeds)" in v.ours and v.kind in ("reproduced", "differs")
+    assert f"({k} seeds)" in v.ours and v.kind in ("reproduced", "differs")
     basis = claim("E.fig3.batch_norm").basis()
-    assert basis["seeds"] == {name: 2}
-    assert basis["run_seeds"] == {"adam_lr1e-3_b100": 2, "batch_norm": 2}
-    basis = claim("E.fig5.lr_similar").basis()  # lr1e-4 has seed 0 only
-    assert basis["seeds"] == {name: 1}
-    assert basis["run_seeds"] == {"adam_lr1e-3_b100": 2, "lr1e-4": 1}
+    assert basis["seeds"] == {name: k}
+    assert basis["run_seeds"] == {"adam_lr1e-3_b100": k, "batch_norm": k}
+    basis = claim("E.fig5.lr_similar").basis()  # lr1e-4 has fewer seeds
+    assert basis["seeds"] == {name: had["lr1e-4"]}
+    assert basis["run_seeds"] == {"adam_lr1e-3_b100": k, "lr1e-4": had["lr1e-4"]}
 
 
 def _pool3_record(dst: Path, batch4: list[float], batch32: list[float], **kw: Any) -> None:
