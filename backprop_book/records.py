@@ -165,11 +165,20 @@ class Provenance:
         profile=full, device=cpu on Some CPU (2 logical CPUs), data=synthetic, seed=0; trained
         at commit abc on 2026-01-01T00:00:00+00:00 in 12.0 s, recorded at commit def; rerun
         with `backprop-book reproduce part9/x --profile full --record`
+        >>> import dataclasses
+        >>> dataclasses.replace(p, trained_commit="abc, fed").describe().split("; ")[1][:38]
+        'trained at commits abc, fed on 2026-01'
         """
         t = self.train_wall_time_s
         took = f"in {t:.1f} s" if isinstance(t, int | float) else f"(training time {t})"
         seeds = f"seeds {self.seeds}" if len(self.seeds) > 1 else f"seed={self.seed}"
         hw = "" if self.hardware.startswith(UNKNOWN) else f" on {self.hardware}"
+        commits = [c.strip()[:12] for c in self.trained_commit.split(",") if c.strip()]
+        at = (
+            (f"commit {commits[0]}" if len(commits) == 1 else f"commits {', '.join(commits)}")
+            if commits
+            else ""
+        )
         rec = ""
         if self.recorded_commit != self.trained_commit:
             rec = f", recorded at commit {self.recorded_commit[:12]}"
@@ -177,7 +186,7 @@ class Provenance:
             rec += " with uncommitted changes"
         return (
             f"profile={self.profile}, device={self.device}{hw}, data={self.data_source or 'n/a'}, "
-            f"{seeds}; trained at commit {self.trained_commit[:12]} on {self.trained_at} "
+            f"{seeds}; trained at {at or 'commit ?'} on {self.trained_at} "
             f"{took}{rec}; rerun with `{self.command}`"
         )
 
