@@ -305,8 +305,8 @@ class Claim:
 
         >>> from backprop_book.reports import claim
         >>> b = claim("A.table3.tanh").basis()
-        >>> b["seeds"]
-        {'part4/a_cnn_studies': 1, 'part4/a_cnn_studies_b32': 3}
+        >>> sorted(b["seeds"]), b["seeds"]["part4/a_cnn_studies_b32"]
+        (['part4/a_cnn_studies', 'part4/a_cnn_studies_b32'], 3)
         >>> sorted(b), len(b["readings"])
         (['compared', 'declared', 'open', 'readings', 'run_seeds', 'seeds', 'tolerance'], 2)
         """
