@@ -16,6 +16,10 @@
 #   ID           a study at the full profile, e.g. part4/alexnet_study, part4/a_cnn_studies
 #                (a bare Part IV name such as alexnet_study is accepted too):
 #                backprop-book reproduce ID --profile full --record     -> NAME.json
+#                SEEDS=3 adds --seeds 3, and SEED_RUNS=a,b adds --seed-runs a,b (seeds
+#                beyond the first train only those runs; the others come from the record):
+#                SEEDS=3 SEED_RUNS=adam_lr1e-3_b100,batch_norm,lr1e-4 \
+#                  bash scripts/gpu_session.sh part4/alexnet_study
 # Result files land in docs/results/<part>/ and, when $OUT is set, are copied there.
 # Checkpoints go to $BACKPROP_BOOK_CACHE/runs/<part>/<study> (the cache defaults to
 # /tmp/backprop_book_cache here). A GPU machine gets a copy of the working tree,
@@ -64,7 +68,10 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
     *)
       id="$step"
       case "$id" in */*) ;; *) id="part4/$id" ;; esac
-      "$py" -m backprop_book.cli reproduce "$id" --profile full --record --allow-dirty
+      extra=()
+      if [ -n "${SEEDS:-}" ]; then extra+=(--seeds "$SEEDS"); fi
+      if [ -n "${SEED_RUNS:-}" ]; then extra+=(--seed-runs "$SEED_RUNS"); fi
+      "$py" -m backprop_book.cli reproduce "$id" --profile full --record --allow-dirty "${extra[@]}"
       keep "docs/results/$id.json"
       ;;
   esac

@@ -75,6 +75,34 @@ def test_gpu_session_amp_step_records_the_epochs_then_the_study(tmp_path):
     ]
 
 
+def test_gpu_session_study_step_passes_seeds_and_seed_runs(tmp_path):
+    """A study step is one command; SEEDS and SEED_RUNS reach reproduce, and only when set."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    fake = tmp_path / "python"  # stands in for the interpreter: logs what it is asked to run
+    log = tmp_path / "calls.txt"
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    fake.chmod(0o755)
+    base = {k: v for k, v in os.environ.items() if k not in ("SEEDS", "SEED_RUNS")}
+    runs = [
+        {},
+        {"SEEDS": "3", "SEED_RUNS": "adam_lr1e-3_b100,lr1e-4"},
+    ]
+    for extra in runs:
+        env = {**base, "OUT": str(tmp_path), "PYTHON": str(fake), **extra}
+        done = subprocess.run(["bash", str(root / "scripts" / "gpu_session.sh"), "alexnet_study"],
+                              env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    cmd = "-m backprop_book.cli reproduce part4/alexnet_study --profile full --record --allow-dirty"
+    assert log.read_text().splitlines() == [
+        cmd,
+        cmd + " --seeds 3 --seed-runs adam_lr1e-3_b100,lr1e-4",
+    ]
+
+
 def test_comparison_case_fields_are_recorded():
     from benchmarks.common import Comparison
 
