@@ -247,7 +247,12 @@ def _preprocessing_proxy() -> str:
     data = record("part4/d_preprocessing")
     if data is None:
         return ""
-    return "; ".join(f"{r['preprocessing']} {r['test_acc']:.4f}" for r in data["rows"])
+    outs = seed_outputs(data)  # every recorded seed
+    acc: dict[str, list[float]] = {}
+    for out in outs:
+        for r in out["rows"]:
+            acc.setdefault(str(r["preprocessing"]), []).append(float(r["test_acc"]))
+    return "; ".join(f"{name} {fmt_spread(vals)}" for name, vals in acc.items())
 
 
 def _grid() -> list[dict[str, dict]] | None:
