@@ -757,7 +757,7 @@ def _folder_data(folder: Path, transform: object) -> ImageTensors:
 
 @study("part4/d_preprocessing")
 def d_preprocessing(
-    profile: str | Profile | None = None, workdir: str | Path | None = None
+    profile: str | Profile | None = None, workdir: str | Path | None = None, seed: int = 0
 ) -> dict[str, Any]:
     """D's preprocessing study through torchvision transforms on an image-folder copy.
 
@@ -769,7 +769,8 @@ def d_preprocessing(
     trainer then does ToTensor's scaling and, where D normalises, Normalize(0.5, 0.5)
     on whole batches, and trains D's net with Adam (lr 1e-3, batch 64) on each
     variant.  The two computations of :math:`(u / 255 - 0.5) / 0.5` agree to within
-    one float32 rounding (1.2e-7).
+    one float32 rounding (1.2e-7).  ``seed`` seeds every variant's training (its
+    initial weights and batch order); the images are the same under every seed.
     """
     p = get_profile(profile)
     per_train, per_test, epochs = pick((150, 50, 4), (5000, 1000, 20), p)
@@ -784,7 +785,8 @@ def d_preprocessing(
             train, test = _folder_data(tr_dir, tf), _folder_data(te_dir, tf)
             cfg = TrainConfig(model="grayscale_net", optimizer="adam", lr=1e-3, batch_size=64,
                               epochs=epochs, grayscale=True, device="cpu",
-                              normalization="tutorial" if norm else "none")  # fmt: skip
+                              normalization="tutorial" if norm else "none",
+                              seed=seed)  # fmt: skip
             trainer = Trainer(cfg, data=(train, None, test))
             trainer.fit(stop_on_nonfinite=False)
             x = trainer.prepare(trainer.train_data.images, train=False)

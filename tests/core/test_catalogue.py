@@ -88,7 +88,8 @@ def test_every_catalogued_study_is_registered_under_its_recorded_name() -> None:
     assert index.find(report="b")[0].studies == ("part2/default",)
     assert studies["part4/a_cnn_studies"].takes_checkpoints
     assert studies["part2/best"].takes_seed and not studies["part2/best"].takes_checkpoints
-    assert not studies["part4/d_preprocessing"].takes_seed
+    assert not studies["part4/jpeg_shift"].takes_seed  # it runs its own seeds inside
+    assert studies["part4/d_preprocessing"].takes_seed
 
 
 def test_registry_imports_no_part_and_parts_do_not_parse_arguments() -> None:
@@ -186,7 +187,7 @@ def test_runner_rejects_bad_seeds() -> None:
     with pytest.raises(ValueError, match="seeds must be an integer >= 1, got 0"):
         experiments.run_study("part3/relu2", seeds=0)
     with pytest.raises(ValueError, match="takes no seed"):
-        experiments.run_study("part4/d_preprocessing", seeds=2)
+        experiments.run_study("part4/jpeg_shift", seeds=2)
 
 
 def test_training_of_a_run_resumed_across_commits_names_every_commit(tmp_path: Path) -> None:

@@ -322,3 +322,26 @@ def test_a_conv3_pool3_quick_runs_both_batches_seeded_and_checkpointed(monkeypat
     assert out["runs"][0]["test_loss"] != out["runs"][1]["test_loss"]
     again = X.a_conv3_pool3("quick", checkpoint_dir=tmp_path, seed=3)  # resumed, not retrained
     assert [r["test_acc"] for r in again["runs"]] == [r["test_acc"] for r in out["runs"]]
+
+
+def test_d_preprocessing_seeds_the_training_of_every_variant(monkeypatch, tmp_path):
+    """The study's seed reaches each variant's TrainConfig (the default 0 keeps the record)."""
+    seen: list[tuple[int, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    class FakeTrainer:
+        def __init__(self, cfg, data):
+            seen.append((cfg.seed, cfg.normalization))
+
+        def fit(self, **kwargs):
+            raise Stop
+
+    monkeypatch.setattr(X, "extract_image_folder", lambda tmp, split, n: tmp_path)
+    monkeypatch.setattr(X, "_folder_data", lambda folder, tf: None)
+    monkeypatch.setattr(X, "Trainer", FakeTrainer)
+    for seed in (0, 7):
+        with pytest.raises(Stop):
+            X.d_preprocessing("quick", workdir=tmp_path, seed=seed)
+    assert seen == [(0, "tutorial"), (7, "tutorial")]
