@@ -54,22 +54,32 @@ def test_gpu_session_script_checks_the_machine(tmp_path):
     assert "== check" in done.stdout and "torch " in done.stdout and "cuda " in done.stdout
 
 
-def test_gpu_session_amp_step_records_the_epochs_then_the_study(tmp_path):
-    """The 'amp' step is one command: the timed float32/mixed-precision epochs, then E's study."""
+def _gpu_session_calls(tmp_path, step, **env_vars):
+    """Run ``gpu_session.sh STEP`` with a stand-in interpreter; return what it was asked to run.
+
+    The stand-in logs its arguments, one call a line, to ``tmp_path/calls.txt`` (kept
+    across calls); SEEDS and SEED_RUNS come only from ``env_vars``.
+    """
     import os
     import subprocess
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    fake = tmp_path / "python"  # stands in for the interpreter: logs what it is asked to run
+    fake = tmp_path / "python"
     log = tmp_path / "calls.txt"
     fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
     fake.chmod(0o755)
-    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": str(fake)}
-    done = subprocess.run(["bash", str(root / "scripts" / "gpu_session.sh"), "amp"], env=env,
+    base = {k: v for k, v in os.environ.items() if k not in ("SEEDS", "SEED_RUNS")}
+    env = {**base, "OUT": str(tmp_path), "PYTHON": str(fake), **env_vars}
+    done = subprocess.run(["bash", str(root / "scripts" / "gpu_session.sh"), step], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert log.read_text().splitlines() == [
+    return log.read_text().splitlines()
+
+
+def test_gpu_session_amp_step_records_the_epochs_then_the_study(tmp_path):
+    """The 'amp' step is one command: the timed float32/mixed-precision epochs, then E's study."""
+    assert _gpu_session_calls(tmp_path, "amp") == [
         "-m benchmarks.bench_flops --record --device cuda",
         "-m backprop_book.cli reproduce part4/alexnet_study --profile full --record --allow-dirty",
     ]
@@ -77,30 +87,12 @@ def test_gpu_session_amp_step_records_the_epochs_then_the_study(tmp_path):
 
 def test_gpu_session_study_step_passes_seeds_and_seed_runs(tmp_path):
     """A study step is one command; SEEDS and SEED_RUNS reach reproduce, and only when set."""
-    import os
-    import subprocess
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    fake = tmp_path / "python"  # stands in for the interpreter: logs what it is asked to run
-    log = tmp_path / "calls.txt"
-    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
-    fake.chmod(0o755)
-    base = {k: v for k, v in os.environ.items() if k not in ("SEEDS", "SEED_RUNS")}
-    runs = [
-        {},
-        {"SEEDS": "3", "SEED_RUNS": "adam_lr1e-3_b100,lr1e-4"},
-    ]
-    for extra in runs:
-        env = {**base, "OUT": str(tmp_path), "PYTHON": str(fake), **extra}
-        done = subprocess.run(["bash", str(root / "scripts" / "gpu_session.sh"), "alexnet_study"],
-                              env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
-        assert done.returncode == 0, done.stderr
+    _gpu_session_calls(tmp_path, "alexnet_study")
+    calls = _gpu_session_calls(
+        tmp_path, "alexnet_study", SEEDS="3", SEED_RUNS="adam_lr1e-3_b100,lr1e-4"
+    )
     cmd = "-m backprop_book.cli reproduce part4/alexnet_study --profile full --record --allow-dirty"
-    assert log.read_text().splitlines() == [
-        cmd,
-        cmd + " --seeds 3 --seed-runs adam_lr1e-3_b100,lr1e-4",
-    ]
+    assert calls == [cmd, cmd + " --seeds 3 --seed-runs adam_lr1e-3_b100,lr1e-4"]
 
 
 def test_comparison_case_fields_are_recorded():
